@@ -1,0 +1,109 @@
+"""The one platform-neutral answer every intent returns; adapters render it (Block Kit, Adaptive Card, text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A cited piece of guidance: the text, where it comes from, and its most relevant sentence."""
+
+    text: str
+    source: str
+    title: str
+    section: str = ""
+    score: float = 0.0
+    highlight: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value shown as a field (e.g. "Stage" → "Due diligence")."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    value: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of an interactive form (Slack modal, Adaptive Card, console prompt)."""
+
+    name: str
+    label: str
+    kind: Literal["text", "long_text", "select", "partner", "date", "number"] = "text"
+    required: bool = False
+    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+    placeholder: str = ""
+    initial: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form the adapter should open; its submission comes back as a Message with `command` and `form` set."""
+
+    command: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Save"
+    state: str = ""
+
+
+@dataclass
+class Reply:
+    """What the bot says back.
+
+    `private` means only the asker should see it (ephemeral in Slack, a DM or private note in Teams).
+    `errors` maps form field names to messages when a form submission was rejected.
+    """
+
+    text: str
+    passages: list[Passage] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    image: Path | None = None
+    image_title: str = ""
+    private: bool = False
+    form: Form | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    ok: bool = True
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def problem(cls, text: str, **kw: Any) -> "Reply":
+        """A friendly refusal or validation message: nothing was changed."""
+        kw.setdefault("private", True)
+        return cls(text=text, ok=False, **kw)
+
+    def as_text(self) -> str:
+        """Plain-text rendering used by the terminal and as a fallback by every adapter."""
+        parts = [self.text.rstrip()] if self.text else []
+        for i, p in enumerate(self.passages, 1):
+            where = p.title + (f" › {p.section}" if p.section and p.section != p.title else "")
+            body = p.text.strip()
+            if p.highlight:
+                body = body.replace(p.highlight, f"**{p.highlight}**", 1)
+            parts.append(f"[{i}] {where}\n    source: {p.source}\n" + _indent(body, "    "))
+        if self.facts:
+            width = max(len(f.label) for f in self.facts)
+            parts.append("\n".join(f"{f.label.ljust(width)}  {f.value}" for f in self.facts))
+        for name, err in self.errors.items():
+            parts.append(f"! {name}: {err}")
+        if self.image:
+            parts.append(f"(chart: {self.image})")
+        return "\n\n".join(parts)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())

@@ -1,0 +1,127 @@
+"""The database schema as an ordered list of named migrations.
+
+Each migration runs once, inside a transaction, and is recorded in `schema_migrations`. Add new ones at the end
+with a new unique name; never edit one that has shipped. Names rather than numbers let features add tables
+independently.
+"""
+
+from __future__ import annotations
+
+STREAMS = ("innovation", "survivor_employment")
+INTERACTION_KINDS = ("meeting", "call", "email", "event", "training", "agreement")
+ACTION_LEVELS = ("high", "medium", "low")
+OUTCOME_KINDS = (
+    "cash",              # resources leveraged, cash (quantity = amount, currency set)
+    "in_kind",           # resources leveraged, in kind (estimated value, currency set)
+    "survivors_trained",
+    "survivors_placed",
+    "retained_3m",       # survivors still employed 3 months after placement
+    "retained_6m",
+    "retained_12m",
+    "joint_activity",    # joint activities delivered
+    "policy_change",     # company policy changes
+)
+RISK_RATINGS = ("low", "medium", "high")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+CORE = f"""
+CREATE TABLE partners (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    aliases TEXT NOT NULL DEFAULT '[]',          -- JSON list of other names
+    sector TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',            -- country project, e.g. Thailand, Regional Asia
+    stream TEXT NOT NULL DEFAULT 'innovation' CHECK (stream IN {_in(STREAMS)}),
+    stage TEXT NOT NULL,
+    stage_since TEXT NOT NULL,                   -- ISO date the current stage began
+    owner TEXT NOT NULL DEFAULT '',              -- platform user id of the PSE officer
+    confidential INTEGER NOT NULL DEFAULT 0 CHECK (confidential IN (0, 1)),  -- NDA in place
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE stage_history (
+    id INTEGER PRIMARY KEY,
+    partner_id INTEGER NOT NULL REFERENCES partners(id),
+    from_stage TEXT,
+    to_stage TEXT NOT NULL,
+    moved_on TEXT NOT NULL,                      -- ISO date
+    moved_by TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX stage_history_partner ON stage_history(partner_id, moved_on);
+CREATE TABLE interactions (
+    id INTEGER PRIMARY KEY,
+    partner_id INTEGER NOT NULL REFERENCES partners(id),
+    occurred_on TEXT NOT NULL,                   -- ISO date
+    kind TEXT NOT NULL CHECK (kind IN {_in(INTERACTION_KINDS)}),
+    summary TEXT NOT NULL,
+    next_step TEXT NOT NULL DEFAULT '',
+    next_due TEXT,                               -- ISO date or NULL
+    action_level TEXT CHECK (action_level IS NULL OR action_level IN {_in(ACTION_LEVELS)}),
+    logged_by TEXT NOT NULL DEFAULT '',
+    platform TEXT NOT NULL DEFAULT 'console',
+    fingerprint TEXT NOT NULL DEFAULT '',        -- hash of the raw text, for duplicate detection
+    created_at TEXT NOT NULL                     -- ISO timestamp, UTC
+);
+CREATE INDEX interactions_partner ON interactions(partner_id, occurred_on);
+CREATE INDEX interactions_date ON interactions(occurred_on);
+CREATE INDEX interactions_fingerprint ON interactions(fingerprint, created_at);
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    partner_id INTEGER NOT NULL REFERENCES partners(id),
+    interaction_id INTEGER REFERENCES interactions(id),
+    recorded_on TEXT NOT NULL,                   -- ISO date the outcome happened
+    kind TEXT NOT NULL CHECK (kind IN {_in(OUTCOME_KINDS)}),
+    quantity REAL NOT NULL CHECK (quantity >= 0),
+    currency TEXT,                               -- for cash / in_kind
+    note TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX outcomes_partner ON outcomes(partner_id, recorded_on);
+CREATE TABLE diligence (
+    id INTEGER PRIMARY KEY,
+    partner_id INTEGER NOT NULL REFERENCES partners(id),
+    answers TEXT NOT NULL,                       -- JSON {{question_key: answer}}
+    risk_rating TEXT NOT NULL CHECK (risk_rating IN {_in(RISK_RATINGS)}),
+    reviewer TEXT NOT NULL DEFAULT '',
+    reviewed_on TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_id INTEGER,
+    detail TEXT NOT NULL DEFAULT '{{}}'
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TABLE feedback (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    platform TEXT NOT NULL DEFAULT '',
+    query TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1))
+);
+CREATE TABLE processed_events (
+    event_key TEXT PRIMARY KEY,                  -- platform:event id, for retry / duplicate suppression
+    at TEXT NOT NULL
+);
+"""
+
+# Ordered (name, sql) pairs. Append only.
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_core", CORE),
+]

@@ -1,0 +1,43 @@
+"""The long-lived services an intent may need, created lazily once per process and shared by every adapter."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.store import Store
+    from knowledge.base import KnowledgeBase
+
+
+class Services:
+    """Holds settings, the knowledge base and the store. Nothing is built until first used."""
+
+    def __init__(self, settings: Settings, knowledge: "KnowledgeBase | None" = None, store: "Store | None" = None):
+        self.settings = settings
+        self._lock = threading.Lock()
+        if knowledge is not None:
+            self.__dict__["knowledge"] = knowledge
+        if store is not None:
+            self.__dict__["store"] = store
+
+    @cached_property
+    def knowledge(self) -> "KnowledgeBase":
+        from knowledge.base import KnowledgeBase
+
+        with self._lock:
+            return KnowledgeBase.open(self.settings.index_dir, bundled=True)
+
+    @cached_property
+    def store(self) -> "Store":
+        from bot.store import Store
+
+        with self._lock:
+            return Store.open(self.settings.db_path)
+
+    @property
+    def knowledge_loaded(self) -> bool:
+        return "knowledge" in self.__dict__

@@ -1,0 +1,75 @@
+"""Configuration from the environment (and a `.env` file when present). Read on demand, never at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pse-assistant"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = ""
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = ""
+    microsoft_app_tenant_id: str = ""
+    port: int = 3978
+    log_level: str = "INFO"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "pse.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def charts_dir(self) -> Path:
+        return self.home / "charts"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, dotenv: bool = True) -> "Settings":
+        if env is None:
+            if dotenv:
+                _load_dotenv()
+            env = dict(os.environ)
+        home = Path(env.get("PSE_HOME") or default_home()).expanduser()
+        port_text = env.get("PORT", "") or "3978"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SystemExit(f"PORT must be a number, got {port_text!r}") from None
+        return cls(
+            home=home,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=env.get("SLACK_APP_TOKEN", ""),
+            slack_api_url=env.get("SLACK_API_URL", ""),
+            microsoft_app_id=env.get("MICROSOFT_APP_ID", ""),
+            microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
+            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+            port=port,
+            log_level=env.get("PSE_LOG_LEVEL", "INFO"),
+        )
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+def _load_dotenv() -> None:
+    path = Path.cwd() / ".env"
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
