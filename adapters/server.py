@@ -1,0 +1,50 @@
+"""The one aiohttp server behind `pse-bot serve`: Slack at POST /slack/events, Teams at POST /api/messages,
+and GET /healthz, which answers 200 once the knowledge index is loaded (503 before)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+log = logging.getLogger("pse.server")
+
+SERVICES = web.AppKey("services", object)
+READY = web.AppKey("ready", asyncio.Event)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    ready = request.app[READY].is_set()
+    return web.json_response({"ok": ready, "index": "loaded" if ready else "loading"}, status=200 if ready else 503)
+
+
+async def _warm_up(app: web.Application) -> None:
+    """Load the index (and the model) off the event loop so the first question is fast."""
+    services = app[SERVICES]
+
+    async def load() -> None:
+        try:
+            await asyncio.to_thread(lambda: services.knowledge)
+            app[READY].set()
+        except Exception:  # noqa: BLE001 - keep serving; /healthz stays 503 and the log says why
+            log.exception("could not load the knowledge index")
+
+    app["warm_up_task"] = asyncio.create_task(load())
+
+
+def build_app(services, slack: bool = True, teams: bool = True) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SERVICES] = services
+    app[READY] = asyncio.Event()
+    app.router.add_get("/healthz", healthz)
+    if slack:
+        from adapters import slack as slack_adapter
+
+        slack_adapter.add_routes(app, services)
+    if teams:
+        from adapters import teams as teams_adapter
+
+        teams_adapter.add_routes(app, services)
+    app.on_startup.append(_warm_up)
+    return app
