@@ -51,5 +51,53 @@ def ask(question: tuple[str, ...]) -> None:
     sys.exit(0 if reply.ok else 1)
 
 
+@main.group()
+def users() -> None:
+    """Manage who may use the bot: roles staff / lead / admin per platform user id."""
+
+
+@users.command("list")
+def users_list() -> None:
+    """List registered users with their roles and country projects."""
+    from bot import access
+
+    rows = access.list_users(make_services().store)
+    if not rows:
+        click.echo("No users registered: everyone may ask guidance questions only.")
+    for u in rows:
+        click.echo(f"{u.key}\t{u.role}\t{', '.join(u.countries)}")
+
+
+@users.command("add")
+@click.argument("key")
+@click.argument("role")
+@click.argument("countries", nargs=-1)
+@click.option("--name", default="", help="Display name.")
+def users_add(key: str, role: str, countries: tuple[str, ...], name: str) -> None:
+    """Add or update a user, e.g. `pse-bot users add slack:U0123ABCD lead Thailand Nepal`."""
+    from bot import access
+
+    try:
+        u = access.add_user(make_services().store, key, role, countries, actor="cli", name=name)
+    except access.AccessError as e:
+        raise click.ClickException(f"{e} Nothing changed.") from None
+    click.echo(f"{u.key} is now {u.role}" + (f" for {', '.join(u.countries)}" if u.countries else "") + ".")
+
+
+@users.command("remove")
+@click.argument("key")
+def users_remove(key: str) -> None:
+    """Remove a user; they may then ask guidance questions only."""
+    from bot import access
+
+    try:
+        removed = access.remove_user(make_services().store, key, actor="cli")
+    except access.AccessError as e:
+        raise click.ClickException(f"{e} Nothing changed.") from None
+    if not removed:
+        raise click.ClickException(f"{key} is not a registered user; nothing changed.")
+    click.echo(f"{key} removed.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

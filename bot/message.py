@@ -38,11 +38,16 @@ class Message:
     received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     request_id: str = field(default_factory=new_request_id)
     timezone: str | None = None
+    role: str | None = None  # set by the router from the users table: guest / staff / lead / admin
+    countries: tuple[str, ...] = ()  # the country projects the user belongs to (set by the router)
 
     @property
     def is_shared(self) -> bool:
         """True where others than the asker read the answer (a channel, not a DM or the terminal)."""
         return self.channel_kind == "channel"
+
+    def as_user(self, role: str, countries: tuple[str, ...]) -> "Message":
+        return replace(self, role=role, countries=countries)
 
     def with_text(self, text: str, command: str | None = None) -> "Message":
         return replace(self, text=text, command=command)

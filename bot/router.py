@@ -1,11 +1,17 @@
-"""Decide which intent handles a Message: a known sub-command word first, otherwise free text is a question."""
+"""Decide which intent handles a Message: a known sub-command word first, otherwise free text is a question.
+
+Before an intent runs, the router checks the text size, the user's rate and the user's role; every request
+leaves one structured log line (intent, outcome, duration, request id — never the message body).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 import intents
+from bot import access
 from bot.message import Message
 from bot.reply import Reply
 
@@ -30,21 +36,56 @@ def split_command(message: Message) -> tuple[str, Message]:
     return "ask", message.with_text(text, command="ask")
 
 
+def required_role(module, message: Message) -> str:
+    """An intent declares ACCESS (one role) or required_role(message) for sub-commands; default staff."""
+    fn = getattr(module, "required_role", None)
+    if callable(fn):
+        return fn(message)
+    return getattr(module, "ACCESS", "staff")
+
+
 def route(message: Message, services) -> Reply:
     """Run the intent for `message`. Never raises: an unexpected failure becomes an apology with a reference id."""
-    if len(message.text) > MAX_TEXT:
-        return Reply.problem(
-            f"That message is {len(message.text):,} characters long; I can take up to {MAX_TEXT:,}. "
-            "Please shorten it and try again."
-        )
-    name, msg = split_command(message)
+    started = time.perf_counter()
+    name = "-"
+    outcome = "ok"
     try:
+        if len(message.text) > MAX_TEXT:
+            outcome = "too_long"
+            return Reply.problem(
+                f"That message is {len(message.text):,} characters long; I can take up to {MAX_TEXT:,}. "
+                "Please shorten it and try again."
+            )
+        name, msg = split_command(message)
+        limiter = getattr(services, "rate_limiter", None) if services is not None else None
+        if limiter is not None and message.platform != "console":
+            wait = limiter.allow(f"{message.platform}:{message.user_id}")
+            if wait > 0:
+                outcome = "rate_limited"
+                return Reply.problem(f"You're sending commands faster than I can keep up with. "
+                                     f"Please wait {max(1, round(wait))} s and try again.")
         module = intents.load(name)
-        return module.handle(msg, services)
+        store = services.store if services is not None and message.platform != "console" else None
+        user = access.current_user(store, msg)
+        msg = msg.as_user(user.role, user.countries)
+        needed = required_role(module, msg)
+        if not user.at_least(needed):
+            outcome = "refused"
+            return Reply.problem(access.refusal(user, needed, f"`{name}`"))
+        reply = module.handle(msg, services)
+        outcome = "ok" if reply.ok else "rejected"
+        return reply
     except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the traceback
         ref = uuid.uuid4().hex[:8]
-        log.exception("intent %s failed (ref %s, request %s)", name, ref, message.request_id)
+        outcome = "error"
+        log.exception("intent failed", extra={"ref": ref, "intent": name, "request_id": message.request_id})
         return Reply.problem(
             f"Sorry, something went wrong on my side while handling `{name}`. "
             f"Nothing was changed. Please tell your admin the reference {ref}."
         )
+    finally:
+        log.info("request", extra={
+            "request_id": message.request_id, "intent": name, "outcome": outcome,
+            "platform": message.platform, "user": f"{message.platform}:{message.user_id}",
+            "channel_kind": message.channel_kind, "ms": round((time.perf_counter() - started) * 1000, 1),
+        })

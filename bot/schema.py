@@ -121,7 +121,34 @@ CREATE TABLE processed_events (
 );
 """
 
+ROLES_SQL = """
+CREATE TABLE users (
+    platform TEXT NOT NULL,                      -- slack / teams / console
+    user_id TEXT NOT NULL,                       -- the platform's user id
+    role TEXT NOT NULL CHECK (role IN ('staff', 'lead', 'admin')),
+    countries TEXT NOT NULL DEFAULT '[]',        -- JSON list of country projects the user belongs to
+    display_name TEXT NOT NULL DEFAULT '',
+    added_by TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (platform, user_id)
+);
+"""
+
+TEAMS_SQL = """
+CREATE TABLE teams_conversations (
+    conversation_id TEXT PRIMARY KEY,            -- Teams conversation id (a channel without ";messageid=")
+    reference TEXT NOT NULL,                     -- JSON Bot Framework ConversationReference
+    service_url TEXT NOT NULL,
+    tenant_id TEXT NOT NULL DEFAULT '',
+    conversation_type TEXT NOT NULL DEFAULT '',  -- personal / channel / groupChat
+    updated_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+);
+"""
+
 # Ordered (name, sql) pairs. Append only.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", CORE),
+    ("0005_roles", ROLES_SQL),
+    ("0004_teams", TEAMS_SQL),
 ]

@@ -38,6 +38,12 @@ class Services:
         with self._lock:
             return Store.open(self.settings.db_path)
 
+    @cached_property
+    def rate_limiter(self):
+        from bot.ratelimit import RateLimiter
+
+        return RateLimiter(per_minute=self.settings.rate_per_minute, burst=self.settings.rate_burst)
+
     @property
     def knowledge_loaded(self) -> bool:
         return "knowledge" in self.__dict__

@@ -24,6 +24,8 @@ class Settings:
     microsoft_app_tenant_id: str = ""
     port: int = 3978
     log_level: str = "INFO"
+    rate_per_minute: int = 30
+    rate_burst: int = 10
 
     @property
     def db_path(self) -> Path:
@@ -60,11 +62,24 @@ class Settings:
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
             port=port,
             log_level=env.get("PSE_LOG_LEVEL", "INFO"),
+            rate_per_minute=_int(env, "PSE_RATE_PER_MINUTE", 30),
+            rate_burst=_int(env, "PSE_RATE_BURST", 10),
         )
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
         return self.home
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "") or str(default)
+    try:
+        value = int(text)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _load_dotenv() -> None:

@@ -12,6 +12,7 @@ from types import ModuleType
 INTENTS: dict[str, str] = {
     "help": "intents.help",
     "ask": "intents.ask",
+    "admin": "intents.admin",
 }
 
 ALIASES: dict[str, str] = {

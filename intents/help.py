@@ -9,6 +9,7 @@ from bot.reply import Reply
 NAME = "help"
 SUMMARY = "what I can do, or `help COMMAND` for one command"
 USAGE = "help [COMMAND]"
+ACCESS = "guest"
 
 
 def handle(message: Message, services) -> Reply:

@@ -53,3 +53,11 @@ def services(settings, store, bundled_kb):
     from bot.services import Services
 
     return Services(settings, knowledge=bundled_kb, store=store)
+
+
+@pytest.fixture
+def lite_services(settings, store):
+    """Services without the knowledge base, for tests that never ask the guidance."""
+    from bot.services import Services
+
+    return Services(settings, store=store)

@@ -1,0 +1,48 @@
+"""`admin users …`: admins manage who may use the bot, from the chat (the same as `pse-bot users …`)."""
+
+from __future__ import annotations
+
+import shlex
+
+from bot import access
+from bot.message import Message
+from bot.reply import Fact, Reply
+
+NAME = "admin"
+SUMMARY = "manage users and roles (admins only)"
+USAGE = "admin users [list | add PLATFORM:USER_ID ROLE [COUNTRY…] | remove PLATFORM:USER_ID]"
+ACCESS = "admin"
+
+
+def handle(message: Message, services) -> Reply:
+    try:
+        words = shlex.split(message.text)
+    except ValueError:
+        return Reply.problem("I couldn't read that: a quote is not closed. " + _usage())
+    if not words or words[0].lower() != "users":
+        return Reply.problem(_usage())
+    verb = words[1].lower() if len(words) > 1 else "list"
+    actor = f"{message.platform}:{message.user_id}"
+    store = services.store
+    try:
+        if verb == "list":
+            users = access.list_users(store)
+            if not users:
+                return Reply(text="No users are registered yet: everyone may ask guidance questions only.", private=True)
+            return Reply(text=f"{len(users)} registered user(s):", private=True, facts=[
+                Fact(u.key, u.role + (f" — {', '.join(u.countries)}" if u.countries else "")) for u in users])
+        if verb == "add" and len(words) >= 4:
+            u = access.add_user(store, words[2], words[3], words[4:], actor=actor)
+            where = f" for {', '.join(u.countries)}" if u.countries else ""
+            return Reply(text=f"{u.key} is now {u.role}{where}.", private=True)
+        if verb == "remove" and len(words) == 3:
+            if access.remove_user(store, words[2], actor=actor):
+                return Reply(text=f"{words[2]} was removed; they may now ask guidance questions only.", private=True)
+            return Reply.problem(f"{words[2]} is not a registered user; nothing changed. See `admin users list`.")
+    except access.AccessError as e:
+        return Reply.problem(f"{e} Nothing changed.")
+    return Reply.problem(_usage())
+
+
+def _usage() -> str:
+    return f"Usage: `{USAGE}`. Roles: staff, lead, admin. Example: `admin users add slack:U0123ABCD lead Thailand Nepal`."
