@@ -12,6 +12,7 @@ log = logging.getLogger("pse.server")
 
 SERVICES = web.AppKey("services", object)
 READY = web.AppKey("ready", asyncio.Event)
+TASKS = web.AppKey("background_tasks", dict)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -30,21 +31,37 @@ async def _warm_up(app: web.Application) -> None:
         except Exception:  # noqa: BLE001 - keep serving; /healthz stays 503 and the log says why
             log.exception("could not load the knowledge index")
 
-    app["warm_up_task"] = asyncio.create_task(load())
+    app[TASKS]["warm_up"] = asyncio.create_task(load())
 
 
-def build_app(services, slack: bool = True, teams: bool = True) -> web.Application:
+def build_app(services, slack: bool = True, teams: bool = True, slack_socket_mode: bool = False) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[READY] = asyncio.Event()
+    app[TASKS] = {}
     app.router.add_get("/healthz", healthz)
     if slack:
         from adapters import slack as slack_adapter
 
-        slack_adapter.add_routes(app, services)
+        slack_adapter.add_routes(app, services, socket_mode=slack_socket_mode)
     if teams:
         from adapters import teams as teams_adapter
 
         teams_adapter.add_routes(app, services)
     app.on_startup.append(_warm_up)
     return app
+
+
+def serve(services, host: str = "0.0.0.0", port: int | None = None, socket_mode: bool = False) -> None:
+    """Run the server until interrupted (`pse-bot serve`). Slack over Socket Mode needs SLACK_APP_TOKEN."""
+    settings = services.settings
+    if socket_mode:
+        from adapters.slack import configuration_problem
+
+        problem = configuration_problem(settings, socket_mode=True)
+        if problem:
+            raise SystemExit(problem)
+    app = build_app(services, slack=True, teams=True, slack_socket_mode=socket_mode)
+    port = settings.port if port is None else port
+    log.info("serving", extra={"host": host, "port": port, "socket_mode": socket_mode})
+    web.run_app(app, host=host, port=port, print=lambda text: log.info(text.strip()), access_log=None)

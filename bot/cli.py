@@ -99,5 +99,55 @@ def users_remove(key: str) -> None:
     click.echo(f"{key} removed.")
 
 
+from bot.eval_command import eval_command  # noqa: E402  (retrieval quality of a curator's question set)
+
+main.add_command(eval_command)
+
+from bot import reports_cli  # noqa: E402  (report, target, digest, scheduler; heavy imports stay lazy)
+
+for _cmd in (reports_cli.report, reports_cli.target, reports_cli.digest, reports_cli.scheduler):
+    main.add_command(_cmd)
+
+
+@main.command("teams-manifest")
+@click.option("--out", "out", default="pse-assistant-teams.zip", show_default=True, help="Zip file to write.")
+@click.option("--app-id", default="", help="Microsoft App ID of the Azure Bot (default: $MICROSOFT_APP_ID).")
+@click.option("--host", default="", help="Public host name of `pse-bot serve`, e.g. pse.example.org.")
+def teams_manifest(out: str, app_id: str, host: str) -> None:
+    """Write the Microsoft Teams app package (manifest.json and icons) to upload in Teams."""
+    from adapters.teams_manifest import ManifestError, write_package
+
+    try:
+        path = write_package(out, app_id or settings().microsoft_app_id, host)
+    except ManifestError as e:
+        raise click.ClickException(f"{e} Nothing was written.") from None
+    click.echo(f"Wrote {path}. Upload it in Teams: Apps > Manage your apps > Upload an app.")
+
+
+from knowledge import cli as knowledge_cli  # noqa: E402  (ingest, search, kb; the model loads inside commands)
+
+for _kcmd in (knowledge_cli.ingest_command, knowledge_cli.search_command, knowledge_cli.kb_group):
+    main.add_command(_kcmd)
+
+from bot import registry_cli  # noqa: E402  (backup, restore, export; work is imported inside the commands)
+
+for _rcmd in (registry_cli.backup, registry_cli.restore, registry_cli.export):
+    main.add_command(_rcmd)
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=None, help="Port to listen on (default: $PORT, else 3978).")
+@click.option("--socket-mode", is_flag=True, help="Receive Slack events over Socket Mode (needs SLACK_APP_TOKEN).")
+def serve(host: str, port: int | None, socket_mode: bool) -> None:
+    """Run the HTTP server: Slack (/slack/events), Teams (/api/messages) and /healthz."""
+    from adapters.server import serve as run_server
+    from bot.logs import setup
+
+    services = make_services()
+    setup(services.settings.log_level)
+    run_server(services, host=host, port=port, socket_mode=socket_mode)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -146,9 +146,59 @@ CREATE TABLE teams_conversations (
 );
 """
 
+REPORTS_SQL = """
+CREATE TABLE targets (
+    id INTEGER PRIMARY KEY,
+    indicator TEXT NOT NULL,                     -- an id from bot/indicators.yml
+    country TEXT NOT NULL DEFAULT '' COLLATE NOCASE,  -- country project; '' = the whole programme
+    fiscal_year INTEGER NOT NULL,                -- USAID fiscal year, e.g. 2027 = Oct 2026 - Sep 2027
+    value REAL NOT NULL CHECK (value >= 0),
+    set_by TEXT NOT NULL DEFAULT '',
+    set_at TEXT NOT NULL,
+    UNIQUE (indicator, country, fiscal_year)
+);
+CREATE TABLE digest_subscriptions (
+    id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,                      -- slack / teams / console
+    channel_id TEXT NOT NULL,
+    channel_name TEXT NOT NULL DEFAULT '',
+    channel_kind TEXT NOT NULL DEFAULT 'channel',  -- channel (shared) / dm / console
+    weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),  -- 0 = Monday
+    hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    tz TEXT NOT NULL DEFAULT 'UTC',              -- IANA time zone name
+    country TEXT COLLATE NOCASE,                 -- NULL = every country project
+    created_by TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    starts_at TEXT NOT NULL,                     -- UTC; no digest is due before this moment
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    UNIQUE (platform, channel_id)
+);
+CREATE TABLE digest_sends (
+    id INTEGER PRIMARY KEY,
+    subscription_id INTEGER NOT NULL REFERENCES digest_subscriptions(id),
+    week_key TEXT NOT NULL,                      -- ISO week in the subscription's time zone, e.g. 2026-W41
+    claimed_at TEXT NOT NULL,
+    claimed_by TEXT NOT NULL DEFAULT '',         -- host:pid of the scheduler that claimed it
+    sent_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'gone')),
+    attempts INTEGER NOT NULL DEFAULT 1,
+    error TEXT NOT NULL DEFAULT '',
+    UNIQUE (subscription_id, week_key)
+);
+"""
+
+REGISTRY_SQL = """
+CREATE INDEX partners_stream_stage ON partners(stream, stage);
+CREATE INDEX interactions_partner_id ON interactions(partner_id, id);
+CREATE INDEX outcomes_interaction ON outcomes(interaction_id);
+CREATE INDEX diligence_partner ON diligence(partner_id, reviewed_on);
+"""
+
 # Ordered (name, sql) pairs. Append only.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", CORE),
     ("0005_roles", ROLES_SQL),
     ("0004_teams", TEAMS_SQL),
+    ("0003_reports", REPORTS_SQL),
+    ("0002_registry", REGISTRY_SQL),
 ]

@@ -13,11 +13,26 @@ INTENTS: dict[str, str] = {
     "help": "intents.help",
     "ask": "intents.ask",
     "admin": "intents.admin",
+    "report": "intents.report",
+    "target": "intents.target",
+    "digest": "intents.digest",
+    "feedback": "intents.feedback",
+    "frame": "intents.frame",
+    "log": "intents.log",
+    "partner": "intents.partner",
+    "pipeline": "intents.pipeline",
+    "stage": "intents.stage",
+    "diligence": "intents.diligence",
+    "export": "intents.export",
 }
 
 ALIASES: dict[str, str] = {
     "?": "help",
     "question": "ask",
+    "targets": "target",
+    "indicators": "report",
+    "partners": "pipeline",
+    "dd": "diligence",
 }
 
 

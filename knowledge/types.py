@@ -134,4 +134,5 @@ class IngestReport:
             parts.append(f"{len(self.skipped)} skipped (unsupported type)")
         if self.errors:
             parts.append(f"{len(self.errors)} failed")
-        return ", ".join(parts) + f"; {self.chunks_embedded} passages embedded."
+        n = self.chunks_embedded
+        return ", ".join(parts) + f"; {n} passage{'' if n == 1 else 's'} embedded."

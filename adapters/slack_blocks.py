@@ -1,0 +1,219 @@
+"""Reply → Slack Block Kit messages, split so that every message respects Slack's limits.
+
+A Reply may be longer than one Slack message allows, so `render` returns a list of messages, each a dict with
+`text` (the notification fallback) and `blocks`. Limits honoured (https://api.slack.com/reference/block-kit):
+at most 50 blocks per message, 3,000 characters per section text, 10 fields per section (2,000 characters
+each), 25 elements per actions block, 75 characters per button label and 2,000 per button value.
+Passage and fact text is escaped for mrkdwn; the highlighted sentence of a passage is shown in bold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable
+
+from bot.reply import Button, Passage, Reply
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_FIELDS = 10
+MAX_FIELD = 2000
+MAX_ACTIONS = 25
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+MAX_CONTEXT = 2000
+MAX_FALLBACK = 3000
+
+ACTION_PREFIX = "pse:"
+CONTINUED = " (continued)"
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+
+def mrkdwn(text: str) -> str:
+    """Neutral markdown (as intents write it) → Slack mrkdwn: escape, `**bold**` → `*bold*`, links."""
+    out = escape(text)
+    out = _MD_BOLD.sub(lambda m: f"*{m.group(1).strip()}*", out)
+    return _MD_LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", out)
+
+
+def bold(text: str) -> str:
+    """Bold a (possibly multi-line) piece of already-escaped text; Slack bold cannot span lines."""
+    return "\n".join(f"*{line.strip()}*" if line.strip() else line for line in text.split("\n"))
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """Split text into pieces of at most `limit` characters, preferring paragraph, line, then word breaks."""
+    text = text.strip("\n")
+    if len(text) <= limit:
+        return [text] if text else []
+    out: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", " "):
+            at = window.rfind(sep)
+            if at > limit // 3:
+                cut = at + (len(sep) if sep == ". " else 0)
+                break
+        if cut <= 0:
+            cut = limit
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest:
+        out.append(rest)
+    return out
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def sections(text: str) -> list[dict[str, Any]]:
+    return [section(piece) for piece in chunks(text, MAX_SECTION)]
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, MAX_CONTEXT)}]}
+
+
+def passage_blocks(i: int, p: Passage) -> list[dict[str, Any]]:
+    where = p.title or p.source
+    if p.section and p.section != p.title:
+        where += f" › {p.section}"
+    header = f"*[{i}] {escape(where)}*"
+    body = escape(p.text.strip())
+    hl = escape(p.highlight.strip()) if p.highlight else ""
+    if hl and hl in body:
+        body = body.replace(hl, bold(hl), 1)
+    blocks = sections(f"{header}\n{body}")
+    blocks.append(context(f"source: `{escape(p.source)}`" + (f" · section: {escape(p.section)}" if p.section else "")))
+    return blocks
+
+
+def fact_blocks(reply: Reply) -> list[dict[str, Any]]:
+    fields = [
+        {"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{escape(f.value)}", MAX_FIELD)}
+        for f in reply.facts
+    ]
+    return [{"type": "section", "fields": fields[i:i + MAX_FIELDS]} for i in range(0, len(fields), MAX_FIELDS)]
+
+
+def error_blocks(reply: Reply) -> list[dict[str, Any]]:
+    if not reply.errors:
+        return []
+    lines = [f":warning: *{escape(name)}*: {escape(msg)}" for name, msg in reply.errors.items()]
+    return sections("\n".join(lines))
+
+
+def button_element(button: Button, index: int) -> dict[str, Any]:
+    el: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _clip(button.label or button.action, MAX_BUTTON_LABEL), "emoji": True},
+        "action_id": _clip(f"{ACTION_PREFIX}{button.action}:{index}", MAX_ACTION_ID),
+        "value": fit_value(button.value),
+    }
+    if button.style in ("primary", "danger"):
+        el["style"] = button.style
+    return el
+
+
+def action_blocks(buttons: Iterable[Button]) -> list[dict[str, Any]]:
+    elements = [button_element(b, i) for i, b in enumerate(buttons)]
+    return [{"type": "actions", "elements": elements[i:i + MAX_ACTIONS]} for i in range(0, len(elements), MAX_ACTIONS)]
+
+
+def fit_value(value: str, limit: int = MAX_BUTTON_VALUE) -> str:
+    """A button value within Slack's limit. JSON objects keep their shape: their longest strings are shortened."""
+    if len(value) <= limit:
+        return value
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value[:limit]
+    if not isinstance(data, dict):
+        return value[:limit]
+    for _ in range(20):
+        text = json.dumps(data, ensure_ascii=False)
+        if len(text) <= limit:
+            return text
+        key = max((k for k, v in data.items() if isinstance(v, str)), key=lambda k: len(data[k]), default=None)
+        if key is None:
+            break
+        over = len(text) - limit
+        data[key] = data[key][: max(0, len(data[key]) - over - 1)]
+    return json.dumps(data, ensure_ascii=False)[:limit]
+
+
+def reply_blocks(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = "") -> list[dict[str, Any]]:
+    """Every block of a reply, in reading order, before splitting into messages.
+
+    `heading` is adapter-made mrkdwn (e.g. "Shared by <@U1>") shown first as a context line, not escaped.
+    """
+    blocks: list[dict[str, Any]] = [context(heading)] if heading else []
+    if reply.text.strip():
+        blocks += sections(mrkdwn(reply.text))
+    for i, p in enumerate(reply.passages, 1):
+        blocks += passage_blocks(i, p)
+    blocks += fact_blocks(reply)
+    blocks += error_blocks(reply)
+    if reply.image is not None:
+        blocks.append(context(f":bar_chart: {escape(reply.image_title or 'Chart')} — attached below"))
+    buttons = list(reply.buttons) + list(extra_buttons)
+    if buttons:
+        blocks += action_blocks(buttons)
+    if not blocks:
+        blocks.append(section("(no answer text)"))
+    return blocks
+
+
+def render(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = "") -> list[dict[str, Any]]:
+    """The reply as one or more Slack messages: [{"text": fallback, "blocks": [...]}, ...]."""
+    blocks = reply_blocks(reply, extra_buttons, heading)
+    fallback = fallback_text(reply)
+    messages = []
+    for n, i in enumerate(range(0, len(blocks), MAX_BLOCKS)):
+        text = fallback if n == 0 else _clip(fallback, MAX_FALLBACK - len(CONTINUED)) + CONTINUED
+        messages.append({"text": text, "blocks": blocks[i:i + MAX_BLOCKS]})
+    return messages
+
+
+def fallback_text(reply: Reply) -> str:
+    """What notifications and screen readers show; never empty."""
+    base = reply.text.strip() or (reply.passages[0].title if reply.passages else "") or "PSE Assistant"
+    return _clip(base, MAX_FALLBACK)
+
+
+def message_text(blocks: list[dict[str, Any]]) -> str:
+    """All visible text of some blocks, joined (used by tests and logs)."""
+    out: list[str] = []
+    for b in blocks:
+        if "text" in b and isinstance(b["text"], dict):
+            out.append(b["text"].get("text", ""))
+        for f in b.get("fields", []):
+            out.append(f.get("text", ""))
+        for e in b.get("elements", []):
+            t = e.get("text")
+            out.append(t.get("text", "") if isinstance(t, dict) else str(t or ""))
+    return "\n".join(out)
+
+
+def parse_action_id(action_id: str) -> str | None:
+    """`pse:feedback:0` → "feedback"; None for action ids this app did not make."""
+    if not action_id.startswith(ACTION_PREFIX):
+        return None
+    return action_id[len(ACTION_PREFIX):].rsplit(":", 1)[0] or None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,135 @@
+"""The Slack App Home tab (my partners, next steps due, recent logs) and the partner type-ahead options.
+
+Reads go through bot.registry helpers when that module offers them, otherwise through a few read-only
+queries on the documented schema; a missing table or helper degrades to an empty list, never an error page.
+Only people the bot knows (staff and above) see partner names; everyone else gets the introduction.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import date, timedelta
+from typing import Any
+
+from adapters.slack_blocks import escape
+
+log = logging.getLogger("pse.slack.home")
+
+MAX_ROWS = 10
+DUE_WITHIN_DAYS = 14
+
+
+def _user(services, user_id: str):
+    from bot import access
+    from bot.message import Message
+
+    return access.current_user(services.store, Message(text="", user_id=user_id, platform="slack"))
+
+
+def _rows(services, sql: str, params: tuple) -> list[dict[str, Any]]:
+    try:
+        cur = services.store.db.conn.execute(sql, params)
+    except sqlite3.OperationalError as e:  # a table this build does not have yet
+        log.info("App Home query skipped: %s", e)
+        return []
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _ids(user_id: str) -> tuple[str, str]:
+    return (user_id, f"slack:{user_id}")
+
+
+def my_partners(services, user_id: str) -> list[dict[str, Any]]:
+    return _rows(services, "SELECT name, stage, stage_since FROM partners WHERE owner IN (?, ?) "
+                 "ORDER BY stage_since, name LIMIT ?", (*_ids(user_id), MAX_ROWS))
+
+
+def next_steps_due(services, user_id: str, today: date | None = None) -> list[dict[str, Any]]:
+    """The latest next step per partner that the user owns or logged, due within two weeks (or overdue)."""
+    until = ((today or date.today()) + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
+    return _rows(services, """
+        SELECT p.name AS partner, i.next_step, i.next_due
+        FROM interactions i JOIN partners p ON p.id = i.partner_id
+        WHERE i.id = (SELECT MAX(j.id) FROM interactions j WHERE j.partner_id = i.partner_id)
+          AND i.next_due IS NOT NULL AND i.next_due <= ? AND i.next_step != ''
+          AND (p.owner IN (?, ?) OR i.logged_by IN (?, ?))
+        ORDER BY i.next_due LIMIT ?""", (until, *_ids(user_id), *_ids(user_id), MAX_ROWS))
+
+
+def recent_logs(services, user_id: str) -> list[dict[str, Any]]:
+    return _rows(services, """
+        SELECT p.name AS partner, i.kind, i.occurred_on, i.summary
+        FROM interactions i JOIN partners p ON p.id = i.partner_id
+        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT 5""", (*_ids(user_id), ))
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _stage_label(key: str) -> str:
+    try:
+        from bot import stages
+
+        return stages.label(key)
+    except Exception:  # noqa: BLE001 - an unknown or legacy stage key is shown as stored
+        return key
+
+
+def home_view(services, user_id: str, today: date | None = None) -> dict[str, Any]:
+    """The Home tab view for one user."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "PSE Assistant"}},
+        _section("Ask me anything about private-sector engagement: `/pse how do I approach a seafood company?`\n"
+                 "Record a meeting in under a minute: `/pse log` · See your pipeline: `/pse pipeline` · "
+                 "All commands: `/pse help`"),
+    ]
+    user = _user(services, user_id)
+    if not user.at_least("staff"):
+        blocks.append(_section("_Your partners, next steps and logs appear here once an admin adds you as PSE "
+                               "staff._"))
+        return {"type": "home", "blocks": blocks}
+    partners = my_partners(services, user_id)
+    due = next_steps_due(services, user_id, today)
+    logs = recent_logs(services, user_id)
+    blocks.append({"type": "divider"})
+    lines = [f"• *{escape(p['name'])}* — {escape(_stage_label(p['stage']))} since {escape(str(p['stage_since']))}"
+             for p in partners]
+    blocks.append(_section("*My partners*\n" + ("\n".join(lines) if lines else "_None yet — a partner you log or own "
+                                                                               "shows up here._")))
+    lines = [f"• {escape(str(d['next_due']))} · *{escape(d['partner'])}*: {escape(_clip(d['next_step'], 150))}"
+             for d in due]
+    blocks.append(_section(f"*Next steps due (next {DUE_WITHIN_DAYS} days or overdue)*\n" +
+                           ("\n".join(lines) if lines else "_Nothing due._")))
+    lines = [f"• {escape(str(r['occurred_on']))} · {escape(r['kind'])} with *{escape(r['partner'])}*: "
+             f"{escape(_clip(r['summary'], 150))}" for r in logs]
+    blocks.append(_section("*My recent logs*\n" + ("\n".join(lines) if lines else "_No logs yet: try `/pse log`._")))
+    return {"type": "home", "blocks": blocks}
+
+
+def partner_options(services, user_id: str, typed: str, limit: int = 20) -> list[tuple[str, str]]:
+    """(value, label) pairs for the partner type-ahead; the typed name is offered last when it is new."""
+    typed = " ".join(typed.split())[:150]
+    pairs: list[tuple[str, str]] = []
+    user = _user(services, user_id)
+    if user.at_least("staff"):
+        try:
+            from bot.registry import suggest_partners
+        except ImportError:
+            suggest_partners = None
+        if suggest_partners is not None:
+            pairs = list(suggest_partners(services.store, typed, limit))
+        else:
+            rows = _rows(services, "SELECT name FROM partners WHERE name LIKE ? ORDER BY name LIMIT ?",
+                         (f"%{typed}%", limit))
+            pairs = [(r["name"], r["name"]) for r in rows]
+    if typed and not any(v.casefold() == typed.casefold() or lbl.casefold() == typed.casefold() for v, lbl in pairs):
+        pairs.append((typed, f"{typed} (new partner)"))
+    return pairs[:limit + 1]

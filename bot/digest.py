@@ -1,0 +1,195 @@
+"""The weekly digest: what happened in the last seven days, indicator progress for the fiscal year to date,
+stalled partnerships, next steps due in the coming week, and a chart.
+
+Confidential (NDA) partners are never named in a digest, whatever the channel: a digest goes to many
+readers and is kept in the channel's history. They appear only as counts ("2 confidential partnerships had
+activity"); their details stay in `partner NAME` cards asked for in private.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from bot import registry, stages
+from bot.chart import Progress, StageCount, save_chart
+from bot.periods import Period, fiscal_year_of, fmt_day, fy_bounds
+from bot.reply import Fact, Reply
+from bot.report import bar, fmt_value, indicator_rows
+from bot.subscriptions import Subscription
+
+WINDOW = timedelta(days=7)
+LOOKAHEAD_DAYS = 7
+MAX_ITEMS = 12
+SUMMARY_CHARS = 120
+
+
+@dataclass(frozen=True)
+class _Item:
+    partner_id: int
+    confidential: bool
+    text: str
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _clip(text: str, n: int = SUMMARY_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _country_sql(country: str | None) -> tuple[str, list]:
+    return (" AND p.country = ? COLLATE NOCASE", [country]) if country else ("", [])
+
+
+def _new_interactions(store, since: datetime, country: str | None) -> list[_Item]:
+    where, args = _country_sql(country)
+    rows = store.db.conn.execute(
+        "SELECT p.id, p.name, p.confidential, i.occurred_on, i.kind, i.summary, i.action_level FROM interactions i "
+        f"JOIN partners p ON p.id = i.partner_id WHERE i.created_at >= ?{where} ORDER BY i.occurred_on, i.id",
+        [since.astimezone(timezone.utc).isoformat(timespec="seconds"), *args]).fetchall()
+    out = []
+    for pid, name, conf, day, kind, summary, level in rows:
+        lvl = f" · {level} action" if level else ""
+        out.append(_Item(pid, bool(conf), f"{name} — {kind} on {fmt_day(date.fromisoformat(day[:10]))}{lvl}: "
+                                           f"{_clip(summary)}"))
+    return out
+
+
+def _stage_moves(store, since: datetime, country: str | None) -> list[_Item]:
+    where, args = _country_sql(country)
+    rows = store.db.conn.execute(
+        "SELECT p.id, p.name, p.confidential, h.from_stage, h.to_stage, h.moved_on FROM stage_history h "
+        f"JOIN partners p ON p.id = h.partner_id WHERE h.created_at >= ?{where} ORDER BY h.moved_on, h.id",
+        [since.astimezone(timezone.utc).isoformat(timespec="seconds"), *args]).fetchall()
+    out = []
+    for pid, name, conf, src, dst, day in rows:
+        when = fmt_day(date.fromisoformat(day[:10]))
+        text = (f"{name} moved {stages.label(src)} → {stages.label(dst)} ({when})" if src
+                else f"{name} added at {stages.label(dst)} ({when})")
+        out.append(_Item(pid, bool(conf), text))
+    return out
+
+
+def _bullets(items: list[_Item], one: str, many: str) -> list[str]:
+    """Named lines for open partners; one count line for confidential ones (distinct partners)."""
+    named = [i for i in items if not i.confidential]
+    hidden = {i.partner_id for i in items if i.confidential}
+    lines = [f"• {i.text}" for i in named[:MAX_ITEMS]]
+    if len(named) > MAX_ITEMS:
+        lines.append(f"• …and {len(named) - MAX_ITEMS} more")
+    if hidden:
+        lines.append(f"• {_plural(len(hidden), 'confidential partnership')} {one if len(hidden) == 1 else many}.")
+    return lines
+
+
+def compose_digest(store, charts_dir: Path, now: datetime, country: str | None = None, tz: str = "UTC",
+                   heading: str = "Weekly PSE digest") -> Reply:
+    """Compose the digest as of `now` (aware) for one country project (or all), dates in time zone `tz`."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    today = local.date()
+    since = now - WINDOW
+    fy = fiscal_year_of(today)
+    year, week, _ = local.isocalendar()
+    week_label = f"{year}-W{week:02d}"
+    scope = country or "all country projects"
+
+    interactions = _new_interactions(store, since, country)
+    moves = _stage_moves(store, since, country)
+    entries = [e for e in registry.pipeline(store, today)
+               if not country or e.partner.country.casefold() == country.casefold()]
+
+    lines = [f"*{heading}* · {scope} · week {week_label} (to {fmt_day(today)})", ""]
+    lines.append(f"*This week*: {_plural(len(interactions), 'interaction')} logged, "
+                 f"{_plural(len(moves), 'stage move')}.")
+    lines += _bullets(interactions + moves, "had activity", "had activity") if (interactions or moves) else \
+        ["• Nothing new was logged in the last seven days."]
+
+    # Indicators, fiscal year to date.
+    ytd = Period(fy_bounds(fy)[0], today, f"FY{fy} to date")
+    rows = indicator_rows(store, ytd, country)
+    table = []
+    for r in rows:
+        if r.indicator.measure == "median_stage_days":
+            continue
+        value = fmt_value(r.indicator, r.actual.value)
+        target = fmt_value(r.indicator, r.target) if r.target is not None else ""
+        table.append((r.indicator.label, value + (f" / {target}" if target else ""), bar(r.progress)))
+    w0 = max(len(t[0]) for t in table)
+    w1 = max(len(t[1]) for t in table)
+    lines += ["", f"*Indicators, FY{fy} to date* (actual / yearly target)", "```",
+              *[f"{a.ljust(w0)}  {b.rjust(w1)}  {c}".rstrip() for a, b, c in table], "```"]
+
+    stalled = [e for e in entries if e.stalled]
+    lines += ["", f"*Stalled partnerships* ({len(stalled)})"]
+    lines += _bullets([_Item(e.partner.id, e.partner.confidential, f"{e.partner.name} ({e.partner.stage_label}) — "
+                             + "; ".join(e.stalled)) for e in stalled], "is stalled", "are stalled") \
+        if stalled else ["• None: every active partnership had recent contact and is within its usual time."]
+
+    horizon = today + timedelta(days=LOOKAHEAD_DAYS)
+    due, overdue = [], 0
+    for e in entries:
+        st = stages.get(e.partner.stage, e.partner.stream)
+        if st is not None and not st.active:
+            continue
+        step = registry.next_step(store, e.partner.id)
+        if not step or not step.get("next_due"):
+            continue
+        when = date.fromisoformat(step["next_due"][:10])
+        if when < today:
+            overdue += 1
+        elif when <= horizon:
+            due.append((when, _Item(e.partner.id, e.partner.confidential,
+                                    f"{e.partner.name} — {_clip(step['next_step'], 100)} (due {fmt_day(when)})")))
+    due.sort(key=lambda x: x[0])
+    lines += ["", f"*Next steps due by {fmt_day(horizon)}* ({len(due)})"]
+    lines += _bullets([i for _, i in due], "has a next step due", "have a next step due") if due else \
+        ["• None due in the coming week."]
+    if overdue:
+        lines.append(f"• {_plural(overdue, 'partnership')} {'has' if overdue == 1 else 'have'} an overdue next step "
+                     "(see `pipeline`).")
+
+    # Chart: pipeline by stage, indicators against target.
+    counts: dict[tuple[str, str], int] = {}
+    for e in entries:
+        counts[(e.partner.stream, e.partner.stage)] = counts.get((e.partner.stream, e.partner.stage), 0) + 1
+    bars = []
+    for stream, pipeline in stages.PIPELINES.items():
+        short = stages.STREAM_LABELS.get(stream, stream).split(" /")[0]
+        for st in pipeline:
+            n = counts.get((stream, st.key), 0)
+            if st.key == "closed" or (not st.active and n == 0):
+                continue
+            bars.append(StageCount(stream, st.label if st.active else f"{st.label} ({short.lower()})", n))
+    progress = [Progress(r.indicator.label, r.actual.value, r.target) for r in rows
+                if r.target is not None and r.actual.value is not None]
+    title = f"PSE pipeline and indicators · {scope} · {week_label}"
+    image = save_chart(Path(charts_dir), bars, progress, title)
+
+    facts = [
+        Fact("Interactions this week", str(len(interactions))),
+        Fact("Stage moves this week", str(len(moves))),
+        Fact("Stalled partnerships", str(len(stalled))),
+        Fact("Next steps due in 7 days", str(len(due))),
+    ]
+    for r in rows:
+        if r.indicator.mandated and r.target is not None:
+            facts.append(Fact(f"{r.indicator.label} (FY{fy})",
+                              f"{fmt_value(r.indicator, r.actual.value)} of {fmt_value(r.indicator, r.target)}"))
+    return Reply(text="\n".join(lines), facts=facts, image=image, image_title=title,
+                 data={"digest": {"week": week_label, "country": country, "interactions": len(interactions),
+                                  "stage_moves": len(moves), "stalled": len(stalled), "due": len(due),
+                                  "overdue": overdue}})
+
+
+def composer(store, charts_dir: Path) -> Callable[[Subscription, datetime], Reply]:
+    """The compose function the scheduler calls for each due subscription."""
+    def compose(sub: Subscription, now: datetime) -> Reply:
+        return compose_digest(store, charts_dir, now, country=sub.country, tz=sub.tz)
+    return compose

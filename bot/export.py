@@ -1,0 +1,117 @@
+"""CSV exports for M&E: one row per interaction (with its outcomes as columns), or one row per partner.
+
+Confidential (NDA) partners are marked in a `confidential` column. Cells that a spreadsheet would read as a
+formula (starting with = + - @) are prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from bot import registry, stages
+from bot.schema import OUTCOME_KINDS
+from bot.store import Store
+
+KINDS = ("interactions", "partners")
+
+INTERACTION_COLUMNS = (
+    ["interaction_id", "date", "partner", "partner_id", "confidential", "country", "stream", "stage_now", "kind",
+     "action_level", "summary", "next_step", "next_due", "logged_by", "platform"]
+    + [f"{k}" for k in OUTCOME_KINDS] + ["currency"]
+)
+PARTNER_COLUMNS = [
+    "partner_id", "partner", "confidential", "country", "sector", "stream", "stage", "stage_since", "days_in_stage",
+    "last_contact", "stalled", "interactions", "actions_high", "actions_medium", "actions_low",
+    "latest_risk_rating", "created_at",
+] + [f"total_{k}" for k in OUTCOME_KINDS]
+
+
+def _safe(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        value = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def interaction_rows(store: Store) -> Iterator[list[str]]:
+    sums = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN quantity END)" for k in OUTCOME_KINDS)
+    sql = f"""
+        SELECT i.id, i.occurred_on, p.name, p.id, p.confidential, p.country, p.stream, p.stage, i.kind,
+               i.action_level, i.summary, i.next_step, i.next_due, i.logged_by, i.platform, o.*
+        FROM interactions i JOIN partners p ON p.id = i.partner_id
+        LEFT JOIN (SELECT interaction_id, {sums}, MAX(currency) FROM outcomes
+                   WHERE interaction_id IS NOT NULL GROUP BY interaction_id) o ON o.interaction_id = i.id
+        ORDER BY i.occurred_on, i.id"""
+    for row in store.db.conn.execute(sql):
+        base = list(row[:15])
+        base[4] = "yes" if row[4] else "no"
+        base[6] = stages.STREAM_LABELS.get(row[6], row[6])
+        base[7] = stages.label(row[7])
+        yield [_safe(v) for v in base + list(row[16:])]
+
+
+def partner_rows(store: Store, today: date) -> Iterator[list[str]]:
+    c = store.db.conn
+    last = dict(c.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
+    counts: dict[int, dict[str, int]] = {}
+    for pid, level, n in c.execute("SELECT partner_id, COALESCE(action_level, ''), COUNT(*) FROM interactions "
+                                   "GROUP BY partner_id, action_level"):
+        counts.setdefault(pid, {})[level] = n
+    totals: dict[int, dict[str, float]] = {}
+    for pid, kind, q in c.execute("SELECT partner_id, kind, SUM(quantity) FROM outcomes GROUP BY partner_id, kind"):
+        totals.setdefault(pid, {})[kind] = q
+    risk = dict(c.execute("SELECT partner_id, risk_rating FROM diligence d WHERE id = (SELECT id FROM diligence "
+                          "WHERE partner_id = d.partner_id ORDER BY reviewed_on DESC, id DESC LIMIT 1)"))
+    for p in registry.all_partners(store):
+        in_stage, _, reasons = registry.stalled_reasons(p, last.get(p.id), today)
+        n = counts.get(p.id, {})
+        t = totals.get(p.id, {})
+        row = [p.id, p.name, "yes" if p.confidential else "no", p.country, p.sector, p.stream_label, p.stage_label,
+               p.stage_since, in_stage, last.get(p.id), "; ".join(reasons), sum(n.values()), n.get("high", 0),
+               n.get("medium", 0), n.get("low", 0), risk.get(p.id, ""), p.created_at]
+        yield [_safe(v) for v in row] + [_safe(t.get(k)) for k in OUTCOME_KINDS]
+
+
+def write_csv(store: Store, out, kind: str = "interactions", today: date | None = None) -> int:
+    """Write the export to a path or an open text file; returns the number of data rows."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown export “{kind}”; choose {' or '.join(KINDS)}.")
+    today = today or datetime.now(timezone.utc).date()
+    header = INTERACTION_COLUMNS if kind == "interactions" else PARTNER_COLUMNS
+    rows = interaction_rows(store) if kind == "interactions" else partner_rows(store, today)
+    if isinstance(out, (str, Path)):
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        with tmp.open("w", newline="", encoding="utf-8-sig") as f:
+            n = _write(f, header, rows)
+        tmp.replace(path)
+        return n
+    return _write(out, header, rows)
+
+
+def _write(f, header, rows) -> int:
+    w = csv.writer(f)
+    w.writerow(header)
+    n = 0
+    for row in rows:
+        w.writerow(row)
+        n += 1
+    return n
+
+
+def default_path(exports_dir: Path, kind: str, now: datetime | None = None) -> Path:
+    now = now or datetime.now(timezone.utc)
+    return exports_dir / f"pse-{kind}-{now.strftime('%Y%m%d-%H%M%S')}.csv"
+
+
+def as_text(store: Store, kind: str = "interactions", today: date | None = None) -> str:
+    buf = io.StringIO()
+    write_csv(store, buf, kind, today)
+    return buf.getvalue()

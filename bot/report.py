@@ -1,0 +1,267 @@
+"""Indicator reports: actual against target for a period, disaggregated by country project and work stream.
+
+`build_report` computes the numbers; `render_report` turns them into a monospace text table (progress bars
+included) plus Reply facts and structured data for adapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.indicators import Indicator, Measurement, load_indicators, measure
+from bot.periods import Period
+from bot.reply import Fact, Reply
+from bot.schema import STREAMS
+from bot.stages import STREAM_LABELS
+from bot.targets import target_countries, target_for
+
+# The country projects named in the programme; any country used on a partner or a target is known too.
+DEFAULT_COUNTRIES = ("Bangladesh", "Cambodia", "Lao PDR", "Nepal", "Thailand", "Regional Asia",
+                     "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan")
+BAR_WIDTH = 10
+
+
+@dataclass
+class Row:
+    indicator: Indicator
+    actual: Measurement            # in the period
+    to_date: Measurement | None    # fiscal year start → period end, when the period is part of one fiscal year
+    target: float | None           # the fiscal year's target
+
+    @property
+    def basis(self) -> Measurement:
+        """The value compared with the yearly target."""
+        return self.to_date if self.to_date is not None else self.actual
+
+    @property
+    def progress(self) -> float | None:
+        if self.target is None or self.basis.value is None:
+            return None
+        if self.target == 0:
+            return 1.0 if self.basis.value >= 0 else None
+        return self.basis.value / self.target
+
+
+@dataclass
+class Slice:
+    name: str                       # column heading (country project or stream label)
+    cells: dict[str, tuple[Measurement, float | None]] = field(default_factory=dict)  # id → (actual, target)
+
+
+@dataclass
+class Report:
+    period: Period
+    country: str | None
+    rows: list[Row]
+    by_country: list[Slice]
+    by_stream: list[Slice]
+
+    @property
+    def fiscal_year(self) -> int | None:
+        return self.period.fiscal_year
+
+
+def known_countries(store) -> list[str]:
+    """Country projects: the programme's, plus any used on a partner or a target (first spelling wins)."""
+    seen: dict[str, str] = {}
+    used = [r[0] for r in store.db.conn.execute("SELECT DISTINCT country FROM partners WHERE country != ''")]
+    for c in (*DEFAULT_COUNTRIES, *used, *target_countries(store)):
+        seen.setdefault(c.casefold(), c)
+    return sorted(seen.values(), key=str.casefold)
+
+
+def active_countries(store, fiscal_year: int | None) -> list[str]:
+    """Countries worth a column: those with partners, or with targets for the year."""
+    rows = store.db.conn.execute("SELECT DISTINCT country FROM partners WHERE country != ''").fetchall()
+    names = {r[0].casefold(): r[0] for r in rows}
+    if fiscal_year is not None:
+        for (c,) in store.db.conn.execute(
+                "SELECT DISTINCT country FROM targets WHERE country != '' AND fiscal_year = ?", (fiscal_year,)):
+            names.setdefault(c.casefold(), c)
+    return sorted(names.values(), key=str.casefold)
+
+
+def indicator_rows(store, period: Period, country: str | None = None,
+                   indicators: tuple[Indicator, ...] | None = None) -> list[Row]:
+    """Each indicator's value in the period, fiscal year to date (for part of a year) and the yearly target."""
+    indicators = indicators or load_indicators()
+    fy = period.fiscal_year
+    partial = fy is not None and not period.is_full_fiscal_year
+    ytd = period.fiscal_year_to_date() if partial else None
+    rows = []
+    for ind in indicators:
+        actual = measure(store, ind, period, country)
+        to_date = measure(store, ind, ytd, country) if ytd is not None else None
+        target = target_for(store, ind, fy, country) if fy is not None else None
+        rows.append(Row(ind, actual, to_date, target))
+    return rows
+
+
+def build_report(store, period: Period, country: str | None = None,
+                 indicators: tuple[Indicator, ...] | None = None) -> Report:
+    indicators = indicators or load_indicators()
+    fy = period.fiscal_year
+    rows = indicator_rows(store, period, country, indicators)
+
+    sliced = [i for i in indicators if i.measure != "median_stage_days"]
+    by_country: list[Slice] = []
+    if not country:
+        for c in active_countries(store, fy):
+            s = Slice(c)
+            for ind in sliced:
+                s.cells[ind.id] = (measure(store, ind, period, c), target_for(store, ind, fy, c) if fy else None)
+            by_country.append(s)
+    by_stream: list[Slice] = []
+    for stream in STREAMS:
+        s = Slice(STREAM_LABELS.get(stream, stream).split(" /")[0])
+        for ind in sliced:
+            s.cells[ind.id] = (measure(store, ind, period, country, stream), None)
+        by_stream.append(s)
+    return Report(period, country, rows, by_country, by_stream)
+
+
+# --- rendering ---------------------------------------------------------------------------------------------
+
+def fmt_value(ind: Indicator, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if ind.is_percent:
+        return f"{value:.0f}%"
+    if ind.unit == "days":
+        return f"{value:.0f} d"
+    if ind.is_money:
+        return f"{value:,.0f}"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
+    if fraction is None:
+        return ""
+    filled = max(0, min(width, round(fraction * width)))
+    return "[" + "#" * filled + "-" * (width - filled) + "]" + ("+" if fraction > 1 else " ") + f"{fraction * 100:4.0f}%"
+
+
+def _table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]])
+
+
+def _others(m: Measurement) -> str:
+    other = m.extra.get("other_currencies") or {}
+    return "; ".join(f"{cur} {amt:,.0f}" for cur, amt in other.items())
+
+
+def main_table(report: Report) -> str:
+    partial = report.rows and report.rows[0].to_date is not None
+    fy = report.fiscal_year
+    header = ["Indicator", "Period"] + (["FY to date"] if partial else []) + \
+             ([f"FY{fy} target", "Progress"] if fy is not None else [])
+    body = []
+    for r in report.rows:
+        ind = r.indicator
+        cells = [ind.label + (" *" if ind.mandated else ""), fmt_value(ind, r.actual.value)]
+        if partial:
+            cells.append(fmt_value(ind, r.to_date.value if r.to_date else None))
+        if fy is not None:
+            cells.append(fmt_value(ind, r.target) if ind.has_target else "no target")
+            cells.append(bar(r.progress))
+        body.append(cells)
+    return _table(header, body, left=1)
+
+
+def slice_table(slices: list[Slice], indicators: list[Indicator], with_targets: bool) -> str:
+    header = ["Indicator"] + [s.name[:20] for s in slices]
+    body = []
+    for ind in indicators:
+        row = [ind.label]
+        for s in slices:
+            m, t = s.cells[ind.id]
+            text = fmt_value(ind, m.value)
+            if with_targets and t is not None:
+                text += "/" + fmt_value(ind, t)
+            row.append(text)
+        body.append(row)
+    return _table(header, body, left=1)
+
+
+def stage_table(report: Report) -> str:
+    row = next((r for r in report.rows if r.indicator.measure == "median_stage_days"), None)
+    stages = (row.actual.extra.get("stages") if row else None) or {}
+    if not stages:
+        return "No partner finished a stage in this period."
+    body = [[stage.replace("_", " "), str(v["stays"]), f"{v['median']:.0f}"] for stage, v in stages.items()]
+    return _table(["Stage", "Stays", "Median days"], body, left=1)
+
+
+def render_report(report: Report) -> Reply:
+    where = report.country or "all country projects"
+    head = f"*Indicator report* · {report.period.describe()} · {where}"
+    parts = [head, "```", main_table(report), "```"]
+    notes = ["* mandated indicator."]
+    if report.fiscal_year is None:
+        notes.append("This period spans more than one fiscal year, so no targets are compared; "
+                     "ask for a quarter or a fiscal year to see progress.")
+    elif report.rows and report.rows[0].to_date is not None:
+        notes.append(f"Progress compares FY{report.fiscal_year} to date (up to {report.period.end:%d %b %Y}) "
+                     "with the yearly target.")
+    money = [f"{r.indicator.label.split(' (')[0]} in other currencies: {_others(r.actual)}"
+             for r in report.rows if _others(r.actual)]
+    notes.extend(money)
+    parts.append(" ".join(notes[:2]) + ("\n" + "\n".join(notes[2:]) if notes[2:] else ""))
+    sliced = [r.indicator for r in report.rows if r.indicator.measure != "median_stage_days"]
+    if report.by_country:
+        parts += ["*By country project* (period actual / FY target)", "```",
+                  slice_table(report.by_country, sliced, with_targets=report.fiscal_year is not None), "```"]
+    if report.by_stream:
+        parts += ["*By work stream* (period actual)", "```", slice_table(report.by_stream, sliced, False), "```"]
+    parts += ["*Median days in stage* (stays that ended in the period)", "```", stage_table(report), "```"]
+
+    facts = []
+    for r in report.rows:  # the headline: mandated indicators and those with a target
+        ind = r.indicator
+        if not (ind.mandated or r.target is not None):
+            continue
+        value = fmt_value(ind, r.actual.value)
+        if r.target is not None and r.progress is not None:
+            basis = "FY to date " + fmt_value(ind, r.basis.value) + " · " if r.to_date is not None else ""
+            value += f" ({basis}target {fmt_value(ind, r.target)}, {r.progress * 100:.0f}%)"
+        facts.append(Fact(ind.label, value))
+    return Reply(text="\n".join(parts), facts=facts, data={"report": report_data(report)})
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    def m(x: Measurement | None) -> Any:
+        return None if x is None else {"value": x.value, **x.extra}
+    return {
+        "period": {"label": report.period.label, "start": report.period.start.isoformat(),
+                   "end": report.period.end.isoformat(), "fiscal_year": report.fiscal_year},
+        "country": report.country,
+        "indicators": [{"id": r.indicator.id, "label": r.indicator.label, "unit": r.indicator.unit,
+                        "mandated": r.indicator.mandated, "actual": m(r.actual), "to_date": m(r.to_date),
+                        "target": r.target, "progress": r.progress} for r in report.rows],
+        "by_country": {s.name: {k: {"actual": v[0].value, "target": v[1]} for k, v in s.cells.items()}
+                       for s in report.by_country},
+        "by_stream": {s.name: {k: v[0].value for k, v in s.cells.items()} for s in report.by_stream},
+    }
+
+
+def match_country(words: list[str], countries: list[str]) -> tuple[str | None, list[str]]:
+    """Find a country project's name among the words (longest match first); returns it and the other words."""
+    lowered = [w.casefold().strip(",") for w in words]
+    for c in sorted(countries, key=lambda c: -len(c.split())):
+        parts = c.casefold().split()
+        n = len(parts)
+        for i in range(len(lowered) - n + 1):
+            if lowered[i:i + n] == parts:
+                return c, words[:i] + words[i + n:]
+    return None, words
+
+
+def today_utc() -> date:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).date()

@@ -1,0 +1,161 @@
+"""`pse-bot report`, `pse-bot target`, `pse-bot digest preview|list` and `pse-bot scheduler`.
+
+Attached to the `pse-bot` group in bot/cli.py. Everything heavy (store, matplotlib, platform adapters) is
+imported inside the command bodies.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def _services():
+    from bot.cli import make_services
+
+    return make_services()
+
+
+def _run_line(text: str) -> None:
+    from adapters.console import handle_line
+
+    reply = handle_line(text, _services())
+    click.echo(reply.as_text())
+    sys.exit(0 if reply.ok else 1)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1)
+def report(words: tuple[str, ...]) -> None:
+    """Indicator report: pse-bot report [PERIOD] [COUNTRY], e.g. `pse-bot report last quarter Nepal`."""
+    _run_line(" ".join(("report", *words)))
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1)
+def target(words: tuple[str, ...]) -> None:
+    """Set or list targets: pse-bot target INDICATOR VALUE [COUNTRY] [FY] | pse-bot target list [FY]."""
+    _run_line(" ".join(("target", *words)) if words else "target list")
+
+
+@click.group()
+def digest() -> None:
+    """Weekly digests: preview one now, or list the subscriptions."""
+
+
+@digest.command("preview")
+@click.option("--country", default=None, help="Only this country project (default: all).")
+@click.option("--tz", default="UTC", show_default=True, help="Time zone for dates, e.g. Asia/Bangkok.")
+def digest_preview(country: str | None, tz: str) -> None:
+    """Compose the digest now and print it; the chart is saved under PSE_HOME/charts."""
+    from datetime import datetime, timezone
+
+    from bot.digest import compose_digest
+    from bot.report import known_countries
+    from bot.subscriptions import SubscriptionError, check_tz
+
+    services = _services()
+    try:
+        tz = check_tz(tz)
+    except SubscriptionError as err:
+        raise click.UsageError(str(err)) from None
+    if country:
+        match = {c.casefold(): c for c in known_countries(services.store)}.get(country.strip().casefold())
+        if match is None:
+            raise click.UsageError(f"Unknown country project {country!r}. Known: "
+                                   f"{', '.join(known_countries(services.store))}.")
+        country = match
+    reply = compose_digest(services.store, services.settings.charts_dir, datetime.now(timezone.utc),
+                           country=country, tz=tz, heading="Digest preview")
+    click.echo(reply.as_text())
+
+
+@digest.command("list")
+def digest_list() -> None:
+    """Every digest subscription on every platform, with its last send."""
+    from bot import subscriptions as subs
+
+    store = _services().store
+    rows = subs.all_subscriptions(store)
+    if not rows:
+        click.echo("No digest subscriptions yet. In a channel, a lead types `digest subscribe`.")
+        return
+    for s in rows:
+        last = subs.last_send(store, s.id)
+        tail = f"  last: {last[0]} {last[1]}" if last else ""
+        state = s.describe() if s.active else "stopped"
+        click.echo(f"#{s.id} {s.platform}:{s.channel_name or s.channel_id}  {state}{tail}")
+
+
+def build_senders(settings, store, echo=click.echo) -> dict:
+    """Senders for every platform that is configured; adapters are imported only when needed."""
+    from bot.delivery import ConsoleSender
+
+    senders: dict = {"console": ConsoleSender(path=settings.home / "outbox" / "console-digests.txt")}
+    if settings.slack_bot_token:
+        try:
+            from adapters.slack import SlackSender
+
+            senders["slack"] = SlackSender.from_settings(settings)
+        except Exception as err:  # noqa: BLE001 - e.g. the adapter is missing or misconfigured
+            echo(f"Slack digests are off: the Slack sender is not available ({err}).", err=True)
+    has_refs = False
+    try:
+        has_refs = bool(store.db.conn.execute("SELECT 1 FROM teams_conversations LIMIT 1").fetchone())
+    except Exception:  # noqa: BLE001 - the Teams table is not there yet
+        has_refs = False
+    if settings.microsoft_app_id or has_refs:
+        try:
+            from adapters.teams import TeamsSender
+
+            senders["teams"] = TeamsSender.from_settings(settings, store)
+        except Exception as err:  # noqa: BLE001 - e.g. the adapter is missing or misconfigured
+            echo(f"Teams digests are off: the Teams sender is not available ({err}).", err=True)
+    return senders
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Send whatever is due now, then exit.")
+@click.option("--interval", default=60.0, show_default=True, help="Seconds between checks.")
+def scheduler(once: bool, interval: float) -> None:
+    """Send weekly digests when due (the Procfile's `clock:` process). Safe to run twice: each week goes once."""
+    import asyncio
+    import logging
+    import signal
+    from datetime import datetime, timezone
+
+    from bot.digest import composer
+    from bot.scheduler import run_due, run_forever
+
+    logging.getLogger("pse").setLevel(logging.INFO)
+    services = _services()
+    store, settings = services.store, services.settings
+    senders = build_senders(settings, store)
+    compose = composer(store, settings.charts_dir)
+    click.echo(f"Digest senders: {', '.join(sorted(senders))}. Console digests go to "
+               f"{settings.home / 'outbox' / 'console-digests.txt'}.")
+
+    def show(results) -> None:
+        for r in results:
+            click.echo(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}Z subscription #{r.subscription_id} "
+                       f"{r.week_key}: {r.status}{' — ' + r.detail if r.detail else ''}")
+
+    async def main() -> None:
+        if once:
+            results = await run_due(store, compose, senders, datetime.now(timezone.utc))
+            show(results)
+            if not results:
+                click.echo("Nothing due.")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        click.echo(f"Checking every {interval:g}s; Ctrl-C to stop.")
+        await run_forever(store, compose, senders, interval=interval, stop=stop, on_results=show)
+
+    asyncio.run(main())

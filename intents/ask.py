@@ -1,0 +1,101 @@
+"""`ask`: answer a "how do I…" question with the best passages of the guidance, each cited and highlighted.
+
+Confidence comes from the cosine similarity between the question and the passages (all-MiniLM-L6-v2). The
+thresholds were tuned on the bundled corpus with the retrieval question set (tests/data/questions.jsonl,
+on-topic: median best similarity 0.45, 10th percentile 0.36) and off-topic questions ("banana bread recipe",
+"who won the football match", office/IT/HR questions: all below 0.35). Below CONFIDENT the bot shows no
+passage as an answer; between SUGGEST and CONFIDENT it names the closest topic so the user can rephrase.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+from bot.message import Message
+from bot.reply import Button, Passage, Reply
+from knowledge.chunking import split_sentences
+
+NAME = "ask"
+SUMMARY = "ask a question about PSE work in your own words; I answer from the team's guidance with sources"
+USAGE = "ask QUESTION"
+ACCESS = "guest"
+
+CONFIDENT = 0.35        # best passage similarity needed to answer at all
+SUGGEST = 0.25          # above this (but not confident) the closest topic is named as a hint
+KEEP_WITHIN = 0.12      # further passages must be this close to the best one…
+PASSAGE_FLOOR = 0.30    # …and at least this similar themselves
+MAX_PASSAGES = 3
+SEARCH_DEPTH = 8
+
+
+def handle(message: Message, services) -> Reply:
+    question = " ".join(message.text.split())
+    if not question:
+        return Reply.problem(
+            "Ask me a question in your own words, for example: `ask how do I frame this for a company?` "
+            "or `ask what goes into a due-diligence check?`. Type `help` to see everything else I can do."
+        )
+    kb = services.knowledge
+    hits = kb.search(question, top_k=SEARCH_DEPTH, mode="fused")
+    best = max((h.similarity for h in hits), default=0.0)
+    if best < CONFIDENT:
+        return _no_match(question, hits, best)
+
+    chosen = []
+    for h in hits:
+        if h.similarity >= max(PASSAGE_FLOOR, best - KEEP_WITHIN) and all(h.chunk_id != c.chunk_id for c in chosen):
+            chosen.append(h)
+        if len(chosen) == MAX_PASSAGES:
+            break
+    highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
+    passages = [Passage(text=h.text, source=h.source, title=h.title, section=h.section,
+                        score=round(h.similarity, 3), highlight=hl) for h, hl in zip(chosen, highlights)]
+    top = chosen[0]
+    where = top.title + (f" › {top.section}" if top.section else "")
+    lead = f"Here is what the guidance says, best match first (from *{where}*)."
+    vote = {"query": question[:200], "source": top.source}
+    buttons = [
+        Button(label="👍 Helpful", action="feedback", value=json.dumps({"vote": 1, **vote})),
+        Button(label="👎 Not helpful", action="feedback", value=json.dumps({"vote": -1, **vote})),
+    ]
+    return Reply(text=lead, passages=passages, buttons=buttons,
+                 data={"answered": True, "query": question, "similarity": round(best, 3),
+                       "sources": [p.source for p in passages]})
+
+
+def _no_match(question: str, hits, best: float) -> Reply:
+    shown = question if len(question) <= 80 else question[:77] + "…"
+    text = (f"I couldn't find anything in the PSE guidance that answers “{shown}”. "
+            "Try rephrasing with the words your team uses (for example “due diligence”, “survivor employment”, "
+            "“how to frame trafficking for a company”), or type `help` to see what else I can do.")
+    if hits and best >= SUGGEST:
+        near = max(hits, key=lambda h: h.similarity)
+        topic = near.title + (f" › {near.section}" if near.section else "")
+        text += f"\nThe closest topic I have is *{topic}*; ask about that if it is what you meant."
+    return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
+
+
+def best_sentences(embedder, question: str, texts: list[str]) -> list[str]:
+    """For each passage, its sentence most similar to the question (one batched embedding call)."""
+    per_text: list[list[str]] = []
+    for t in texts:
+        cands = [re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", s) for s in split_sentences(t)]
+        cands = [s for s in cands if s and s in t]
+        per_text.append([s for s in cands if len(s.split()) >= 4] or cands)
+    flat = [s for sents in per_text for s in sents]
+    if not flat:
+        return ["" for _ in texts]
+    vecs = embedder.embed([question] + flat)
+    sims = vecs[1:] @ vecs[0]
+    out, i = [], 0
+    for sents in per_text:
+        if not sents:
+            out.append("")
+            continue
+        j = int(np.argmax(sims[i:i + len(sents)]))
+        out.append(sents[j])
+        i += len(sents)
+    return out

@@ -1,0 +1,122 @@
+"""`diligence NAME`: walk the due-diligence checklist for a partner and store the answers with a risk rating.
+
+With no answers it returns a form with the checklist. One line works too:
+    diligence Acme csr: yes; financial: stable; reputation: none; lawsuits: past; supply_chain: none; conflict: no
+Add `rating: high` to record a higher rating than the answers call for (never a lower one), `notes: …` for notes.
+"""
+
+from __future__ import annotations
+
+from bot import dates, registry
+from bot.message import Message
+from bot.reply import Fact, Form, FormField, Reply
+from intents import partner_replies as pr
+
+NAME = "diligence"
+SUMMARY = "due-diligence checklist for a partner: answers, risk rating, reviewer and date"
+USAGE = "diligence PARTNER [csr: yes; financial: stable; reputation: none; lawsuits: none; …]"
+ACCESS = "staff"
+ANSWER_WORDS = {q.key for q in registry.CHECKLIST} | {"rating", "notes", "note"}
+KEY_ALIASES = {"supply chain": "supply_chain", "supply-chain": "supply_chain", "lawsuit": "lawsuits",
+               "finance": "financial", "finances": "financial", "reputational": "reputation", "note": "notes",
+               "risk": "rating", "conflicts": "conflict"}
+
+
+def handle(message: Message, services) -> Reply:
+    store = services.store
+    if message.form is not None:
+        return _submit(message, store, {k: ("" if v is None else str(v)) for k, v in message.form.items()},
+                       as_fields=True)
+    text = message.text.strip()
+    if not text:
+        return Reply.problem(f"Which partner? Write `diligence PARTNER`, e.g. `diligence Acme Foods`.")
+    name, answers = _split(text)
+    if not answers:
+        target = pr.resolve(store, name, "diligence {name}")
+        if isinstance(target, Reply):
+            return target
+        last = registry.latest_diligence(store, target.id)
+        intro = f"Due-diligence checklist for {pr.lock(target)}{target.name}."
+        if last:
+            intro += f" Last review: {last['risk_rating']} risk on {last['reviewed_on']} by {last['reviewer']}."
+        return Reply(text=intro + f"\nRating rule: {registry.RISK_RULE}.", form=checklist_form(target.name),
+                     private=True)
+    return _submit(message, store, dict(answers, partner=name), as_fields=False)
+
+
+def checklist_form(partner: str = "") -> Form:
+    fields = [FormField("partner", "Partner", "partner", required=True, initial=partner)]
+    for q in registry.CHECKLIST:
+        fields.append(FormField(q.key, q.text, "select", required=True, options=tuple((o, o) for o in q.options),
+                                initial="unknown"))
+    fields.append(FormField("rating", "Risk rating (leave empty to use the rule)", "select",
+                            options=(("", "From the answers"), ("low", "low"), ("medium", "medium"), ("high", "high")),
+                            hint="You may raise the rating the answers give, not lower it."))
+    fields.append(FormField("notes", "Notes", "long_text", hint="Sources checked, open questions. No personal data."))
+    return Form(command="diligence", title="Due-diligence checklist", fields=tuple(fields), submit_label="Save review",
+                state=partner)
+
+
+def _split(text: str) -> tuple[str, dict[str, str]]:
+    """`Acme csr: yes; lawsuits: none` → ("Acme", {"csr": "yes", "lawsuits": "none"})."""
+    segments = [s.strip() for s in text.split(";")]
+    first = segments[0]
+    name, answers = first, {}
+    # the first answer may follow the name: "Acme Foods csr: yes"
+    head, sep, value = first.rpartition(":")
+    if sep:
+        words = head.split()
+        for n in (2, 1):
+            key = " ".join(words[-n:]).lower() if len(words) > n else ""
+            key = KEY_ALIASES.get(key, key)
+            if key in ANSWER_WORDS:
+                name, answers[key] = " ".join(words[:-n]), value.strip()
+                break
+        else:
+            name = first
+    for seg in segments[1:]:
+        key, sep, value = seg.partition(":")
+        key = " ".join(key.lower().split())
+        key = KEY_ALIASES.get(key, key)
+        if sep:
+            answers[key] = value.strip()
+        elif seg:
+            answers[seg] = ""
+    return name.strip(), answers
+
+
+def _submit(message: Message, store, values: dict[str, str], as_fields: bool) -> Reply:
+    def problem(text: str, field: str | None) -> Reply:
+        if as_fields and field:
+            return Reply.problem("Please fix the marked fields; nothing was saved.", errors={field: text})
+        return Reply.problem(text + ("" if "nothing" in text.lower() else " Nothing was saved."))
+
+    unknown = [k for k in values if k not in ANSWER_WORDS | {"partner"}]
+    if unknown and not as_fields:
+        return problem(f"I don't know the checklist item “{unknown[0]}”. Items: "
+                       + ", ".join(q.key for q in registry.CHECKLIST) + ", rating, notes.", None)
+    name = (values.get("partner") or values.get("state") or "").strip()
+    target = pr.resolve(store, name, "diligence {name}")
+    if isinstance(target, Reply):
+        if as_fields:
+            return Reply.problem("Please fix the marked fields; nothing was saved.",
+                                 errors={"partner": target.text.split(" Is it")[0]})
+        return target
+    answers = {q.key: values.get(q.key, "") for q in registry.CHECKLIST}
+    _, errors = registry.validate_answers(answers)
+    if errors:
+        if as_fields:
+            return Reply.problem("Please fix the marked fields; nothing was saved.", errors=errors)
+        return problem(" ".join(errors.values()), None)
+    today = pr.today(message)
+    try:
+        did, rating = registry.record_diligence(store, target, answers, reviewer=pr.actor(message), on=today,
+                                                rating=(values.get("rating") or None), notes=values.get("notes", ""))
+    except registry.RegistryError as e:
+        return problem(str(e), e.field)
+    clean, _ = registry.validate_answers(answers)
+    facts = [Fact("Risk rating", rating), Fact("Reviewer", pr.actor(message)), Fact("Date", today.isoformat())]
+    facts += [Fact(q.key, clean[q.key]) for q in registry.CHECKLIST]
+    return Reply(text=f"Saved the due-diligence review of {pr.lock(target)}{target.name}: {rating} risk "
+                      f"({dates.human(today)}). Rule: {registry.RISK_RULE}.",
+                 facts=facts, private=True, data={"diligence_id": did, "risk_rating": rating})

@@ -1,0 +1,27 @@
+"""`export [partners]`: write a CSV for M&E under PSE_HOME/exports and reply with its path."""
+
+from __future__ import annotations
+
+from bot import export as csv_export
+from bot.message import Message
+from bot.reply import Fact, Reply
+from intents import partner_replies as pr
+
+NAME = "export"
+SUMMARY = "a CSV of all logged contacts with outcomes (or `export partners`) for M&E, confidential partners marked"
+USAGE = "export [interactions|partners]"
+ACCESS = "lead"
+
+
+def handle(message: Message, services) -> Reply:
+    word = message.text.strip().lower() or "interactions"
+    kind = {"interactions": "interactions", "contacts": "interactions", "logs": "interactions",
+            "partners": "partners", "partner": "partners"}.get(word)
+    if kind is None:
+        return Reply.problem(f"I can export `interactions` (the default) or `partners`, not “{word}”. Write `{USAGE}`.")
+    path = csv_export.default_path(services.settings.home / "exports", kind)
+    n = csv_export.write_csv(services.store, path, kind, pr.today(message))
+    return Reply(text=f"Exported {n} {kind} to {path}. Confidential (NDA) partners are marked “yes” in the "
+                      "`confidential` column; share the file accordingly.",
+                 facts=[Fact("File", str(path)), Fact("Rows", str(n))], private=True,
+                 data={"path": str(path), "rows": n, "kind": kind})

@@ -1,0 +1,124 @@
+"""`frame`: check a draft message to a company for wording that alarms businesses, and offer a better version.
+
+The term list and business-case points live in knowledge/framing_terms.yml; the cited passages come from the
+framing guidance in the knowledge base (the bundled "Framing and the business case", or whatever document an
+organisation put in its place — any document whose title or file name mentions framing is preferred).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.message import Message
+from bot.reply import Passage, Reply
+from knowledge.framing import FramingCheck, FramingRulesError, Rules, check, load_rules
+
+log = logging.getLogger("pse.intents.frame")
+
+NAME = "frame"
+SUMMARY = "check a draft message to a company for sensitive wording; get alternatives, a reworded draft and the business case"
+USAGE = "frame DRAFT MESSAGE TO A COMPANY"
+ACCESS = "guest"
+
+MAX_PASSAGES = 2
+SEARCH_DEPTH = 30  # deep enough that the framing document shows up even for an unusual draft
+FALLBACK_SIMILARITY = 0.35  # a passage from another document is cited only when it is clearly on topic
+
+
+def handle(message: Message, services) -> Reply:
+    draft = message.text.strip()
+    if not draft:
+        return Reply.problem(
+            "Paste the draft after the word, e.g. `frame Dear Ms Chan, we would like to discuss how our project "
+            "fights human trafficking in your supply chain…`. I'll point out words companies find alarming, "
+            "suggest alternatives, reword the draft and add business-case points."
+        )
+    try:
+        rules = load_rules()
+    except FramingRulesError as exc:
+        log.error("framing terms unusable: %s", exc)
+        return Reply.problem(f"I can't check wording right now: {exc} Ask your admin to fix the file; meanwhile "
+                             "`ask how do I frame this for a company?` shows the framing guidance.")
+    result = check(draft, rules)
+    passages = _guidance(services, result)
+    text = _compose(result, rules, cited=bool(passages))
+    data = result.as_data()
+    data["citations"] = [p.source for p in passages]
+    # Drafts often name partners and people: only the asker sees the answer.
+    return Reply(text=text, passages=passages, private=True, data=data)
+
+
+def _compose(result: FramingCheck, rules: Rules, cited: bool) -> str:
+    lines: list[str] = []
+    if result.clean:
+        lines.append("Nothing in this draft is likely to alarm a company — it leads with shared goals rather "
+                     "than with crime or blame. Good.")
+    else:
+        n = len(result.flags)
+        lines.append(f"I found {n} kind{'s' if n != 1 else ''} of wording that companies often find alarming:")
+        for f in result.flags:
+            used = ", ".join(f"“{w}”" for w in f.found)
+            times = f" ({f.count}×)" if f.count > 1 else ""
+            lines.append(f"• *{f.term.label}* — you wrote {used}{times}. {f.term.why} "
+                         f"Try instead: {', '.join(f.term.alternatives)}.")
+        lines.append("")
+        lines.append("*Reworded draft* (a starting point — read it through before sending):")
+        lines.extend("> " + line if line.strip() else ">" for line in result.reworded.strip().splitlines())
+        if result.dropped:
+            lines.append("")
+            lines.append("I left out " + ("this sentence" if len(result.dropped) == 1 else "these sentences") + ": "
+                         + " ".join(f"“{s}”" for s in result.dropped)
+                         + " Warnings about crime or punishment read as a threat in writing; explain our "
+                         "reporting duty in person, before any agreement is signed.")
+        by_hand = [w for f in result.flags if not f.term.drop_sentence for w in f.by_hand]
+        if by_hand:
+            lines.append("Rephrase by hand: " + ", ".join(f"“{w}”" for w in by_hand) + ".")
+    if rules.business_case:
+        lines.append("")
+        lines.append("*Business-case points* to weave in (pick the two or three that fit this company):")
+        lines.extend(f"• *{p.label}*: {p.text}" for p in rules.business_case)
+    if cited:
+        lines.append("")
+        lines.append("From the framing guidance:")
+    return "\n".join(lines)
+
+
+def _guidance(services, result: FramingCheck) -> list[Passage]:
+    """The framing guidance passages that back this advice: word alternatives first, then the business case."""
+    if result.clean:
+        queries = ["rules of thumb for a first message to a company: start with its own goals, stay truthful",
+                   "business case points that persuade a company: legal compliance, reputation, buyers"]
+    else:
+        labels = ", ".join(f.term.label for f in result.flags[:4])
+        queries = [f"which words to use with companies instead of {labels}, and why they are sensitive",
+                   "business case points that persuade a company: legal compliance, reputation, buyers"]
+    try:
+        kb = services.knowledge
+        chosen = []
+        for q in queries:
+            hits = kb.search(q, top_k=SEARCH_DEPTH, mode="fused")
+            framing = [h for h in hits if _is_framing(h)]
+            pool = framing or [h for h in hits if h.similarity >= FALLBACK_SIMILARITY]
+            pick = next((h for h in pool if all(h.chunk_id != c.chunk_id for c, _ in chosen)), None)
+            if pick is not None:
+                chosen.append((pick, q))
+            if len(chosen) == MAX_PASSAGES:
+                break
+        if not chosen:
+            return []
+        highlights = _highlights(kb, chosen)
+    except Exception:  # noqa: BLE001 - the framing check is still useful without citations
+        log.exception("framing guidance lookup failed")
+        return []
+    return [Passage(text=h.text, source=h.source, title=h.title, section=h.section, score=round(h.similarity, 3),
+                    highlight=hl) for (h, _), hl in zip(chosen, highlights)]
+
+
+def _is_framing(hit) -> bool:
+    return "framing" in hit.source.lower() or "framing" in (hit.title or "").lower()
+
+
+def _highlights(kb, chosen) -> list[str]:
+    from intents.ask import best_sentences
+
+    return [best_sentences(kb.embedder, q, [h.text])[0] for h, q in chosen]

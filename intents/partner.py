@@ -1,0 +1,177 @@
+"""`partner`: a partner's card, and adding partners, aliases and the confidential (NDA) flag.
+
+    partner Acme                       the card: stage, time in stage, last contact, next step, recent contacts
+    partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood [--confidential]
+    partner alias Acme Foods Co. = Acme
+    partner confidential Acme on|off   (leads)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot import dates, registry, stages
+from bot.message import Message
+from bot.reply import Button, Fact, Reply
+from intents import partner_replies as pr
+
+NAME = "partner"
+SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
+USAGE = "partner NAME | partner add NAME [--stream S] [--country C] [--sector S] [--confidential]"
+ACCESS = "staff"
+OPTIONS = ("stream", "country", "sector", "owner", "confidential")
+
+
+def required_role(message: Message) -> str:
+    first = message.text.strip().split(maxsplit=1)[0].lower() if message.text.strip() else ""
+    return "lead" if first == "confidential" else "staff"
+
+
+def handle(message: Message, services) -> Reply:
+    store = services.store
+    if message.action == "partner_create":
+        return _add(message, store, message.text.strip())
+    text = message.text.strip()
+    if message.action == "partner_show" and text:
+        target = pr.resolve(store, text, "partner {name}")
+        return target if isinstance(target, Reply) else card(store, target, pr.today(message), message)
+    if not text:
+        return Reply.problem(f"Which partner? Type `partner NAME` for its card, or `{USAGE}`.")
+    verb, _, rest = text.partition(" ")
+    verb = verb.lower()
+    if verb in ("add", "new", "create"):
+        return _add(message, store, rest)
+    if verb == "alias":
+        return _alias(message, store, rest)
+    if verb == "confidential":
+        return _confidential(message, store, rest)
+    target = pr.resolve(store, text, "partner {name}")
+    if isinstance(target, Reply):
+        return target
+    return card(store, target, pr.today(message), message)
+
+
+def parse_add(text: str) -> tuple[str, dict[str, str]]:
+    """`Acme Foods --stream survivor --country Thailand --confidential` → name and options."""
+    parts = re.split(r"\s+--(?=[A-Za-z])", " " + text.strip())
+    name = parts[0].strip()
+    opts: dict[str, str] = {}
+    for part in parts[1:]:
+        key, _, value = part.partition(" ")
+        key, _, inline = key.partition("=")
+        key = key.lower().strip()
+        if key not in OPTIONS:
+            raise registry.RegistryError(f"I don't know the option --{key}. Options: "
+                                         + ", ".join(f"--{o}" for o in OPTIONS) + ".")
+        opts[key] = (inline + " " + value).strip()
+    return name, opts
+
+
+def _add(message: Message, store, rest: str) -> Reply:
+    try:
+        name, opts = parse_add(rest)
+        stream = stages.resolve_stream(opts["stream"]) if opts.get("stream") else "innovation"
+        conf = opts.get("confidential", None)
+        confidential = conf is not None and conf.lower() not in ("no", "off", "false", "0")
+        p = registry.add_partner(store, name, actor=pr.actor(message), today=pr.today(message), stream=stream,
+                                 country=opts.get("country", ""), sector=opts.get("sector", ""),
+                                 owner=opts.get("owner", "") or pr.actor(message), confidential=confidential)
+    except (registry.RegistryError, stages.StageError) as e:
+        return Reply.problem(f"{e}" + ("" if "nothing" in str(e).lower() else " Nothing was added."))
+    where = f" in {p.country}" if p.country else ""
+    text = (f"Added {pr.lock(p)}{p.name} ({p.stream_label}{where}), starting at {p.stage_label}. "
+            f"Log a contact with `log {p.name} meeting today: …`.")
+    if not p.country:
+        text += " No country project was given; staff see partners of their own country projects."
+    return Reply(text=text, private=True, data={"partner_id": p.id},
+                 buttons=[Button("Show card", "partner_show", p.name)])
+
+
+def _alias(message: Message, store, rest: str) -> Reply:
+    name, sep, alias = rest.partition("=")
+    if not sep or not name.strip() or not alias.strip():
+        return Reply.problem("Write `partner alias NAME = ALIAS`, e.g. `partner alias Acme Foods Co. = Acme`.")
+    target = pr.resolve(store, name, "partner alias {name} = " + alias.strip())
+    if isinstance(target, Reply):
+        return target
+    try:
+        p = registry.add_alias(store, target, alias, actor=pr.actor(message))
+    except registry.RegistryError as e:
+        return Reply.problem(str(e))
+    return Reply(text=f"“{alias.strip()}” now also finds {pr.lock(p)}{p.name}.", private=True)
+
+
+def _confidential(message: Message, store, rest: str) -> Reply:
+    words = rest.split()
+    if len(words) < 2 or words[-1].lower() not in ("on", "off", "yes", "no"):
+        return Reply.problem("Write `partner confidential NAME on` (an NDA is in place) or `… off`.")
+    on = words[-1].lower() in ("on", "yes")
+    target = pr.resolve(store, " ".join(words[:-1]), "partner confidential {name} " + words[-1])
+    if isinstance(target, Reply):
+        return target
+    if target.confidential == on:
+        return Reply(text=f"{target.name} is already marked {'confidential' if on else 'not confidential'}; "
+                          "nothing changed.", private=True)
+    p = registry.set_confidential(store, target, on, actor=pr.actor(message))
+    if on:
+        return Reply(text=f"🔒 {p.name} is now marked confidential (NDA): it shows with a lock everywhere and in "
+                          "exports.", private=True)
+    return Reply(text=f"{p.name} is no longer marked confidential.", private=True)
+
+
+def card(store, p: registry.Partner, today: date, message: Message | None = None) -> Reply:
+    last = registry.last_contact(store, p.id)
+    in_stage, quiet, reasons = registry.stalled_reasons(p, last, today)
+    nxt = registry.next_step(store, p.id)
+    recent = registry.recent_interactions(store, p.id, 5)
+    dd = registry.latest_diligence(store, p.id)
+    usual = stages.usual_days(p.stage, p.stream)
+    facts = [
+        Fact("Stage", f"{p.stage_label} ({p.stream_label})"),
+        Fact("Time in stage", f"{_days(in_stage)}, since {dates.human(p.stage_since)}"
+             + (f" (usually up to {usual})" if usual else "")),
+        Fact("Last contact", f"{dates.human(last, today)} ({_days(quiet)} ago)" if last else "none logged yet"),
+    ]
+    if nxt:
+        due = nxt["next_due"]
+        overdue = due and date.fromisoformat(due) < today
+        facts.append(Fact("Next step", nxt["next_step"] + (f" — due {dates.human(due, today)}" if due else "")
+                          + (" ⚠ overdue" if overdue else "")))
+    else:
+        facts.append(Fact("Next step", "none set"))
+    facts.append(Fact("Country project", p.country or "—"))
+    if p.sector:
+        facts.append(Fact("Sector", p.sector))
+    if p.aliases:
+        facts.append(Fact("Also known as", ", ".join(p.aliases)))
+    facts.append(Fact("Confidential", "🔒 yes — NDA in place" if p.confidential else "no"))
+    if dd:
+        facts.append(Fact("Due diligence", f"{dd['risk_rating']} risk ({dates.human(dd['reviewed_on'])})"))
+    totals = registry.outcome_totals(store, p.id)
+    if totals:
+        facts.append(Fact("Outcomes", "; ".join(
+            f"{registry.OUTCOME_LABELS[k]}: {q:,.0f}" + (f" {c}" if c else "") for k, c, q in totals)))
+    lines = [f"{pr.lock(p)}*{p.name}*"]
+    if p.confidential and message is not None and message.is_shared:
+        lines.append("Confidential partner (NDA): keep details out of shared channels.")
+    if reasons:
+        lines.append("⚠ Stalled: " + "; ".join(reasons) + ".")
+    if recent:
+        lines.append("Recent contacts:")
+        for r in recent:
+            lines.append(f"• {r['occurred_on']} {r['kind']} [{r['action_level'] or '-'}]: {_short(r['summary'])}")
+    else:
+        lines.append(f"No contacts logged yet. `log {p.name} meeting today: …`")
+    return Reply(text="\n".join(lines), facts=facts, private=p.confidential,
+                 data={"partner": p.as_dict(), "stalled": list(reasons), "last_contact": last,
+                       "days_in_stage": in_stage, "confidential": p.confidential})
+
+
+def _short(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _days(n: int | None) -> str:
+    return "1 day" if n == 1 else f"{n} days"

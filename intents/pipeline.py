@@ -1,0 +1,69 @@
+"""`pipeline [innovation|survivor] [stalled]`: partners by stage per work stream, stalled ones flagged.
+
+Stalled: no contact logged for 45 days, or longer in the current stage than usual (see bot/stages.py).
+Paused and closed partners are listed but never flagged.
+"""
+
+from __future__ import annotations
+
+from bot import registry, stages
+from bot.message import Message
+from bot.reply import Fact, Reply
+from intents import partner_replies as pr
+
+NAME = "pipeline"
+SUMMARY = "partners by stage for each work stream, stalled ones flagged"
+USAGE = "pipeline [innovation|survivor] [stalled]"
+ACCESS = "staff"
+SHOW_PER_STAGE = 8
+
+
+def handle(message: Message, services) -> Reply:
+    stream, only_stalled = None, False
+    for word in message.text.lower().split():
+        if word in ("stalled", "stuck", "late"):
+            only_stalled = True
+            continue
+        s = stages.find_stream(word)
+        if s is None:
+            return Reply.problem(f"I don't know “{word}” here. Write `{USAGE}`.")
+        stream = s
+    today = pr.today(message)
+    entries = registry.pipeline(services.store, today, stream)
+    if not entries:
+        return Reply(text="No partners yet. Add one with `partner add NAME --stream innovation --country COUNTRY`.",
+                     private=True, data={"streams": {}})
+    stalled = [e for e in entries if e.stalled]
+    lines: list[str] = []
+    data: dict[str, dict[str, list[dict]]] = {}
+    for s_name, pl in stages.PIPELINES.items():
+        in_stream = [e for e in entries if e.partner.stream == s_name and (e.stalled or not only_stalled)]
+        if not in_stream:
+            continue
+        lines.append(f"*{stages.STREAM_LABELS[s_name]}* ({len(in_stream)})")
+        data[s_name] = {}
+        for st in pl:
+            here = [e for e in in_stream if e.partner.stage == st.key]
+            data[s_name][st.key] = [_entry_data(e) for e in here]
+            if not here:
+                continue
+            shown = [_entry_text(e) for e in here[:SHOW_PER_STAGE]]
+            more = f", … and {len(here) - SHOW_PER_STAGE} more" if len(here) > SHOW_PER_STAGE else ""
+            lines.append(f"  {st.label} ({len(here)}): " + ", ".join(shown) + more)
+    if only_stalled and not stalled:
+        lines = ["Nothing is stalled: every active partner had contact in the last 45 days and is within its usual "
+                 "time in stage."]
+    facts = [Fact("Partners", str(len(entries))), Fact("Stalled", str(len(stalled)))]
+    head = (f"{len(stalled)} of {len(entries)} partners look stalled (⚠: no contact for 45 days or over the usual "
+            "time in stage)." if stalled else f"{len(entries)} partners, none stalled.")
+    return Reply(text=head + "\n" + "\n".join(lines), facts=facts, data={"streams": data, "stalled": len(stalled)})
+
+
+def _entry_text(e: registry.PipelineEntry) -> str:
+    return f"{pr.lock(e.partner)}{e.partner.name} ({e.days_in_stage} d)" + (" ⚠" if e.stalled else "")
+
+
+def _entry_data(e: registry.PipelineEntry) -> dict:
+    return {"name": e.partner.name, "id": e.partner.id, "country": e.partner.country,
+            "confidential": e.partner.confidential, "days_in_stage": e.days_in_stage,
+            "last_contact": e.last_contact, "stalled": list(e.stalled)}

@@ -1,0 +1,55 @@
+"""`report [PERIOD] [COUNTRY]`: indicator progress, actual against target, by country project and work stream."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.indicators import load_indicators
+from bot.message import Message
+from bot.periods import EXAMPLES, PeriodError, looks_like_period_word, parse_period
+from bot.reply import Reply
+from bot.report import build_report, known_countries, match_country, render_report
+
+NAME = "report"
+SUMMARY = "indicator progress against targets, by country project and work stream (`report how` for definitions)"
+USAGE = "report [PERIOD] [COUNTRY]"
+ACCESS = "staff"
+
+
+def local_today(message: Message) -> date:
+    try:
+        tz = ZoneInfo(message.timezone) if message.timezone else None
+    except (KeyError, ValueError):
+        tz = None
+    return message.received_at.astimezone(tz).date() if tz else message.received_at.date()
+
+
+def handle(message: Message, services) -> Reply:
+    words = message.text.split()
+    if words and words[0].lower() in ("how", "definitions", "indicators"):
+        return definitions()
+    store = services.store
+    countries = known_countries(store)
+    country, rest = match_country(words, countries)
+    if rest and rest[-1].lower() in ("all", "everywhere") and country is None and len(rest) > 1:
+        rest = rest[:-1]
+    try:
+        period = parse_period(" ".join(rest), local_today(message))
+    except PeriodError as err:
+        unknown = [w for w in rest if not looks_like_period_word(w)]
+        if country is None and unknown and len(unknown) == len(rest) and len(rest) <= 3:
+            return Reply.problem(
+                f"I don't know the country project '{' '.join(rest)}'. Known: {', '.join(countries)}. "
+                f"For a period, try e.g. `report last quarter Thailand`.")
+        return Reply.problem(f"{err} Usage: `{USAGE}`, e.g. `report FY2027 Q1 Nepal`.")
+    return render_report(build_report(store, period, country))
+
+
+def definitions() -> Reply:
+    lines = ["*How each indicator is counted* (`*` = mandated by the donor)"]
+    for ind in load_indicators():
+        target = "target per country project and year" if ind.has_target else "no target"
+        lines.append(f"• *{ind.label}*{' *' if ind.mandated else ''} (`{ind.id}`, {ind.unit}; {target}): {ind.how}")
+    lines.append("Periods: " + ", ".join(EXAMPLES) + "; fiscal years run October–September.")
+    return Reply(text="\n".join(lines), private=True)

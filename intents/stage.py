@@ -1,0 +1,69 @@
+"""`stage NAME STAGE [on DATE]`: move a partner to another pipeline stage (stage words like "dd" work)."""
+
+from __future__ import annotations
+
+import re
+
+from bot import dates, registry, stages
+from bot.message import Message
+from bot.reply import Fact, Reply
+from intents import partner_replies as pr
+
+NAME = "stage"
+SUMMARY = "move a partner to a pipeline stage, e.g. `stage Acme dd` or `stage Acme concept note on 3 Nov`"
+USAGE = "stage PARTNER STAGE [on DATE]"
+ACCESS = "staff"
+
+
+def handle(message: Message, services) -> Reply:
+    store = services.store
+    today = pr.today(message)
+    text = " ".join(message.text.split())
+    if not text:
+        return Reply.problem(f"Write `{USAGE}`, e.g. `stage Acme Foods due diligence`. " + _stage_list())
+    when = today
+    m = re.match(r"^(.*\S)\s+(?:on|since)\s+(\S.*)$", text, re.IGNORECASE)
+    if m and dates.is_date(m.group(2), today):
+        text, when = m.group(1), dates.parse_date(m.group(2), today)
+    if when > today:
+        return Reply.problem("A stage move is dated when it happened; that date is in the future. Nothing changed.")
+    name, stage_words = _split(text)
+    if not stage_words:
+        return Reply.problem(f"I couldn't find a stage at the end of “{text}”. " + _stage_list()
+                             + " Nothing changed.")
+    target = pr.resolve(store, name, "stage {name} " + stage_words)
+    if isinstance(target, Reply):
+        return target
+    try:
+        st = stages.resolve(stage_words, target.stream)
+        p = registry.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
+    except (stages.StageError, registry.RegistryError) as e:
+        return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
+    return Reply(text=f"{pr.lock(p)}{p.name} moved from {stages.label(target.stage)} to {p.stage_label} "
+                      f"({dates.human(when, today)}).",
+                 facts=[Fact("Stage", p.stage_label), Fact("Since", when.isoformat()),
+                        Fact("Previous", f"{stages.label(target.stage)} for "
+                                         f"{(when - _since(target)).days} days")],
+                 data={"partner_id": p.id, "from": target.stage, "to": p.stage})
+
+
+def _since(p: registry.Partner):
+    from datetime import date
+
+    return date.fromisoformat(p.stage_since[:10])
+
+
+def _split(text: str) -> tuple[str, str]:
+    """Partner words and stage words: the longest stage phrase at the end wins."""
+    words = text.split()
+    known = set(stages.all_stage_words())
+    for k in range(min(4, len(words) - 1), 0, -1):
+        tail = " ".join(words[-k:])
+        if stages.norm(tail) in known:
+            return " ".join(words[:-k]), tail
+    return text, ""
+
+
+def _stage_list() -> str:
+    return " ".join(f"{stages.STREAM_LABELS[s]}: " + ", ".join(st.key for st in pl) + "."
+                    for s, pl in stages.PIPELINES.items())

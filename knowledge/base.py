@@ -1,0 +1,215 @@
+"""`KnowledgeBase`: the public face of knowledge/ — open an index folder, ingest files, search, list, remove.
+
+    kb = KnowledgeBase.open(settings.index_dir)          # also syncs the bundled guidance (knowledge/corpus)
+    kb.ingest([Path("handbook.pdf")], progress=print)    # IngestReport(added=[...], chunks_embedded=42, ...)
+    kb.search("how do I frame this for a company?", top_k=5, mode="fused")   # list[Hit]
+
+A file whose bytes are unchanged since the last ingest is skipped before it is even parsed, so re-ingesting
+an unchanged folder does no embedding work (`IngestReport.chunks_embedded == 0`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+from knowledge.chunking import chunk_document
+from knowledge.embedder import Embedder, get_embedder
+from knowledge.index import HybridIndex
+from knowledge.loaders import is_supported, load, supported_types
+from knowledge.ranking import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
+from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
+
+log = logging.getLogger("pse.knowledge")
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+BUNDLED_PREFIX = "corpus/"
+CANDIDATES = 50  # how deep each ranked list goes before fusion
+# Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
+PIPELINE_VERSION = "1"
+
+
+def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
+    """Files to ingest from files and folders (recursively, hidden files skipped, sorted).
+
+    Returns (files, errors, skipped): a path that does not exist, or a named file of an unsupported type, is an
+    error; a file of an unsupported type found inside a folder is only skipped."""
+    files: list[Path] = []
+    errors: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if is_supported(f):
+                    if f.resolve() not in seen:
+                        seen.add(f.resolve())
+                        files.append(f)
+                else:
+                    skipped.append(str(f.resolve()))
+        elif p.is_file():
+            if not is_supported(p):
+                errors.append((str(p.resolve()), f"unsupported file type '{p.suffix or '(none)'}'. "
+                                                 f"Supported types: {supported_types()}."))
+            elif p.resolve() not in seen:
+                seen.add(p.resolve())
+                files.append(p)
+        else:
+            errors.append((str(raw), "no such file or folder."))
+    return files, errors, skipped
+
+
+class KnowledgeBase:
+    """Documents, their chunks and the hybrid index in one folder. Thread-safe; share one per process."""
+
+    def __init__(self, index: HybridIndex, embedder: Embedder, corpus_dir: Path | None = CORPUS_DIR):
+        self.index = index
+        self.embedder = embedder
+        self.corpus_dir = corpus_dir
+        self.bundled_report: IngestReport | None = None
+        self._ingest_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
+             corpus_dir: Path | None = None) -> "KnowledgeBase":
+        """Load the index in `index_dir` (created when missing). With `bundled`, bring the bundled guidance
+        up to date first: new or changed corpus files are ingested, deleted ones removed, unchanged ones cost
+        nothing (the model is not even loaded)."""
+        embedder = embedder or get_embedder()
+        kb = cls(HybridIndex(Path(index_dir), embedder.dim), embedder, corpus_dir or CORPUS_DIR)
+        if bundled:
+            kb.bundled_report = kb.sync_bundled()
+            for name, err in kb.bundled_report.errors:
+                log.warning("bundled guidance %s not loaded: %s", name, err)
+        return kb
+
+    def close(self) -> None:
+        self.index.close()
+
+    # ------------------------------------------------------------------------------------------- ingest
+
+    def sync_bundled(self, progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Make the index hold exactly the markdown files of the bundled corpus folder."""
+        report = IngestReport()
+        folder = self.corpus_dir
+        files = sorted(folder.glob("*.md")) if folder and folder.is_dir() else []
+        names = {BUNDLED_PREFIX + f.name for f in files}
+        with self._ingest_lock:
+            for f in files:
+                self._ingest_file(f, BUNDLED_PREFIX + f.name, "bundled", report)
+                if progress:
+                    progress(BUNDLED_PREFIX + f.name)
+            for info in self.index.documents():
+                if info.origin == "bundled" and info.source not in names:
+                    self.index.remove(info.source)
+                    report.removed.append(info.source)
+            self.index.save()
+        return report
+
+    def ingest(self, paths: Iterable[Path | str], progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Add or update files and folders. Every file is tried; failures are listed in `report.errors` by
+        name and leave any earlier version of that document in place. `progress(name)` runs after each file."""
+        files, errors, skipped = expand_paths(paths)
+        report = IngestReport(errors=list(errors), skipped=skipped)
+        with self._ingest_lock:
+            try:
+                for f in files:
+                    self._ingest_file(f, str(f.resolve()), "user", report)
+                    if progress:
+                        progress(str(f))
+            finally:
+                self.index.save()
+        return report
+
+    def _ingest_file(self, path: Path, source: str, origin: str, report: IngestReport) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.errors.append((source, f"cannot be read ({exc.strerror or exc})."))
+            return
+        sha = hashlib.sha256(data).hexdigest()
+        old = self.index.document(source)
+        if old is not None and old.sha256 == sha and old.meta.get("_pipeline") == PIPELINE_VERSION:
+            report.unchanged.append(source)
+            report.chunks_total += old.chunks
+            return
+        try:
+            doc = load(path, source=source, data=data)
+        except LoadError as exc:
+            msg = str(exc)
+            prefix = source + ": "
+            report.errors.append((source, msg[len(prefix):] if msg.startswith(prefix) else msg))
+            return
+        doc.meta["_pipeline"] = PIPELINE_VERSION
+        chunks = chunk_document(doc)
+        vectors = self.embedder.embed([c.embedding_text() for c in chunks])
+        self.index.replace_document(doc, chunks, vectors, origin)
+        report.chunks_embedded += len(chunks)
+        report.chunks_total += len(chunks)
+        (report.updated if old is not None else report.added).append(source)
+
+    def remove(self, source: str) -> bool:
+        """Remove a document by its source (as listed by `documents()`; a user file's path also works)."""
+        with self._ingest_lock:
+            if self.index.remove(source):
+                return True
+            p = Path(source).expanduser()
+            alt = str(p.resolve()) if not source.startswith(BUNDLED_PREFIX) else source
+            return alt != source and self.index.remove(alt)
+
+    def documents(self) -> list[DocumentInfo]:
+        self.index.refresh()
+        return self.index.documents()
+
+    def __len__(self) -> int:
+        return self.index.size
+
+    # ------------------------------------------------------------------------------------------- search
+
+    def search(self, query: str, top_k: int = 5, mode: str = "fused") -> list[Hit]:
+        """The `top_k` best passages for `query`. `mode`: "fused" (reciprocal rank fusion of keyword and
+        vector rankings), "vector" or "keyword". Any text is accepted; empty text gives no hits."""
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}, not {mode!r}")
+        q = (query or "").strip()
+        if not q or top_k <= 0:
+            return []
+        self.index.refresh()
+        if self.index.size == 0:
+            return []
+        qvec = self.embedder.embed_one(q)
+        depth = max(CANDIDATES, top_k)
+        vec = self.index.vector_search(qvec, depth) if mode != "keyword" else []
+        kw = self.index.keyword_search(fts_query(q), depth) if mode != "vector" else []
+        vec_rank = {cid: r for r, (cid, _) in enumerate(vec, 1)}
+        kw_rank = {cid: r for r, (cid, _) in enumerate(kw, 1)}
+        if mode == "vector":
+            ranked = vec[:top_k]
+        elif mode == "keyword":
+            ranked = [(cid, -bm) for cid, bm in kw[:top_k]]
+        else:
+            depth = max(FUSION_DEPTH, top_k)
+            ranked = rrf([[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]], k=RRF_K,
+                         weights=(1.0, KEYWORD_WEIGHT))[:top_k]
+        ids = [cid for cid, _ in ranked]
+        sims = {cid: s for cid, s in vec}
+        missing = [cid for cid in ids if cid not in sims]
+        if missing:
+            sims.update(self.index.similarities(qvec, missing))
+        rows = self.index.chunks(ids)
+        hits = []
+        for cid, score in ranked:
+            row = rows.get(cid)
+            if row is None:  # removed between the two reads
+                continue
+            hits.append(Hit(text=row["text"], source=row["source"], title=row["title"], section=row["section"],
+                            score=float(score), chunk_id=cid, doc_type=row["doc_type"],
+                            similarity=float(sims.get(cid, 0.0)), ordinal=row["ordinal"],
+                            vector_rank=vec_rank.get(cid), keyword_rank=kw_rank.get(cid)))
+        return hits

@@ -1,0 +1,433 @@
+"""Turn a file (markdown, plain text, PDF, Word, HTML) into a `Document`: a title, a type and sections by heading.
+
+Every failure is a `LoadError` whose message names the file and says what to do, so a batch ingest can report
+it and carry on with the other files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from knowledge.types import DOC_TYPES, Document, EmptyDocument, LoadError, Section, UnsupportedFileType
+
+SUPPORTED: dict[str, str] = {
+    ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+    ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html",
+}
+
+
+def supported_types() -> str:
+    return ", ".join(sorted(SUPPORTED))
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED
+
+
+def load(path: Path | str, source: str | None = None, data: bytes | None = None) -> Document:
+    """Read and parse one file. `source` is the stable name stored in the index (default: the path)."""
+    path = Path(path)
+    name = source or str(path)
+    kind = SUPPORTED.get(path.suffix.lower())
+    if kind is None:
+        raise UnsupportedFileType(
+            f"{name}: unsupported file type '{path.suffix or '(none)'}'. Supported types: {supported_types()}."
+        )
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"{name}: cannot be read ({exc.strerror or exc}).") from exc
+    if not data.strip():
+        raise EmptyDocument(f"{name}: the file is empty; add some text or remove it.")
+    sha = hashlib.sha256(data).hexdigest()
+    parser: Callable[[bytes, str], tuple[str, dict[str, Any], list[Section]]] = _PARSERS[kind]
+    try:
+        title, meta, sections = parser(data, name)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken file of any kind becomes a message naming it
+        raise LoadError(f"{name}: could not be read as {kind} ({type(exc).__name__}: {exc}).") from exc
+    sections = [Section(tuple(p for p in s.path if p), s.text.strip()) for s in sections]
+    sections = [s for s in sections if s.text]
+    if not sections:
+        raise EmptyDocument(f"{name}: no readable text found (a scanned image or an empty document?).")
+    title = _clean_inline(title) or _title_from_name(path)
+    doc_type = str(meta.get("type") or "guidance").strip().lower()
+    if doc_type not in DOC_TYPES:
+        doc_type = "guidance"
+    return Document(source=name, title=title, doc_type=doc_type, meta=meta, sections=sections, sha256=sha)
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _clean_inline(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+# ---------------------------------------------------------------------------------------------- markdown
+
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def split_front_matter(text: str, name: str = "") -> tuple[dict[str, Any], str]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"{name}: the front matter between the '---' lines is not valid YAML ({exc}).") from exc
+    if not isinstance(meta, dict):
+        raise LoadError(f"{name}: the front matter must be 'key: value' lines.")
+    meta = {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
+    return meta, text[m.end():]
+
+
+def _md_inline(line: str) -> str:
+    line = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line)          # images
+    line = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line)       # links -> their text
+    line = re.sub(r"<!--.*?-->", "", line)
+    return line
+
+
+_MD_LINE_START = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+|\||>)")
+
+
+def _join_soft_breaks(lines: list[str]) -> str:
+    """Markdown paragraphs are often hard-wrapped: join their lines with spaces, keeping list items, table rows
+    and quotes on lines of their own, blank lines as paragraph breaks and fenced code untouched."""
+    out: list[str] = []
+    in_fence = False
+    prev_blank = True
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            out.append(line)
+            prev_blank = False
+            continue
+        if in_fence:
+            out.append(line)
+            continue
+        if not line.strip():
+            out.append("")
+            prev_blank = True
+            continue
+        starts_new = prev_blank or bool(_MD_LINE_START.match(line)) or not out or out[-1].startswith("|") \
+            or out[-1].rstrip().endswith("  ")
+        if starts_new:
+            out.append(line.rstrip())
+        else:
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        prev_blank = False
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+
+
+def parse_markdown(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
+    meta, body = split_front_matter(_decode(data).replace("\r\n", "\n"), name)
+    body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+    title = str(meta.get("title") or "").strip()
+    headings: list[tuple[int, str]] = []  # the open heading stack
+    sections: list[Section] = []
+    buf: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        text = _join_soft_breaks(buf).strip()
+        buf.clear()
+        if text:
+            sections.append(Section(tuple(h for _, h in headings), text))
+
+    for raw in body.split("\n"):
+        if _FENCE.match(raw):
+            in_fence = not in_fence
+            buf.append(raw)
+            continue
+        m = None if in_fence else _ATX.match(raw)
+        if m is None:
+            buf.append(_md_inline(raw) if not in_fence else raw)
+            continue
+        level, heading = len(m.group(1)), _clean_inline(_md_inline(m.group(2)).replace("**", ""))
+        flush()
+        if level == 1 and not title:
+            title = heading
+            headings.clear()
+            continue
+        if level == 1 and heading == title:
+            headings.clear()
+            continue
+        while headings and headings[-1][0] >= level:
+            headings.pop()
+        headings.append((level, heading))
+    flush()
+    return title, meta, sections
+
+
+# ------------------------------------------------------------------------------------------- plain text
+
+_BULLET = re.compile(r"^\s*(?:[-*•●▪◦–]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)])\s+")
+_NUMBERED_HEADING = re.compile(r"^(?:(?:section|chapter|part)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$", re.I)
+_PAGE_NOISE = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
+_SENTENCE_END = re.compile(r"[.!?:;\"'”’)]\s*$")
+
+
+def heading_level(line: str) -> int:
+    """2/3/4 for a line that looks like a heading in extracted text (ALL CAPS or numbered), else 0."""
+    s = line.strip()
+    if not s or len(s) > 90 or len(s.split()) > 12:
+        return 0
+    letters = [c for c in s if c.isalpha()]
+    if len(letters) >= 3 and not any(c.islower() for c in letters) and not s.endswith((",", ";", ".")):
+        # a lone short upper-case word is more often an acronym (a glossary entry) than a heading
+        if len(s.split()) > 1 or len(letters) >= 6:
+            return 2
+    m = _NUMBERED_HEADING.match(s)
+    if m:
+        rest = m.group(2).strip()
+        if rest[:1].isupper() and not re.search(r"[.,;]$", rest) and len(rest.split()) <= 10:
+            return min(2 + m.group(1).count("."), 4)
+    return 0
+
+
+def clean_extracted_text(text: str) -> list[tuple[int, str]]:
+    """Repair text extracted from a PDF: re-join hard-wrapped lines, undo end-of-line hyphenation and drop
+    page numbers. Returns blocks as (heading level or 0, text): headings and paragraphs in reading order."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").replace("\u00ad", "")
+    text = text.replace("\t", " ")
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    lengths = sorted(len(ln) for ln in lines if len(ln.strip()) > 20)
+    typical = lengths[int(len(lengths) * 0.8)] if lengths else 80
+    blocks: list[tuple[int, str]] = []
+    para: list[str] = []
+
+    def end_para() -> None:
+        if para:
+            blocks.append((0, _clean_inline(" ".join(para))))
+            para.clear()
+
+    for line in lines:
+        s = line.strip()
+        if not s:
+            end_para()
+            continue
+        if _PAGE_NOISE.match(s):
+            continue
+        level = heading_level(s)
+        if level:
+            end_para()
+            blocks.append((level, _clean_inline(s.rstrip(":"))))
+            continue
+        if _BULLET.match(s):
+            end_para()
+            para.append(s)
+            continue
+        if para and para[-1].endswith("-") and len(para[-1]) > 1 and para[-1][-2].isalpha() and s[:1].islower():
+            para[-1] = para[-1][:-1] + s.split(" ", 1)[0]  # de-hyphenate "traffick-\ning"
+            rest = s.split(" ", 1)[1] if " " in s else ""
+            if rest:
+                para.append(rest)
+        else:
+            para.append(s)
+        # A clearly short line that ends a sentence closes the paragraph even without a blank line.
+        if _SENTENCE_END.search(s) and len(line) < 0.7 * typical:
+            end_para()
+    end_para()
+    return blocks
+
+
+def blocks_to_sections(blocks: list[tuple[int, str]], title: str = "") -> tuple[str, list[Section]]:
+    """Group (level, text) blocks into sections. The first heading becomes the title when none is given."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    buf: list[str] = []
+    for level, text in blocks:
+        if level:
+            if not title and not sections and not buf:
+                title = text
+                continue
+            if buf:
+                sections.append(Section(tuple(h for _, h in stack), "\n\n".join(buf)))
+                buf = []
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+        else:
+            buf.append(text)
+    if buf:
+        sections.append(Section(tuple(h for _, h in stack), "\n\n".join(buf)))
+    return title, sections
+
+
+def parse_text(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
+    text = _decode(data)
+    meta, text = split_front_matter(text, name)
+    title, sections = blocks_to_sections(clean_extracted_text(text), str(meta.get("title") or ""))
+    return title, meta, sections
+
+
+# ------------------------------------------------------------------------------------------------- PDF
+
+def parse_pdf(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError(f"{name}: the PDF is password-protected; save an unprotected copy and ingest that.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except PdfReadError as exc:
+        raise LoadError(f"{name}: not a readable PDF ({exc}).") from exc
+    meta: dict[str, Any] = {"pages": len(pages)}
+    info_title = ""
+    try:
+        info_title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except Exception:  # noqa: BLE001 - metadata is optional
+        pass
+    if not any(p.strip() for p in pages):
+        raise EmptyDocument(f"{name}: the PDF has no extractable text (a scanned image?). "
+                            "Run it through OCR or ingest a text version.")
+    title, sections = blocks_to_sections(clean_extracted_text("\n".join(pages)), info_title)
+    return title, meta, sections
+
+
+# ------------------------------------------------------------------------------------------------ Word
+
+def parse_docx(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
+    import io
+    import zipfile
+
+    import docx
+
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(f"{name}: not a readable Word .docx file ({exc}). Older .doc files must be saved as .docx.") from exc
+    props = d.core_properties
+    title = (props.title or "").strip()
+    meta: dict[str, Any] = {k: v for k, v in {"author": props.author, "subject": props.subject,
+                                              "keywords": props.keywords}.items() if v}
+    blocks: list[tuple[int, str]] = []
+    items = d.iter_inner_content() if hasattr(d, "iter_inner_content") else d.paragraphs
+    for item in items:
+        if hasattr(item, "rows"):  # a table: one line per row, cells separated by " | "
+            rows = []
+            for row in item.rows:
+                cells = []
+                for c in row.cells:
+                    t = _clean_inline(c.text)
+                    if t and (not cells or cells[-1] != t):
+                        cells.append(t)
+                if cells:
+                    rows.append(" | ".join(cells))
+            if rows:
+                blocks.append((0, "\n".join(rows)))
+            continue
+        text = _clean_inline(item.text)
+        if not text:
+            continue
+        style = (item.style.name if item.style is not None else "") or ""
+        m = re.match(r"heading\s*(\d)", style, re.I)
+        if style.lower() == "title":
+            if not title:
+                title = text
+            else:
+                blocks.append((1, text))
+            continue
+        if m:
+            level = int(m.group(1))
+            if level == 1 and (not title or text == title):
+                title = title or text
+                continue
+            blocks.append((max(level, 2), text))
+        elif "list" in style.lower():
+            blocks.append((0, "- " + text))
+        else:
+            blocks.append((0, text))
+    # consecutive list items form one paragraph
+    merged: list[tuple[int, str]] = []
+    for level, text in blocks:
+        if merged and level == 0 and text.startswith("- ") and merged[-1][0] == 0 and merged[-1][1].startswith("- "):
+            merged[-1] = (0, merged[-1][1] + "\n" + text)
+        else:
+            merged.append((level, text))
+    title, sections = blocks_to_sections(merged, title)
+    return title, meta, sections
+
+
+# ------------------------------------------------------------------------------------------------ HTML
+
+_HTML_DROP = ("script", "style", "nav", "header", "footer", "aside", "noscript", "form", "template", "svg", "iframe")
+_HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th", "dt", "dd",
+                "figcaption")
+
+
+def parse_html(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "html.parser")
+    for tag in soup(list(_HTML_DROP)):
+        tag.decompose()
+    for tag in soup.select('[role="navigation"], [aria-hidden="true"]'):
+        tag.decompose()
+    title = _clean_inline(soup.title.get_text(" ")) if soup.title else ""
+    h1 = soup.find("h1")
+    if h1 is not None and (not title or len(title) > 120):
+        title = _clean_inline(h1.get_text(" "))
+    meta: dict[str, Any] = {}
+    desc = soup.find("meta", attrs={"name": "description"})
+    if desc is not None and desc.get("content"):
+        meta["description"] = str(desc["content"])
+    root = soup.body or soup
+    blocks: list[tuple[int, str]] = []
+    for el in root.find_all(list(_HTML_BLOCKS)):
+        if el.find_parent([t for t in _HTML_BLOCKS if not t.startswith("h")]) is not None:
+            continue  # its text is already part of an enclosing block (a <p> inside an <li>)
+        text = _clean_inline(el.get_text(" "))
+        if not text:
+            continue
+        if el.name[0] == "h" and el.name[1:].isdigit():
+            level = int(el.name[1:])
+            if level == 1 and _clean_inline(text) == title:
+                continue
+            blocks.append((max(level, 2), text))
+        elif el.name == "li":
+            if blocks and blocks[-1][0] == 0 and blocks[-1][1].startswith("- "):
+                blocks[-1] = (0, blocks[-1][1] + "\n- " + text)
+            else:
+                blocks.append((0, "- " + text))
+        else:
+            blocks.append((0, text))
+    if not blocks:
+        text = _clean_inline(root.get_text(" "))
+        if text:
+            blocks.append((0, text))
+    title, sections = blocks_to_sections(blocks, title)
+    return title, meta, sections
+
+
+_PARSERS: dict[str, Callable[[bytes, str], tuple[str, dict[str, Any], list[Section]]]] = {
+    "markdown": parse_markdown, "text": parse_text, "pdf": parse_pdf, "docx": parse_docx, "html": parse_html,
+}

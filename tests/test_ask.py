@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from bot.message import Message
+from intents import ask
+
+
+def _ask(services, text):
+    return ask.handle(Message(text=text, command="ask"), services)
+
+
+def test_on_topic_question_gets_cited_passages_with_a_highlight_and_feedback_buttons(services):
+    reply = _ask(services, "how do I frame this for a company?")
+    assert reply.ok and reply.data["answered"] is True
+    assert 1 <= len(reply.passages) <= ask.MAX_PASSAGES
+    top = reply.passages[0]
+    assert top.source == "corpus/framing-and-business-case.md"
+    assert top.highlight and top.highlight in top.text
+    assert all(p.source and p.title for p in reply.passages)
+    assert f"**{top.highlight}**" in reply.as_text()
+    votes = [json.loads(b.value) for b in reply.buttons if b.action == "feedback"]
+    assert [v["vote"] for v in votes] == [1, -1]
+    assert votes[0]["source"] == top.source and votes[0]["query"] == "how do I frame this for a company?"
+
+
+@pytest.mark.parametrize("question, source", [
+    ("what should we check about a company before a partnership?", "corpus/due-diligence-checklist.md"),
+    ("what do I do if I find forced labour in a partner's supply chain?", "corpus/supply-chain-abuse-escalation.md"),
+])
+def test_answers_come_from_the_matching_guidance(services, question, source):
+    reply = _ask(services, question)
+    assert reply.data["answered"] and source in [p.source for p in reply.passages]
+
+
+@pytest.mark.parametrize("question", ["banana bread recipe", "who won the football match",
+                                      "what is the capital of Australia", "how do I reset my laptop password"])
+def test_off_topic_question_gets_no_passage_and_a_way_forward(services, question):
+    reply = _ask(services, question)
+    assert reply.data["answered"] is False and reply.passages == [] and reply.buttons == []
+    assert "couldn't find anything in the PSE guidance" in reply.text
+    assert "rephras" in reply.text and "help" in reply.text
+
+
+def test_empty_question_gets_usage(services):
+    reply = _ask(services, "   ")
+    assert not reply.ok and "ask how do I frame" in reply.text and "help" in reply.text
+
+
+def test_best_sentences_picks_the_sentence_closest_to_the_question(bundled_kb):
+    text = "Bring a pilot idea.\n\nNever sign a non-disclosure agreement without the legal team reading it first."
+    [hl] = ask.best_sentences(bundled_kb.embedder, "who must review an NDA before signing?", [text])
+    assert hl.startswith("Never sign a non-disclosure agreement")

@@ -1,0 +1,167 @@
+"""KnowledgeBase with the real model, real faiss and real SQLite files, on small fixture documents."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from knowledge.embedder import get_embedder
+
+DOCS = Path(__file__).parent / "fixtures" / "docs"
+
+
+@pytest.fixture
+def docs(tmp_path):
+    folder = tmp_path / "docs"
+    shutil.copytree(DOCS, folder)
+    return folder
+
+
+@pytest.fixture
+def kb(tmp_path):
+    k = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    yield k
+    k.close()
+
+
+def test_ingest_then_search_finds_the_right_passage(kb, docs):
+    report = kb.ingest([docs])
+    assert report.ok and sorted(Path(s).name for s in report.added) == ["extracted-report.txt", "field-guide.md"]
+    assert report.chunks_embedded == report.chunks_total > 0
+    hits = kb.search("who pays for airtime after the donor leaves?", top_k=3)
+    assert hits[0].source == str((docs / "extracted-report.txt").resolve())
+    assert "Airtime" in hits[0].text and hits[0].section.endswith("2.1 Lessons on cost")
+    assert 0.3 < hits[0].similarity <= 1.0
+    infos = {Path(d.source).name: d for d in kb.documents()}
+    assert infos["field-guide.md"].doc_type == "training" and infos["field-guide.md"].chunks >= 1
+
+
+def test_reingesting_unchanged_files_does_no_embedding_work(kb, docs):
+    kb.ingest([docs])
+    before = get_embedder().texts_embedded
+    report = kb.ingest([docs])
+    assert report.chunks_embedded == 0 and len(report.unchanged) == 2 and not report.added
+    assert get_embedder().texts_embedded == before
+
+
+def test_reopening_the_index_needs_no_document_embedding(tmp_path, docs):
+    kb = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    kb.ingest([docs])
+    expected = [h.chunk_id for h in kb.search("first meeting with a company", top_k=3)]
+    kb.close()
+    before = get_embedder().texts_embedded
+    again = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    assert again.ingest([docs]).chunks_embedded == 0
+    assert get_embedder().texts_embedded == before
+    assert [h.chunk_id for h in again.search("first meeting with a company", top_k=3)] == expected
+    again.close()
+
+
+def test_a_lost_faiss_file_is_rebuilt_from_stored_vectors(tmp_path, docs):
+    kb = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    kb.ingest([docs])
+    expected = [h.chunk_id for h in kb.search("vessel connectivity pilot", top_k=3, mode="vector")]
+    kb.close()
+    for f in (tmp_path / "index").glob("vectors-*.faiss"):
+        f.unlink()
+    before = get_embedder().texts_embedded
+    again = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    assert [h.chunk_id for h in again.search("vessel connectivity pilot", top_k=3, mode="vector")] == expected
+    assert get_embedder().texts_embedded == before + 1  # only the query
+    assert list((tmp_path / "index").glob("vectors-*.faiss"))
+
+
+def test_changed_file_replaces_its_old_chunks(kb, docs):
+    kb.ingest([docs])
+    guide = docs / "field-guide.md"
+    guide.write_text(guide.read_text().replace("one-page concept note", "signed memorandum of understanding"))
+    report = kb.ingest([guide])
+    assert [Path(s).name for s in report.updated] == ["field-guide.md"] and report.chunks_embedded > 0
+    texts = " ".join(h.text for h in kb.search("memorandum of understanding next step", top_k=10))
+    assert "memorandum of understanding" in texts and "one-page concept note" not in texts
+    assert len([d for d in kb.documents() if d.source.endswith("field-guide.md")]) == 1
+
+
+def test_remove_drops_the_document_from_both_rankings(kb, docs):
+    kb.ingest([docs])
+    source = str((docs / "extracted-report.txt").resolve())
+    assert kb.remove(source) is True
+    assert kb.remove(source) is False
+    for mode in ("fused", "vector", "keyword"):
+        assert all(h.source != source for h in kb.search("seafood exporters airtime", top_k=10, mode=mode))
+    assert [Path(d.source).name for d in kb.documents()] == ["field-guide.md"]
+
+
+def test_bad_empty_and_unsupported_files_are_reported_by_name_and_the_rest_ingests(kb, docs, tmp_path):
+    (docs / "empty.txt").write_text("")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (docs / "picture.png").write_bytes(b"\x89PNG")
+    lone = tmp_path / "deck.pptx"
+    lone.write_bytes(b"PK")
+    report = kb.ingest([docs, lone, tmp_path / "missing.md"])
+    failed = {Path(name).name: msg for name, msg in report.errors}
+    assert set(failed) == {"empty.txt", "broken.pdf", "deck.pptx", "missing.md"}
+    assert "empty" in failed["empty.txt"] and "Supported types" in failed["deck.pptx"]
+    assert [Path(s).name for s in report.skipped] == ["picture.png"]
+    assert sorted(Path(s).name for s in report.added) == ["extracted-report.txt", "field-guide.md"]
+
+
+def test_a_file_that_turns_bad_keeps_its_previous_version(kb, docs):
+    kb.ingest([docs])
+    (docs / "field-guide.md").write_text("")
+    report = kb.ingest([docs])
+    assert [Path(n).name for n, _ in report.errors] == ["field-guide.md"]
+    assert any(d.source.endswith("field-guide.md") for d in kb.documents())
+    assert kb.search("listening first at the meeting", top_k=1)[0].source.endswith("field-guide.md")
+
+
+def test_search_modes_and_odd_queries(kb, docs):
+    kb.ingest([docs])
+    for mode in ("fused", "vector", "keyword"):
+        hits = kb.search("due-diligence notes before the meeting", top_k=2, mode=mode)
+        assert 1 <= len(hits) <= 2 and all(h.chunk_id for h in hits)
+    for odd in ['"', "NEAR(x y) AND", "🙂", "การค้ามนุษย์", "*", "\u200b"]:
+        kb.search(odd, top_k=3)  # never raises
+    assert kb.search("   ") == []
+    assert kb.search("pilot", top_k=0) == []
+    with pytest.raises(ValueError, match="mode"):
+        kb.search("pilot", mode="magic")
+    kw = kb.search("airtime", top_k=5, mode="keyword")
+    assert kw and all("irtime" in h.text for h in kw) and kw[0].keyword_rank == 1
+
+
+def test_empty_knowledge_base_returns_no_hits(kb):
+    assert kb.search("anything at all") == []
+    assert kb.documents() == []
+
+
+def test_bundled_sync_adds_updates_and_removes_corpus_files(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    kb = KnowledgeBase.open(tmp_path / "index", bundled=True, corpus_dir=corpus)  # empty corpus still opens
+    assert kb.documents() == []
+    shutil.copy(DOCS / "field-guide.md", corpus / "field-guide.md")
+    shutil.copy(DOCS / "field-guide.md", corpus / "second.md")
+    report = kb.sync_bundled()
+    assert sorted(report.added) == ["corpus/field-guide.md", "corpus/second.md"]
+    assert {d.origin for d in kb.documents()} == {"bundled"}
+    (corpus / "second.md").unlink()
+    kb.close()
+    before = get_embedder().texts_embedded
+    kb = KnowledgeBase.open(tmp_path / "index", bundled=True, corpus_dir=corpus)
+    assert kb.bundled_report.removed == ["corpus/second.md"]
+    assert kb.bundled_report.unchanged == ["corpus/field-guide.md"]
+    assert get_embedder().texts_embedded == before
+    kb.close()
+
+
+def test_another_process_writing_the_index_is_seen_by_an_open_reader(tmp_path, docs):
+    reader = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    writer = KnowledgeBase.open(tmp_path / "index", bundled=False)  # a second handle, like `pse-bot ingest`
+    writer.ingest([docs / "field-guide.md"])
+    assert reader.search("listening first", top_k=1)[0].source.endswith("field-guide.md")
+    writer.remove(str((docs / "field-guide.md").resolve()))
+    assert reader.search("listening first", top_k=1) == []
+    reader.close()
+    writer.close()

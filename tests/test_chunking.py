@@ -1,0 +1,71 @@
+from knowledge.chunking import (MAX_WORDS, MERGE_BELOW, MIN_WORDS, chunk_document, chunk_section_text,
+                                merge_small_sections, split_sentences, words)
+from knowledge.types import Document, Section
+
+
+def _sentence(i: int) -> str:
+    return f"Sentence number {i} explains one more practical step of partner work in plain words."
+
+
+def _doc(sections):
+    return Document(source="s.md", title="T", doc_type="guidance", meta={}, sections=sections, sha256="x")
+
+
+def test_short_section_is_one_chunk_with_title_section_and_ordinal():
+    text = " ".join(_sentence(i) for i in range(8))  # ~104 words
+    chunks = chunk_document(_doc([Section(("Due diligence", "Checks"), text)]))
+    assert len(chunks) == 1
+    c = chunks[0]
+    assert (c.title, c.section, c.source, c.ordinal) == ("T", "Due diligence › Checks", "s.md", 0)
+    assert c.text == text
+
+
+def test_long_section_splits_at_paragraphs_within_bounds_with_small_overlap():
+    paras = ["\n".join([" ".join(_sentence(p * 10 + i) for i in range(4))]) for p in range(8)]  # 8 × ~52 words
+    text = "\n\n".join(paras)
+    chunks = chunk_section_text(text)
+    assert len(chunks) >= 3
+    for i, c in enumerate(chunks):
+        assert words(c) <= MAX_WORDS + 20
+        if i:  # every later chunk starts with the previous chunk's last sentence
+            prev_last = split_sentences(chunks[i - 1])[-1]
+            assert c.startswith(prev_last)
+    # every paragraph survives whole in some chunk
+    for p in paras:
+        assert any(p in c for c in chunks)
+
+
+def test_overlong_paragraph_is_cut_at_sentence_ends():
+    text = " ".join(_sentence(i) for i in range(40))  # one ~520-word paragraph
+    chunks = chunk_section_text(text)
+    assert len(chunks) >= 3
+    for c in chunks:
+        assert words(c) <= MAX_WORDS + 20
+        assert c.rstrip().endswith(".")
+
+
+def test_chunks_never_cross_sections_and_ordinals_run_on():
+    big = " ".join(_sentence(i) for i in range(10))
+    doc = _doc([Section(("A",), big), Section(("B",), big)])
+    chunks = chunk_document(doc)
+    assert [c.section for c in chunks] == ["A", "B"]
+    assert [c.ordinal for c in chunks] == [0, 1]
+
+
+def test_small_sections_merge_under_their_shared_parent_only():
+    tiny = "Keep it short."
+    big = " ".join(_sentence(i) for i in range(6))
+    sections = [Section((), "Intro line for the whole document."), Section(("Steps",), big),
+                Section(("Steps", "One"), tiny), Section(("Steps", "Two"), big),
+                Section(("Other",), tiny), Section(("Unrelated",), big)]
+    merged = merge_small_sections(sections)
+    assert [s.path for s in merged] == [("Steps",), ("Steps",), ("Other",), ("Unrelated",)]
+    assert merged[0].text.startswith("Intro line for the whole document.")  # preamble joins the first section
+    assert merged[1].text.startswith("One\n\nKeep it short.\n\nTwo\n\n")  # sub-headings kept as lines
+    assert merged[2].text == tiny  # no shared parent: left alone rather than mislabelled
+    assert MERGE_BELOW < MIN_WORDS
+
+
+def test_split_sentences_keeps_list_items_apart():
+    assert split_sentences("First one. Second one!\n- item a\n- item b") == \
+        ["First one.", "Second one!", "- item a", "- item b"]

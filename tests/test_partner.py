@@ -1,0 +1,90 @@
+from datetime import timedelta
+
+import pytest
+
+from bot import access
+from registry_support import NOW, counts, dump, say, seed
+
+
+@pytest.fixture
+def svc(lite_services):
+    seed(lite_services)
+    return lite_services
+
+
+def test_card_shows_stage_time_contact_next_step_and_recent(svc):
+    assert say(svc, "log Acme Foods meeting yesterday: discussed 5 placements; next: send concept note by Friday").ok
+    assert say(svc, "stage Acme Foods dd").ok
+    r = say(svc, "partner acme foods", now=NOW + timedelta(days=1))
+    assert r.ok
+    facts = {f.label: f.value for f in r.facts}
+    assert facts["Stage"].startswith("Due diligence")
+    assert facts["Time in stage"].startswith("1 day,")
+    assert facts["Last contact"] == "17 Nov 2026 (2 days ago)"
+    assert facts["Next step"] == "send concept note — due tomorrow"
+    overdue = say(svc, "partner acme foods", now=NOW + timedelta(days=5))
+    assert "overdue" in {f.label: f.value for f in overdue.facts}["Next step"]
+    assert facts["Confidential"] == "no"
+    assert "discussed 5 placements" in r.text
+
+
+def test_confidential_partner_is_marked_everywhere(svc):
+    r = say(svc, "partner blue ocean")
+    assert r.text.startswith("🔒") and r.data["confidential"] is True and r.private
+    assert {f.label: f.value for f in r.facts}["Confidential"].startswith("🔒 yes")
+    shared = say(svc, "partner blue ocean", channel_kind="channel")
+    assert "keep details out of shared channels" in shared.text
+
+
+def test_add_with_options_and_alias(svc):
+    r = say(svc, "partner add Mekong Garments --stream survivor_employment --country Cambodia --sector garments")
+    assert r.ok, r.text
+    row = svc.store.db.conn.execute("SELECT stream, stage, country, sector FROM partners WHERE name = ?",
+                                    ("Mekong Garments",)).fetchone()
+    assert row == ("survivor_employment", "mapping", "Cambodia", "garments")
+    assert say(svc, "partner alias Mekong Garments = MG").ok
+    assert say(svc, "partner mg").data["partner"]["name"] == "Mekong Garments"
+
+
+@pytest.mark.parametrize("line,words", [
+    ("partner Zeta", "don't know a partner"),
+    ("partner acme", "more than one partner"),
+    ("partner", "Which partner"),
+    ("partner add", "empty"),
+    ("partner add Acme Foods Co.", "already exists"),
+    ("partner add '; DROP TABLE partners;--", "characters I don't keep"),
+    ("partner add 🐟🐟", "no letters"),
+    ("partner add Foo --stream fishing", "work stream"),
+    ("partner add Foo --colour blue", "--colour"),
+    ("partner add Somchai 081 234 5678", "personal identifiers"),
+    ("partner add " + "x" * 200, "under 120"),
+    ("partner alias Acme Foods", "partner alias NAME = ALIAS"),
+    ("partner alias Acme Foods = Blue Ocean Seafood", "another partner"),
+    ("partner confidential Acme Foods maybe", "on"),
+    ("partner ស្រី", "don't know a partner"),
+    ("partner บริษัท", "don't know a partner"),
+])
+def test_bad_partner_commands_change_nothing(svc, line, words):
+    before = dump(svc.store)
+    r = say(svc, line)
+    assert not r.ok and words in r.text, r.text
+    assert dump(svc.store) == before
+
+
+def test_confidential_flag_needs_a_lead(svc):
+    access.add_user(svc.store, "slack:S1", "staff", ["Thailand"], actor="t")
+    access.add_user(svc.store, "slack:L1", "lead", ["Thailand"], actor="t")
+    before = counts(svc.store)
+    r = say(svc, "partner confidential Acme Foods on", platform="slack", user_id="S1")
+    assert not r.ok and "lead" in r.text and counts(svc.store) == before
+    r = say(svc, "partner confidential Acme Foods on", platform="slack", user_id="L1")
+    assert r.ok and "🔒" in r.text
+    assert svc.store.db.conn.execute("SELECT confidential FROM partners WHERE name = 'Acme Foods Co.'").fetchone() == (1,)
+    assert "already" in say(svc, "partner confidential Acme Foods on").text
+    assert say(svc, "partner confidential Acme Foods off").ok
+
+
+def test_show_button_action_opens_the_card(svc):
+    r = say(svc, "Acme Foods Co.", command="partner", action="partner_show")
+    assert r.ok and r.data["partner"]["name"] == "Acme Foods Co."
+    assert NOW  # the fixed clock the helpers use

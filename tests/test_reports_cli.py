@@ -1,0 +1,57 @@
+from datetime import datetime, timedelta, timezone
+
+from click.testing import CliRunner
+
+from bot import subscriptions as subs
+from bot.cli import main
+from bot.store import Store
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_report_and_target_commands(settings):
+    r = run("target", "partnerships", "4", "Nepal", "FY2027")
+    assert r.exit_code == 0 and "Target set" in r.output
+    r = run("report", "FY2027", "Nepal")
+    assert r.exit_code == 0 and "FY2027 (1 Oct 2026 – 30 Sep 2027) · Nepal" in r.output
+    r = run("report", "whenever")
+    assert r.exit_code == 1 and "whenever" in r.output
+
+
+def test_digest_preview_prints_and_saves_the_chart(settings):
+    r = run("digest", "preview", "--country", "nepal", "--tz", "Asia/Kathmandu")
+    assert r.exit_code == 0 and "Digest preview" in r.output and "· Nepal ·" in r.output
+    charts = list(settings.charts_dir.glob("*.png"))
+    assert len(charts) == 1 and str(charts[0]) in r.output
+    r = CliRunner().invoke(main, ["digest", "preview", "--tz", "Moon/Base"])
+    assert r.exit_code == 2 and "Moon/Base" in r.output
+    r = CliRunner().invoke(main, ["digest", "preview", "--country", "Atlantis"])
+    assert r.exit_code == 2 and "Atlantis" in r.output
+
+
+def test_scheduler_once_sends_console_digests_to_the_outbox(settings):
+    st = Store.open(settings.db_path)
+    now = datetime.now(timezone.utc)  # due this very hour, whatever day the test runs
+    subs.subscribe(st, "console", "console", now.weekday(), now.hour, "UTC", actor="test",
+                   now=now - timedelta(days=8))
+    st.close()
+    r = run("scheduler", "--once")
+    assert r.exit_code == 0 and "Digest senders: console" in r.output and ": sent" in r.output
+    outbox = settings.home / "outbox" / "console-digests.txt"
+    assert "Weekly PSE digest" in outbox.read_text()
+    r = run("scheduler", "--once")
+    assert "Nothing due." in r.output
+    r = run("digest", "list")
+    assert "console:console" in r.output and "sent" in r.output
+
+
+def test_scheduler_without_slack_adapter_config_only_uses_console(settings, monkeypatch):
+    from bot.reports_cli import build_senders
+
+    st = Store.open(settings.db_path)
+    try:
+        assert list(build_senders(settings, st)) == ["console"]
+    finally:
+        st.close()
