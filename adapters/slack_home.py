@@ -2,7 +2,9 @@
 
 Reads go through bot.registry helpers when that module offers them, otherwise through a few read-only
 queries on the documented schema; a missing table or helper degrades to an empty list, never an error page.
-Only people the bot knows (staff and above) see partner names; everyone else gets the introduction.
+Only people the bot knows (staff and above) see partner names; everyone else gets the introduction. Every list
+holds only partners the user may see now (their country projects; admins all) — the Home tab is private to the
+user, so their own projects' confidential (NDA) partners appear there with a lock.
 """
 
 from __future__ import annotations
@@ -41,28 +43,40 @@ def _ids(user_id: str) -> tuple[str, str]:
     return (user_id, f"slack:{user_id}")
 
 
-def my_partners(services, user_id: str) -> list[dict[str, Any]]:
-    return _rows(services, "SELECT name, stage, stage_since FROM partners WHERE owner IN (?, ?) "
-                 "ORDER BY stage_since, name LIMIT ?", (*_ids(user_id), MAX_ROWS))
+def _visible(services, user, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows (with `country` and `confidential`) of partners `user` may see, at most MAX_ROWS."""
+    from bot import access
+
+    return [r for r in rows if access.can_see_partner(user, r)][:MAX_ROWS]
 
 
-def next_steps_due(services, user_id: str, today: date | None = None) -> list[dict[str, Any]]:
+def _lock(row: dict[str, Any]) -> str:
+    return "🔒 " if row.get("confidential") else ""
+
+
+def my_partners(services, user_id: str, user=None) -> list[dict[str, Any]]:
+    rows = _rows(services, "SELECT name, stage, stage_since, country, confidential FROM partners "
+                 "WHERE owner IN (?, ?) ORDER BY stage_since, name", _ids(user_id))
+    return _visible(services, user or _user(services, user_id), rows)
+
+
+def next_steps_due(services, user_id: str, today: date | None = None, user=None) -> list[dict[str, Any]]:
     """The latest next step per partner that the user owns or logged, due within two weeks (or overdue)."""
     until = ((today or date.today()) + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
-    return _rows(services, """
-        SELECT p.name AS partner, i.next_step, i.next_due
+    return _visible(services, user or _user(services, user_id), _rows(services, """
+        SELECT p.name AS partner, i.next_step, i.next_due, p.country, p.confidential
         FROM interactions i JOIN partners p ON p.id = i.partner_id
         WHERE i.id = (SELECT MAX(j.id) FROM interactions j WHERE j.partner_id = i.partner_id)
           AND i.next_due IS NOT NULL AND i.next_due <= ? AND i.next_step != ''
           AND (p.owner IN (?, ?) OR i.logged_by IN (?, ?))
-        ORDER BY i.next_due LIMIT ?""", (until, *_ids(user_id), *_ids(user_id), MAX_ROWS))
+        ORDER BY i.next_due LIMIT ?""", (until, *_ids(user_id), *_ids(user_id), 20 * MAX_ROWS)))
 
 
-def recent_logs(services, user_id: str) -> list[dict[str, Any]]:
-    return _rows(services, """
-        SELECT p.name AS partner, i.kind, i.occurred_on, i.summary
+def recent_logs(services, user_id: str, user=None) -> list[dict[str, Any]]:
+    return _visible(services, user or _user(services, user_id), _rows(services, """
+        SELECT p.name AS partner, i.kind, i.occurred_on, i.summary, p.country, p.confidential
         FROM interactions i JOIN partners p ON p.id = i.partner_id
-        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT 5""", (*_ids(user_id), ))
+        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT 50""", (*_ids(user_id), )))[:5]
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -96,19 +110,19 @@ def home_view(services, user_id: str, today: date | None = None) -> dict[str, An
         blocks.append(_section("_Your partners, next steps and logs appear here once an admin adds you as PSE "
                                "staff._"))
         return {"type": "home", "blocks": blocks}
-    partners = my_partners(services, user_id)
-    due = next_steps_due(services, user_id, today)
-    logs = recent_logs(services, user_id)
+    partners = my_partners(services, user_id, user)
+    due = next_steps_due(services, user_id, today, user)
+    logs = recent_logs(services, user_id, user)
     blocks.append({"type": "divider"})
-    lines = [f"• *{escape(p['name'])}* — {escape(_stage_label(p['stage']))} since {escape(str(p['stage_since']))}"
+    lines = [f"• {_lock(p)}*{escape(p['name'])}* — {escape(_stage_label(p['stage']))} since {escape(str(p['stage_since']))}"
              for p in partners]
     blocks.append(_section("*My partners*\n" + ("\n".join(lines) if lines else "_None yet — a partner you log or own "
                                                                                "shows up here._")))
-    lines = [f"• {escape(str(d['next_due']))} · *{escape(d['partner'])}*: {escape(_clip(d['next_step'], 150))}"
+    lines = [f"• {escape(str(d['next_due']))} · {_lock(d)}*{escape(d['partner'])}*: {escape(_clip(d['next_step'], 150))}"
              for d in due]
     blocks.append(_section(f"*Next steps due (next {DUE_WITHIN_DAYS} days or overdue)*\n" +
                            ("\n".join(lines) if lines else "_Nothing due._")))
-    lines = [f"• {escape(str(r['occurred_on']))} · {escape(r['kind'])} with *{escape(r['partner'])}*: "
+    lines = [f"• {escape(str(r['occurred_on']))} · {escape(r['kind'])} with {_lock(r)}*{escape(r['partner'])}*: "
              f"{escape(_clip(r['summary'], 150))}" for r in logs]
     blocks.append(_section("*My recent logs*\n" + ("\n".join(lines) if lines else "_No logs yet: try `/pse log`._")))
     return {"type": "home", "blocks": blocks}
@@ -120,16 +134,9 @@ def partner_options(services, user_id: str, typed: str, limit: int = 20) -> list
     pairs: list[tuple[str, str]] = []
     user = _user(services, user_id)
     if user.at_least("staff"):
-        try:
-            from bot.registry import suggest_partners
-        except ImportError:
-            suggest_partners = None
-        if suggest_partners is not None:
-            pairs = list(suggest_partners(services.store, typed, limit))
-        else:
-            rows = _rows(services, "SELECT name FROM partners WHERE name LIKE ? ORDER BY name LIMIT ?",
-                         (f"%{typed}%", limit))
-            pairs = [(r["name"], r["name"]) for r in rows]
+        from bot.registry import suggest_partners
+
+        pairs = list(suggest_partners(services.store, typed, limit, viewer=user))  # only partners they may see
     if typed and not any(v.casefold() == typed.casefold() or lbl.casefold() == typed.casefold() for v, lbl in pairs):
         pairs.append((typed, f"{typed} (new partner)"))
     return pairs[:limit + 1]

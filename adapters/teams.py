@@ -159,7 +159,7 @@ def partner_choices(store, message: Message) -> list[tuple[str, str]]:
         user = access.current_user(store, message)
         if not user.at_least("staff"):
             return []
-        pairs = suggest_partners(store, "", PARTNER_CHOICES)
+        pairs = suggest_partners(store, "", PARTNER_CHOICES, viewer=user)
         out: list[tuple[str, str]] = []
         for value, label in pairs:
             row = store.db.conn.execute("SELECT name, country, confidential FROM partners WHERE name = ?",

@@ -81,10 +81,19 @@ def refusal(user: User, needed: str, what: str) -> str:
 
 
 def can_see_partner(user: User, partner: Mapping[str, Any]) -> bool:
-    """Staff and leads see partners of their own country projects; admins see all."""
+    """Staff and leads see partners of their own country projects; admins see all.
+
+    A partner with no country project belongs to no team in particular: every staff member may see it, unless it
+    is confidential (an NDA partner must have a country project to be shared with; until then only admins see it).
+    """
     if not user.at_least("staff"):
         return False
-    return user.in_country(str(partner.get("country", "")))
+    if user.role == "admin":
+        return True
+    country = str(partner.get("country") or "").strip()
+    if not country:
+        return not partner.get("confidential")
+    return user.in_country(country)
 
 
 def can_see_confidential_details(user: User, partner: Mapping[str, Any], message: Message) -> bool:
@@ -94,8 +103,21 @@ def can_see_confidential_details(user: User, partner: Mapping[str, Any], message
     return can_see_partner(user, partner) and not message.is_shared
 
 
+HIDDEN_NAME = "a confidential partner"
+ASK_IN_DM = "I keep the details of confidential (NDA) partners out of shared channels: ask me in a direct message."
+
+
 def partner_label(user: User, partner: Mapping[str, Any], message: Message) -> str:
-    return str(partner["name"]) if can_see_confidential_details(user, partner, message) else "a confidential partner"
+    return str(partner["name"]) if can_see_confidential_details(user, partner, message) else HIDDEN_NAME
+
+
+def visibility_key(user: User | None) -> tuple | None:
+    """What decides which partners `user` sees (None: all of them). Users with the same key see the same partners."""
+    if user is None or user.role == "admin":
+        return None
+    if not user.at_least("staff"):
+        return ("none",)
+    return ("member", frozenset(c.strip().casefold() for c in user.countries if c.strip()))
 
 
 # --- user management -------------------------------------------------------------------------------------

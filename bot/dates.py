@@ -52,9 +52,20 @@ def _clean(text: str) -> str:
 
 
 def _count(word: str) -> int | None:
-    if word.isdigit():
+    if word.isdecimal() and len(word) <= 6:  # isdigit() would also take "²", which int() refuses
         return int(word)
     return NUMBER_WORDS.get(word)
+
+
+def _shift(today: date, days: int, original: str) -> date:
+    """`today` moved by `days`, kept within the years we take ("in 3000000 days" is refused, not a crash)."""
+    try:
+        day = today + timedelta(days=days)
+    except OverflowError:
+        day = None
+    if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise DateError(f"“{original}” is too far from today; I take dates from {MIN_YEAR} to {MAX_YEAR}.")
+    return day
 
 
 def _make(y: int, m: int, d: int, original: str) -> date:
@@ -118,10 +129,10 @@ def parse_date(text: str, today: date, future: bool = False) -> date:
     # in N days / weeks, N days / weeks ago
     m = re.fullmatch(r"in (\w+) (days?|weeks?|wks?)", t)
     if m and _count(m.group(1)) is not None:
-        return today + timedelta(days=_count(m.group(1)) * UNITS[m.group(2)])
+        return _shift(today, _count(m.group(1)) * UNITS[m.group(2)], original)
     m = re.fullmatch(r"(\w+) (days?|weeks?|wks?) ago", t)
     if m and _count(m.group(1)) is not None:
-        return today - timedelta(days=_count(m.group(1)) * UNITS[m.group(2)])
+        return _shift(today, -_count(m.group(1)) * UNITS[m.group(2)], original)
     # ISO 2026-11-20 (also 2026/11/20)
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", t)
     if m:

@@ -1,6 +1,7 @@
 """CSV exports for M&E: one row per interaction (with its outcomes as columns), or one row per partner.
 
-Confidential (NDA) partners are marked in a `confidential` column. Cells that a spreadsheet would read as a
+Confidential (NDA) partners are marked in a `confidential` column. With a `viewer` (a `bot.access.User`) only the
+partners they may see are exported (a lead: their country projects; an admin: all). Cells that a spreadsheet would read as a
 formula (starting with = + - @) are prefixed with an apostrophe.
 """
 
@@ -12,7 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from bot import registry, stages
+from bot import access, registry, stages
 from bot.schema import OUTCOME_KINDS
 from bot.store import Store
 
@@ -39,7 +40,8 @@ def _safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def interaction_rows(store: Store) -> Iterator[list[str]]:
+def interaction_rows(store: Store, viewer: access.User | None = None) -> Iterator[list[str]]:
+    allowed = registry.visible_ids(store, viewer)
     sums = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN quantity END)" for k in OUTCOME_KINDS)
     sql = f"""
         SELECT i.id, i.occurred_on, p.name, p.id, p.confidential, p.country, p.stream, p.stage, i.kind,
@@ -49,6 +51,8 @@ def interaction_rows(store: Store) -> Iterator[list[str]]:
                    WHERE interaction_id IS NOT NULL GROUP BY interaction_id) o ON o.interaction_id = i.id
         ORDER BY i.occurred_on, i.id"""
     for row in store.db.conn.execute(sql):
+        if allowed is not None and row[3] not in allowed:
+            continue
         base = list(row[:15])
         base[4] = "yes" if row[4] else "no"
         base[6] = stages.STREAM_LABELS.get(row[6], row[6])
@@ -56,7 +60,7 @@ def interaction_rows(store: Store) -> Iterator[list[str]]:
         yield [_safe(v) for v in base + list(row[16:])]
 
 
-def partner_rows(store: Store, today: date) -> Iterator[list[str]]:
+def partner_rows(store: Store, today: date, viewer: access.User | None = None) -> Iterator[list[str]]:
     c = store.db.conn
     last = dict(c.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
     counts: dict[int, dict[str, int]] = {}
@@ -68,7 +72,7 @@ def partner_rows(store: Store, today: date) -> Iterator[list[str]]:
         totals.setdefault(pid, {})[kind] = q
     risk = dict(c.execute("SELECT partner_id, risk_rating FROM diligence d WHERE id = (SELECT id FROM diligence "
                           "WHERE partner_id = d.partner_id ORDER BY reviewed_on DESC, id DESC LIMIT 1)"))
-    for p in registry.all_partners(store):
+    for p in registry.all_partners(store, viewer):
         in_stage, _, reasons = registry.stalled_reasons(p, last.get(p.id), today)
         n = counts.get(p.id, {})
         t = totals.get(p.id, {})
@@ -78,13 +82,14 @@ def partner_rows(store: Store, today: date) -> Iterator[list[str]]:
         yield [_safe(v) for v in row] + [_safe(t.get(k)) for k in OUTCOME_KINDS]
 
 
-def write_csv(store: Store, out, kind: str = "interactions", today: date | None = None) -> int:
+def write_csv(store: Store, out, kind: str = "interactions", today: date | None = None,
+              viewer: access.User | None = None) -> int:
     """Write the export to a path or an open text file; returns the number of data rows."""
     if kind not in KINDS:
         raise ValueError(f"Unknown export “{kind}”; choose {' or '.join(KINDS)}.")
     today = today or datetime.now(timezone.utc).date()
     header = INTERACTION_COLUMNS if kind == "interactions" else PARTNER_COLUMNS
-    rows = interaction_rows(store) if kind == "interactions" else partner_rows(store, today)
+    rows = interaction_rows(store, viewer) if kind == "interactions" else partner_rows(store, today, viewer)
     if isinstance(out, (str, Path)):
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)

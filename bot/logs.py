@@ -33,3 +33,9 @@ def setup(level: str = "INFO", json_lines: bool = True, stream=None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in SDK_LOGGERS:  # even when debugging the bot, the SDKs' request/response dumps stay off
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+
+
+# Platform SDK loggers that write whole request and response bodies (message text, partner names) at DEBUG.
+SDK_LOGGERS = ("slack_sdk", "slack_bolt", "pse.slack.bolt", "botbuilder", "botframework", "msrest", "aiohttp.client")

@@ -1,5 +1,9 @@
 """The partner registry: partners, name matching, interactions, stage moves, outcomes and due diligence.
 
+Reads that find or list partners take an optional `viewer` (a `bot.access.User`): staff and leads then see only
+partners of their country projects (plus partners with no country project that are not confidential), exactly as
+if the others did not exist; admins and `viewer=None` (internal jobs, the operator's CLI) see every partner.
+
 Every write runs in one `Store.transaction()` together with its audit-log row, so a crash leaves either the
 whole change or nothing. Functions raise `RegistryError` with a message meant for the user; nothing is
 written when they do.
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from bot import privacy, stages
+from bot import access, privacy, stages
 from bot.schema import ACTION_LEVELS, INTERACTION_KINDS, OUTCOME_KINDS, RISK_RATINGS, STREAMS
 from bot.store import Store, utcnow
 
@@ -110,9 +114,10 @@ def get_partner(store: Store, partner_id: int) -> Partner | None:
     return _partner(row) if row else None
 
 
-def all_partners(store: Store) -> list[Partner]:
+def all_partners(store: Store, viewer: access.User | None = None) -> list[Partner]:
     rows = store.db.conn.execute(f"SELECT {_COLS} FROM partners ORDER BY name COLLATE NOCASE").fetchall()
-    return [_partner(r) for r in rows]
+    allowed = visible_ids(store, viewer)
+    return [_partner(r) for r in rows if allowed is None or r[0] in allowed]
 
 
 def count_partners(store: Store) -> int:
@@ -168,18 +173,75 @@ def _build_index(rows: Iterable[tuple[int, str, str]]) -> _NameIndex:
     return idx
 
 
-def _index(store: Store) -> _NameIndex:
-    """The in-memory name index, rebuilt when partners change (here or in another process)."""
+def _index_key(store: Store) -> tuple:
     c = store.db.conn
     version = c.execute("PRAGMA data_version").fetchone()[0]
     count, max_id = c.execute("SELECT COUNT(*), MAX(id) FROM partners").fetchone()
-    key = (version, count, max_id, getattr(store, "_registry_gen", 0))
+    return (version, count, max_id, getattr(store, "_registry_gen", 0))
+
+
+def _views(store: Store, key: tuple) -> dict:
+    """Per-viewer caches (visible ids, restricted indexes), dropped whenever the partners change."""
+    cached = getattr(store, "_registry_views", None)
+    if cached is None or cached[0] != key or len(cached[1]) > 512:
+        cached = (key, {})
+        store._registry_views = cached  # type: ignore[attr-defined]
+    return cached[1]
+
+
+def visible_ids(store: Store, viewer: access.User | None) -> frozenset[int] | None:
+    """Ids of the partners `viewer` may see (`access.can_see_partner`), or None when they see all."""
+    vkey = access.visibility_key(viewer)
+    if vkey is None:
+        return None
+    views = _views(store, _index_key(store))
+    if ("ids", vkey) not in views:
+        rows = store.db.conn.execute("SELECT id, country, confidential FROM partners")
+        views[("ids", vkey)] = frozenset(
+            pid for pid, country, conf in rows
+            if access.can_see_partner(viewer, {"country": country, "confidential": conf}))  # type: ignore[arg-type]
+    return views[("ids", vkey)]
+
+
+def can_see(store: Store, viewer: access.User | None, partner: Partner) -> bool:
+    allowed = visible_ids(store, viewer)
+    return allowed is None or partner.id in allowed
+
+
+def _index(store: Store, viewer: access.User | None = None) -> _NameIndex:
+    """The in-memory name index, rebuilt when partners change (here or in another process).
+
+    With a viewer it holds only the partners they may see, so matching never reveals another project's partner.
+    """
+    c = store.db.conn
+    key = _index_key(store)
     cached = getattr(store, "_registry_names", None)
     if cached is not None and cached[0] == key:
-        return cached[1]
-    idx = _build_index(c.execute("SELECT id, name, aliases FROM partners"))
-    store._registry_names = (key, idx)  # type: ignore[attr-defined]
-    return idx
+        idx = cached[1]
+    else:
+        idx = _build_index(c.execute("SELECT id, name, aliases FROM partners"))
+        store._registry_names = (key, idx)  # type: ignore[attr-defined]
+    allowed = visible_ids(store, viewer)
+    if allowed is None:
+        return idx
+    views = _views(store, key)
+    vkey = ("index", access.visibility_key(viewer))
+    if vkey not in views:
+        views[vkey] = _restrict(idx, allowed)
+    return views[vkey]
+
+
+def _restrict(idx: _NameIndex, allowed: frozenset[int]) -> _NameIndex:
+    def keep(d: dict[str, set[int]]) -> dict[str, set[int]]:
+        out = {}
+        for k, ids in d.items():
+            mine = ids & allowed
+            if mine:
+                out[k] = mine
+        return out
+
+    return _NameIndex(keep(idx.exact), keep(idx.tokens), {p: v for p, v in idx.names.items() if p in allowed},
+                      [(k, p) for k, p in idx.keys if p in allowed])
 
 
 def _names_changed(store: Store) -> None:
@@ -246,8 +308,8 @@ class Match:
         return "ambiguous" if self.candidates else "unknown"
 
 
-def _candidates(store: Store, text: str) -> list[tuple[int, float]]:
-    idx = _index(store)
+def _candidates(store: Store, text: str, viewer: access.User | None = None) -> list[tuple[int, float]]:
+    idx = _index(store, viewer)
     qn, qc = normalize(text), core(text)
     if not qn:
         return []
@@ -286,10 +348,13 @@ def _candidates(store: Store, text: str) -> list[tuple[int, float]]:
     return scored
 
 
-def find_partner(store: Store, text: str) -> Match:
-    """The partner `text` names: found (one clear match), ambiguous (several close), or unknown."""
+def find_partner(store: Store, text: str, viewer: access.User | None = None) -> Match:
+    """The partner `text` names: found (one clear match), ambiguous (several close), or unknown.
+
+    With a viewer, only partners they may see are considered: another project's partner is simply unknown.
+    """
     m = Match(query=text.strip())
-    scored = _candidates(store, text)
+    scored = _candidates(store, text, viewer)
     if not scored:
         return m
     best_id, best = scored[0]
@@ -307,23 +372,33 @@ def find_partner(store: Store, text: str) -> Match:
     return m
 
 
-def exact_partner(store: Store, text: str) -> Partner | None:
+def exact_partner(store: Store, text: str, viewer: access.User | None = None) -> Partner | None:
     """The partner whose name or alias is exactly `text` (ignoring case, punctuation and "Co." etc.)."""
-    idx = _index(store)
+    idx = _index(store, viewer)
     ids = idx.exact.get(normalize(text)) or idx.exact.get(core(text)) or set()
     return get_partner(store, next(iter(ids))) if len(ids) == 1 else None
 
 
-def suggest_partners(store: Store, text: str, limit: int = 20) -> list[tuple[str, str]]:
-    """Type-ahead for partner fields: (value, label) pairs, best first; value is the partner's exact name."""
+def suggest_partners(store: Store, text: str, limit: int = 20,
+                     viewer: access.User | None = None) -> list[tuple[str, str]]:
+    """Type-ahead for partner fields: (value, label) pairs, best first; value is the partner's exact name.
+
+    With a viewer, only the partners they may see are offered.
+    """
     limit = max(1, min(int(limit), 100))
     text = (text or "").strip()
     if not text:
-        rows = store.db.conn.execute(
-            f"SELECT {_COLS} FROM partners ORDER BY name COLLATE NOCASE LIMIT ?", (limit,)).fetchall()
+        allowed = visible_ids(store, viewer)
+        if allowed is None:
+            rows = store.db.conn.execute(
+                f"SELECT {_COLS} FROM partners ORDER BY name COLLATE NOCASE LIMIT ?", (limit,)).fetchall()
+        else:
+            rows = store.db.conn.execute(
+                f"SELECT {_COLS} FROM partners WHERE id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY name COLLATE NOCASE LIMIT ?", (json.dumps(sorted(allowed)), limit)).fetchall()
         partners = [_partner(r) for r in rows]
     else:
-        partners = [p for p in (get_partner(store, pid) for pid, _ in _candidates(store, text)[:limit]) if p]
+        partners = [p for p in (get_partner(store, pid) for pid, _ in _candidates(store, text, viewer)[:limit]) if p]
     return [(p.name, _suggest_label(p)) for p in partners]
 
 
@@ -336,9 +411,9 @@ def _suggest_label(p: Partner) -> str:
     return ("🔒 " + label) if p.confidential else label
 
 
-def known_prefix_lengths(store: Store, words: list[str]) -> list[int]:
-    """Lengths j (longest first) for which words[:j] is exactly a known partner name or alias."""
-    idx = _index(store)
+def known_prefix_lengths(store: Store, words: list[str], viewer: access.User | None = None) -> list[int]:
+    """Lengths j (longest first) for which words[:j] is exactly a known partner name or alias (that viewer sees)."""
+    idx = _index(store, viewer)
     out = []
     for j in range(len(words), 0, -1):
         text = " ".join(words[:j])
@@ -384,7 +459,8 @@ def _check_text(text: str, limit: int, what: str, field_name: str) -> str:
 # --- partner writes -------------------------------------------------------------------------------------------
 
 def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str = "innovation", country: str = "",
-                sector: str = "", owner: str = "", confidential: bool = False) -> Partner:
+                sector: str = "", owner: str = "", confidential: bool = False,
+                viewer: access.User | None = None) -> Partner:
     name = clean_name(name)
     check_private(name, "the partner name", "name")
     if stream not in STREAMS:
@@ -394,6 +470,11 @@ def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str
     taken = _index(store).exact.get(normalize(name))
     if taken:
         other = get_partner(store, min(taken))
+        if other is not None and not can_see(store, viewer, other):
+            # Names are unique across the programme, so the clash itself can't be hidden; nothing more is said.
+            raise RegistryError(f"The name “{name}” is already registered by another country project, so I can't "
+                                "add it again; nothing was added. If your project works with this company too, ask "
+                                "an admin to sort it out.", "name")
         shown = other.name if other else name
         raise RegistryError(f"A partner called “{shown}” already exists; nothing was added. See `partner {shown}`.",
                             "name")
@@ -413,7 +494,8 @@ def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str
     return get_partner(store, pid)  # type: ignore[return-value]
 
 
-def add_alias(store: Store, partner: Partner, alias: str, *, actor: str) -> Partner:
+def add_alias(store: Store, partner: Partner, alias: str, *, actor: str,
+              viewer: access.User | None = None) -> Partner:
     alias = clean_name(alias, "alias")
     check_private(alias, "the alias", "alias")
     if normalize(alias) in {normalize(n) for n in (partner.name, *partner.aliases)}:
@@ -421,7 +503,8 @@ def add_alias(store: Store, partner: Partner, alias: str, *, actor: str) -> Part
     owner = _index(store).exact.get(normalize(alias), set()) - {partner.id}
     if owner:
         other = get_partner(store, next(iter(owner)))
-        raise RegistryError(f"“{alias}” already names another partner ({other.name if other else '?'}); "
+        shown = f" ({other.name})" if other is not None and can_see(store, viewer, other) else ""
+        raise RegistryError(f"“{alias}” already names another partner{shown}; "
                             "an alias must point to one partner only. Nothing changed.", "alias")
     aliases = [*partner.aliases, alias]
     with store.transaction() as c:
@@ -435,6 +518,7 @@ def set_confidential(store: Store, partner: Partner, on: bool, *, actor: str) ->
     with store.transaction() as c:
         c.execute("UPDATE partners SET confidential = ? WHERE id = ?", (int(on), partner.id))
         store.audit(actor, "partner.confidential", "partners", partner.id, {"confidential": on})
+    _names_changed(store)  # who may see it can change
     return get_partner(store, partner.id)  # type: ignore[return-value]
 
 
@@ -760,12 +844,13 @@ def stalled_reasons(partner: Partner, last: str | None, today: date) -> tuple[in
     return in_stage, quiet, tuple(reasons)
 
 
-def pipeline(store: Store, today: date, stream: str | None = None) -> list[PipelineEntry]:
-    """Every partner with time in stage, last contact and stalled reasons, ordered by stream and stage."""
+def pipeline(store: Store, today: date, stream: str | None = None,
+             viewer: access.User | None = None) -> list[PipelineEntry]:
+    """Every partner (the viewer may see) with time in stage, last contact and stalled reasons, by stream and stage."""
     last = dict(store.db.conn.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
     order = {(s, st.key): i for s, pl in stages.PIPELINES.items() for i, st in enumerate(pl)}
     out = []
-    for p in all_partners(store):
+    for p in all_partners(store, viewer):
         if stream and p.stream != stream:
             continue
         in_stage, quiet, reasons = stalled_reasons(p, last.get(p.id), today)

@@ -121,15 +121,16 @@ def build_senders(settings, store, echo=click.echo) -> dict:
 def scheduler(once: bool, interval: float) -> None:
     """Send weekly digests when due (the Procfile's `clock:` process). Safe to run twice: each week goes once."""
     import asyncio
-    import logging
     import signal
     from datetime import datetime, timezone
 
     from bot.digest import composer
     from bot.scheduler import run_due, run_forever
 
-    logging.getLogger("pse").setLevel(logging.INFO)
+    from bot.logs import setup
+
     services = _services()
+    setup(services.settings.log_level)
     store, settings = services.store, services.settings
     senders = build_senders(settings, store)
     compose = composer(store, settings.charts_dir)

@@ -11,7 +11,7 @@ import time
 import uuid
 
 import intents
-from bot import access
+from bot import access, deadline
 from bot.message import Message
 from bot.reply import Reply
 
@@ -29,7 +29,8 @@ def split_command(message: Message) -> tuple[str, Message]:
     text = message.text.strip()
     if not text:
         return "help", message.with_text("")
-    first, _, rest = text.partition(" ")
+    parts = text.split(None, 1)
+    first, rest = parts[0], (parts[1] if len(parts) > 1 else "")
     name = intents.resolve(first.lstrip("/"))
     if name is not None:
         return name, message.with_text(rest.strip(), command=name)
@@ -75,6 +76,9 @@ def route(message: Message, services) -> Reply:
         reply = module.handle(msg, services)
         outcome = "ok" if reply.ok else "rejected"
         return reply
+    except deadline.TimedOut as exc:
+        outcome = "timeout"
+        return Reply.problem(str(exc))
     except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the traceback
         ref = uuid.uuid4().hex[:8]
         outcome = "error"

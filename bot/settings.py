@@ -26,6 +26,7 @@ class Settings:
     log_level: str = "INFO"
     rate_per_minute: int = 30
     rate_burst: int = 10
+    search_timeout: float = 10.0
 
     @property
     def db_path(self) -> Path:
@@ -64,6 +65,7 @@ class Settings:
             log_level=env.get("PSE_LOG_LEVEL", "INFO"),
             rate_per_minute=_int(env, "PSE_RATE_PER_MINUTE", 30),
             rate_burst=_int(env, "PSE_RATE_BURST", 10),
+            search_timeout=_seconds(env, "PSE_SEARCH_TIMEOUT", 10.0),
         )
 
     def ensure_home(self) -> Path:
@@ -79,6 +81,17 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {text!r}") from None
     if value < 1:
         raise SystemExit(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    text = env.get(name, "") or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number of seconds, got {text!r}") from None
+    if not 0 < value <= 3600:
+        raise SystemExit(f"{name} must be more than 0 and at most 3600 seconds, got {text}")
     return value
 
 

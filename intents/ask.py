@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
 from knowledge.chunking import split_sentences
@@ -39,7 +40,9 @@ def handle(message: Message, services) -> Reply:
             "or `ask what goes into a due-diligence check?`. Type `help` to see everything else I can do."
         )
     kb = services.knowledge
-    hits = kb.search(question, top_k=SEARCH_DEPTH, mode="fused")
+    # A bounded search: on timeout the router tells the user to retry or shorten the question (bot.deadline).
+    hits = deadline.call_with_timeout(kb.search, deadline.search_timeout(services), question,
+                                      top_k=SEARCH_DEPTH, mode="fused")
     best = max((h.similarity for h in hits), default=0.0)
     if best < CONFIDENT:
         return _no_match(question, hits, best)

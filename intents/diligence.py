@@ -32,9 +32,12 @@ def handle(message: Message, services) -> Reply:
         return Reply.problem(f"Which partner? Write `diligence PARTNER`, e.g. `diligence Acme Foods`.")
     name, answers = _split(text)
     if not answers:
-        target = pr.resolve(store, name, "diligence {name}")
+        target = pr.resolve(store, name, "diligence {name}", message=message)
         if isinstance(target, Reply):
             return target
+        if pr.hidden(message, target, store):
+            return pr.hidden_reply(f"That is {pr.label(message, target, store)}: I don't open its due-diligence "
+                                   "checklist here.")
         last = registry.latest_diligence(store, target.id)
         intro = f"Due-diligence checklist for {pr.lock(target)}{target.name}."
         if last:
@@ -96,7 +99,7 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
         return problem(f"I don't know the checklist item “{unknown[0]}”. Items: "
                        + ", ".join(q.key for q in registry.CHECKLIST) + ", rating, notes.", None)
     name = (values.get("partner") or values.get("state") or "").strip()
-    target = pr.resolve(store, name, "diligence {name}")
+    target = pr.resolve(store, name, "diligence {name}", message=message)
     if isinstance(target, Reply):
         if as_fields:
             return Reply.problem("Please fix the marked fields; nothing was saved.",
@@ -114,6 +117,9 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
                                                 rating=(values.get("rating") or None), notes=values.get("notes", ""))
     except registry.RegistryError as e:
         return problem(str(e), e.field)
+    if pr.hidden(message, target, store):
+        return pr.hidden_reply(f"Saved the due-diligence review of {pr.label(message, target, store)} "
+                               f"({dates.human(today)}).", diligence_id=did)
     clean, _ = registry.validate_answers(answers)
     facts = [Fact("Risk rating", rating), Fact("Reviewer", pr.actor(message)), Fact("Date", today.isoformat())]
     facts += [Fact(q.key, clean[q.key]) for q in registry.CHECKLIST]

@@ -1,4 +1,8 @@
-"""`export [partners]`: write a CSV for M&E under PSE_HOME/exports and reply with its path."""
+"""`export [partners]`: write a CSV for M&E under PSE_HOME/exports and reply with its path.
+
+Leads export their own country projects' partners (and partners with no country project that are not
+confidential); admins export everything. Confidential (NDA) partners are marked in the `confidential` column.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,11 @@ def handle(message: Message, services) -> Reply:
     if kind is None:
         return Reply.problem(f"I can export `interactions` (the default) or `partners`, not “{word}”. Write `{USAGE}`.")
     path = csv_export.default_path(services.settings.home / "exports", kind)
-    n = csv_export.write_csv(services.store, path, kind, pr.today(message))
-    return Reply(text=f"Exported {n} {kind} to {path}. Confidential (NDA) partners are marked “yes” in the "
+    user = pr.viewer(message, services.store)
+    n = csv_export.write_csv(services.store, path, kind, pr.today(message), viewer=user)
+    scope = ("every country project" if user is None or user.role == "admin"
+             else "your country projects (" + ", ".join(user.countries) + ")")
+    return Reply(text=f"Exported {n} {kind} of {scope} to {path}. Confidential (NDA) partners are marked “yes” in the "
                       "`confidential` column; share the file accordingly.",
                  facts=[Fact("File", str(path)), Fact("Rows", str(n))], private=True,
-                 data={"path": str(path), "rows": n, "kind": kind})
+                 data={"path": str(path), "rows": n, "kind": kind, "scope": scope})

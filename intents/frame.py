@@ -8,7 +8,9 @@ organisation put in its place — any document whose title or file name mentions
 from __future__ import annotations
 
 import logging
+import time
 
+from bot import deadline
 from bot.message import Message
 from bot.reply import Passage, Reply
 from knowledge.framing import FramingCheck, FramingRulesError, Rules, check, load_rules
@@ -40,10 +42,15 @@ def handle(message: Message, services) -> Reply:
         return Reply.problem(f"I can't check wording right now: {exc} Ask your admin to fix the file; meanwhile "
                              "`ask how do I frame this for a company?` shows the framing guidance.")
     result = check(draft, rules)
-    passages = _guidance(services, result)
+    passages, slow = _guidance(services, result)
     text = _compose(result, rules, cited=bool(passages))
+    if slow:
+        text += ("\n\n(The guidance search took too long, so this answer has no quotes from the framing guidance; "
+                 "`ask how do I frame this for a company?` shows them.)")
     data = result.as_data()
     data["citations"] = [p.source for p in passages]
+    if slow:
+        data["search_timed_out"] = True
     # Drafts often name partners and people: only the asker sees the answer.
     return Reply(text=text, passages=passages, private=True, data=data)
 
@@ -83,8 +90,9 @@ def _compose(result: FramingCheck, rules: Rules, cited: bool) -> str:
     return "\n".join(lines)
 
 
-def _guidance(services, result: FramingCheck) -> list[Passage]:
-    """The framing guidance passages that back this advice: word alternatives first, then the business case."""
+def _guidance(services, result: FramingCheck) -> tuple[list[Passage], bool]:
+    """The framing guidance passages that back this advice: word alternatives first, then the business case;
+    and whether the searches ran out of time (PSE_SEARCH_TIMEOUT bounds both searches together)."""
     if result.clean:
         queries = ["rules of thumb for a first message to a company: start with its own goals, stay truthful",
                    "business case points that persuade a company: legal compliance, reputation, buyers"]
@@ -95,8 +103,10 @@ def _guidance(services, result: FramingCheck) -> list[Passage]:
     try:
         kb = services.knowledge
         chosen = []
+        budget_ends = time.monotonic() + deadline.search_timeout(services)
         for q in queries:
-            hits = kb.search(q, top_k=SEARCH_DEPTH, mode="fused")
+            hits = deadline.call_with_timeout(kb.search, budget_ends - time.monotonic(), q,
+                                              top_k=SEARCH_DEPTH, mode="fused")
             framing = [h for h in hits if _is_framing(h)]
             pool = framing or [h for h in hits if h.similarity >= FALLBACK_SIMILARITY]
             pick = next((h for h in pool if all(h.chunk_id != c.chunk_id for c, _ in chosen)), None)
@@ -105,13 +115,16 @@ def _guidance(services, result: FramingCheck) -> list[Passage]:
             if len(chosen) == MAX_PASSAGES:
                 break
         if not chosen:
-            return []
+            return [], False
         highlights = _highlights(kb, chosen)
+    except deadline.TimedOut:
+        log.warning("framing guidance search timed out; answering without citations")
+        return [], True
     except Exception:  # noqa: BLE001 - the framing check is still useful without citations
         log.exception("framing guidance lookup failed")
-        return []
+        return [], False
     return [Passage(text=h.text, source=h.source, title=h.title, section=h.section, score=round(h.similarity, 3),
-                    highlight=hl) for (h, _), hl in zip(chosen, highlights)]
+                    highlight=hl) for (h, _), hl in zip(chosen, highlights)], False
 
 
 def _is_framing(hit) -> bool:

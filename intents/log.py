@@ -7,6 +7,10 @@ Head (before the first colon): partner name, kind word, date words. After the co
 `;`-separated extras: `next: STEP [by DATE]`, `due: DATE`, `level: high|medium|low`, and outcomes such as
 `placed: 5`, `trained: 12`, `cash: 5000 USD`, `in-kind: 800 USD`, `activities: 1`, `policy: 1`,
 `employed 3m: 4` (also 6m, 12m).
+
+Only partners the user may see are matched (another country project's partner looks like an unknown name).
+Logs about a confidential (NDA) partner are confirmed privately; in a shared channel the confirmation names it
+"a confidential partner" and carries no summary, next step or outcomes.
 """
 
 from __future__ import annotations
@@ -101,21 +105,24 @@ def _from_text(message: Message, services, text: str) -> Reply:
     if found:
         return Reply.problem(privacy.refusal(found, "your log"))
     try:
-        parsed = parse(store, head, tail, today)
+        parsed = parse(store, head, tail, today, viewer=pr.viewer(message, store))
     except (LogError, dates.DateError) as e:
         return Reply.problem(f"{e} Nothing was saved. Example: `{EXAMPLE}`.")
-    target = pr.resolve(store, parsed.partner_text, "log {name} meeting today: …", then="send your log again")
+    target = pr.resolve(store, parsed.partner_text, "log {name} meeting today: …", then="send your log again",
+                        message=message)
     if isinstance(target, Reply):
         return target
     return _store(message, store, target, parsed, raw=text, today=today)
 
 
-def split_head(store, head: str, today: date) -> tuple[str, str | None, date]:
-    """Partner words, kind and date from `Acme Foods meeting yesterday` (the longest known name wins)."""
+def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | None, date]:
+    """Partner words, kind and date from `Acme Foods meeting yesterday` (the longest known name wins).
+
+    Only names of partners `viewer` may see count as known (None: all partners)."""
     words = head.split()
     if not words:
         raise LogError("Start with the partner's name, then the kind of contact and when.")
-    for j in registry.known_prefix_lengths(store, words):
+    for j in registry.known_prefix_lengths(store, words, viewer):
         try:
             kind, day = _explain(words[j:], today)
         except dates.DateError:
@@ -130,7 +137,8 @@ def split_head(store, head: str, today: date) -> tuple[str, str | None, date]:
         fits.append(j)
     # Prefer a split whose name part is a partner we can find; if such a name is followed by words that are
     # not a date ("Blue Ocean call yestrday"), report those words rather than asking to create a partner.
-    found = [j for j in range(1, len(words) + 1) if registry.find_partner(store, " ".join(words[:j])).status == "found"]
+    found = [j for j in range(1, len(words) + 1)
+             if registry.find_partner(store, " ".join(words[:j]), viewer).status == "found"]
     for j in found:
         if j in fits:
             kind, day = _explain(words[j:], today)
@@ -162,8 +170,8 @@ def _explain(rest: list[str], today: date) -> tuple[str | None, date]:
     return kind, (dates.parse_date(text, today) if text.strip() else today)
 
 
-def parse(store, head: str, tail: str, today: date) -> Parsed:
-    partner_text, kind, day = split_head(store, head, today)
+def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
+    partner_text, kind, day = split_head(store, head, today, viewer)
     segments = [s.strip() for s in re.split(r"[;\n]", tail)]
     summary_parts, p = [], Parsed(partner_text, kind or "meeting", day, "", kind_given=kind is not None)
     for i, seg in enumerate(segments):
@@ -249,14 +257,20 @@ def _store(message: Message, store, partner: registry.Partner, parsed: Parsed, r
         return Reply(text=f"You logged exactly this a moment ago (entry #{result.interaction_id}), so I didn't "
                           "store it twice.", private=True, data={"interaction_id": result.interaction_id,
                                                                  "duplicate": True})
-    return _saved_reply(partner, draft, result, parsed, today)
+    return _saved_reply(partner, draft, result, parsed, today, message, store)
 
 
-def _saved_reply(partner, draft, result, parsed: Parsed, today: date) -> Reply:
+def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: Message | None = None,
+                 store=None) -> Reply:
     kind = registry.KIND_LABELS[draft.kind].lower()
     when = dates.human(draft.occurred_on, today)
     when = when if when in ("today", "yesterday") else "on " + when
     article = "an" if kind[0] in "aeiou" else "a"
+    if pr.hidden(message, partner, store):
+        return pr.hidden_reply(f"Logged {article} {kind} with {pr.label(message, partner, store)} {when} "
+                               f"(entry #{result.interaction_id}).",
+                               interaction_id=result.interaction_id, outcome_ids=result.outcome_ids,
+                               partner_id=partner.id, duplicate=False)
     text = (f"Logged {article} {kind} with {pr.lock(partner)}{partner.name} {when} "
             f"(entry #{result.interaction_id}).")
     facts = [Fact("Partner", pr.lock(partner) + partner.name), Fact("Date", draft.occurred_on.isoformat()),
@@ -279,7 +293,7 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date) -> Reply:
         tips.append(f"If this agreement is signed, move the stage: `stage {partner.name} agreement`.")
     if tips:
         text += "\n" + " ".join(tips)
-    return Reply(text=text, facts=facts, private=False,
+    return Reply(text=text, facts=facts, private=partner.confidential,
                  data={"interaction_id": result.interaction_id, "outcome_ids": result.outcome_ids,
                        "partner_id": partner.id, "duplicate": False})
 
@@ -320,11 +334,12 @@ def _from_form(message: Message, services) -> Reply:
     if not name:
         errors["partner"] = "Choose the partner."
     else:
-        m = registry.find_partner(store, name)
+        m = registry.find_partner(store, name, pr.viewer(message, store))
         if m.status == "found":
             partner = m.partner
         elif m.status == "ambiguous":
-            errors["partner"] = "More than one partner fits: " + ", ".join(p.name for p, _ in m.candidates[:4]) + "."
+            errors["partner"] = "More than one partner fits: " + ", ".join(
+                pr.label(message, p, store) for p, _ in m.candidates[:4]) + "."
         else:
             errors["partner"] = (f"No partner called “{name}”. Add it first with `partner add {name}`, "
                                  "then submit again.")

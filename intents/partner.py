@@ -4,6 +4,11 @@
     partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood [--confidential]
     partner alias Acme Foods Co. = Acme
     partner confidential Acme on|off   (leads)
+
+Staff and leads see and change only partners of their own country projects (and partners with no country project
+that are not confidential); `partner add` puts a partner in the user's project: `--country` is needed when they
+belong to more than one, and must be one of theirs. In a shared channel a confidential partner's card shows no
+name or details.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot import dates, registry, stages
+from bot import access, dates, registry, stages
 from bot.message import Message
 from bot.reply import Button, Fact, Reply
 from intents import partner_replies as pr
@@ -34,7 +39,7 @@ def handle(message: Message, services) -> Reply:
         return _add(message, store, message.text.strip())
     text = message.text.strip()
     if message.action == "partner_show" and text:
-        target = pr.resolve(store, text, "partner {name}")
+        target = pr.resolve(store, text, "partner {name}", message=message)
         return target if isinstance(target, Reply) else card(store, target, pr.today(message), message)
     if not text:
         return Reply.problem(f"Which partner? Type `partner NAME` for its card, or `{USAGE}`.")
@@ -46,7 +51,7 @@ def handle(message: Message, services) -> Reply:
         return _alias(message, store, rest)
     if verb == "confidential":
         return _confidential(message, store, rest)
-    target = pr.resolve(store, text, "partner {name}")
+    target = pr.resolve(store, text, "partner {name}", message=message)
     if isinstance(target, Reply):
         return target
     return card(store, target, pr.today(message), message)
@@ -68,22 +73,51 @@ def parse_add(text: str) -> tuple[str, dict[str, str]]:
     return name, opts
 
 
+def country_for(user: access.User | None, given: str) -> str:
+    """The country project a new partner goes into: the one given (it must be one of a non-admin's projects), or
+    a non-admin's only project. Raises RegistryError (nothing added) when it can't be decided or isn't theirs."""
+    given = " ".join(given.split())
+    if user is None or user.role == "admin":
+        return given
+    mine = [c for c in user.countries if c.strip()]
+    if given:
+        for c in mine:
+            if c.casefold() == given.casefold():
+                return c  # the project's own spelling
+        raise registry.RegistryError(
+            f"You can add partners only to your own country project{'s' if len(mine) > 1 else ''} "
+            f"({', '.join(mine) or 'none yet'}), not {given}. Nothing was added. Ask a member of the {given} project "
+            "or an admin to add it.", "country")
+    if len(mine) == 1:
+        return mine[0]
+    raise registry.RegistryError(
+        f"Which country project is it for? You belong to {', '.join(mine)}: add e.g. `--country {mine[0]}`. "
+        "Nothing was added.", "country")
+
+
 def _add(message: Message, store, rest: str) -> Reply:
     try:
         name, opts = parse_add(rest)
         stream = stages.resolve_stream(opts["stream"]) if opts.get("stream") else "innovation"
         conf = opts.get("confidential", None)
         confidential = conf is not None and conf.lower() not in ("no", "off", "false", "0")
+        user = pr.viewer(message, store)
+        country = country_for(user, opts.get("country", ""))
         p = registry.add_partner(store, name, actor=pr.actor(message), today=pr.today(message), stream=stream,
-                                 country=opts.get("country", ""), sector=opts.get("sector", ""),
-                                 owner=opts.get("owner", "") or pr.actor(message), confidential=confidential)
+                                 country=country, sector=opts.get("sector", ""),
+                                 owner=opts.get("owner", "") or pr.actor(message), confidential=confidential,
+                                 viewer=user)
     except (registry.RegistryError, stages.StageError) as e:
         return Reply.problem(f"{e}" + ("" if "nothing" in str(e).lower() else " Nothing was added."))
     where = f" in {p.country}" if p.country else ""
+    if pr.hidden(message, p, store):
+        return pr.hidden_reply(f"Added {pr.label(message, p, store)} ({p.stream_label}{where}), starting at "
+                               f"{p.stage_label}.", partner_id=p.id)
     text = (f"Added {pr.lock(p)}{p.name} ({p.stream_label}{where}), starting at {p.stage_label}. "
             f"Log a contact with `log {p.name} meeting today: …`.")
     if not p.country:
-        text += " No country project was given; staff see partners of their own country projects."
+        text += (" No country project was given: only admins see it until it gets one." if p.confidential else
+                 " No country project was given, so staff of every country project see it.")
     return Reply(text=text, private=True, data={"partner_id": p.id},
                  buttons=[Button("Show card", "partner_show", p.name)])
 
@@ -92,13 +126,15 @@ def _alias(message: Message, store, rest: str) -> Reply:
     name, sep, alias = rest.partition("=")
     if not sep or not name.strip() or not alias.strip():
         return Reply.problem("Write `partner alias NAME = ALIAS`, e.g. `partner alias Acme Foods Co. = Acme`.")
-    target = pr.resolve(store, name, "partner alias {name} = " + alias.strip())
+    target = pr.resolve(store, name, "partner alias {name} = " + alias.strip(), message=message)
     if isinstance(target, Reply):
         return target
     try:
-        p = registry.add_alias(store, target, alias, actor=pr.actor(message))
+        p = registry.add_alias(store, target, alias, actor=pr.actor(message), viewer=pr.viewer(message, store))
     except registry.RegistryError as e:
         return Reply.problem(str(e))
+    if pr.hidden(message, p, store):
+        return pr.hidden_reply(f"“{alias.strip()}” now also finds {pr.label(message, p, store)}.")
     return Reply(text=f"“{alias.strip()}” now also finds {pr.lock(p)}{p.name}.", private=True)
 
 
@@ -107,20 +143,24 @@ def _confidential(message: Message, store, rest: str) -> Reply:
     if len(words) < 2 or words[-1].lower() not in ("on", "off", "yes", "no"):
         return Reply.problem("Write `partner confidential NAME on` (an NDA is in place) or `… off`.")
     on = words[-1].lower() in ("on", "yes")
-    target = pr.resolve(store, " ".join(words[:-1]), "partner confidential {name} " + words[-1])
+    target = pr.resolve(store, " ".join(words[:-1]), "partner confidential {name} " + words[-1], message=message)
     if isinstance(target, Reply):
         return target
     if target.confidential == on:
-        return Reply(text=f"{target.name} is already marked {'confidential' if on else 'not confidential'}; "
-                          "nothing changed.", private=True)
+        return Reply(text=f"{pr.label(message, target, store)} is already marked "
+                          f"{'confidential' if on else 'not confidential'}; nothing changed.", private=True)
     p = registry.set_confidential(store, target, on, actor=pr.actor(message))
     if on:
-        return Reply(text=f"🔒 {p.name} is now marked confidential (NDA): it shows with a lock everywhere and in "
-                          "exports.", private=True)
+        who = "The partner" if pr.hidden(message, p, store) else p.name
+        return Reply(text=f"🔒 {who} is now marked confidential (NDA): it "
+                          "shows with a lock everywhere, is named only in private replies and direct messages to "
+                          "its country project's members, and is marked in exports.", private=True)
     return Reply(text=f"{p.name} is no longer marked confidential.", private=True)
 
 
 def card(store, p: registry.Partner, today: date, message: Message | None = None) -> Reply:
+    if pr.hidden(message, p, store):
+        return pr.hidden_reply(f"🔒 That is {access.HIDDEN_NAME} (NDA): I don't show its card here.")
     last = registry.last_contact(store, p.id)
     in_stage, quiet, reasons = registry.stalled_reasons(p, last, today)
     nxt = registry.next_step(store, p.id)
@@ -153,8 +193,8 @@ def card(store, p: registry.Partner, today: date, message: Message | None = None
         facts.append(Fact("Outcomes", "; ".join(
             f"{registry.OUTCOME_LABELS[k]}: {q:,.0f}" + (f" {c}" if c else "") for k, c, q in totals)))
     lines = [f"{pr.lock(p)}*{p.name}*"]
-    if p.confidential and message is not None and message.is_shared:
-        lines.append("Confidential partner (NDA): keep details out of shared channels.")
+    if p.confidential:
+        lines.append("Confidential partner (NDA): keep these details out of shared channels.")
     if reasons:
         lines.append("⚠ Stalled: " + "; ".join(reasons) + ".")
     if recent:

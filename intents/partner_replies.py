@@ -1,11 +1,16 @@
 """Shared pieces of the registry intents: who is acting, today's date for the user, and the replies for a
-partner name that matches nothing (offer to create it) or several partners (ask which)."""
+partner name that matches nothing (offer to create it) or several partners (ask which).
+
+Visibility: every lookup goes through `resolve(..., message=...)`, which only considers the partners the user may
+see (`registry.find_partner(viewer=...)`), so another country project's partner looks exactly like an unknown name.
+In a shared channel a confidential (NDA) partner is named "a confidential partner" (`hidden`, `label`).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot import dates, registry
+from bot import access, dates, registry
 from bot.message import Message
 from bot.reply import Button, Reply
 
@@ -23,6 +28,35 @@ def lock(p: registry.Partner) -> str:
     return "🔒 " if p.confidential else ""
 
 
+def viewer(message: Message | None, store=None) -> access.User | None:
+    """The user whose partners a request may touch (None: no message, e.g. internal callers — all partners)."""
+    if message is None:
+        return None
+    if message.role:
+        return access.user_of(message)
+    if message.platform == "console":
+        return access.User("console", message.user_id, "admin", (), message.user_name)
+    return access.current_user(store, message)
+
+
+def hidden(message: Message | None, p: registry.Partner, store=None) -> bool:
+    """True when this reply must not carry the partner's name or details (an NDA partner, a shared channel)."""
+    if message is None or not p.confidential:
+        return False
+    user = viewer(message, store)
+    return user is None or not access.can_see_confidential_details(user, p, message)
+
+
+def label(message: Message | None, p: registry.Partner, store=None) -> str:
+    """The partner's name with its lock, or "a confidential partner" where its name must not be shown."""
+    return "🔒 " + access.HIDDEN_NAME if hidden(message, p, store) else lock(p) + p.name
+
+
+def hidden_reply(text: str, **data) -> Reply:
+    """A reply about a confidential partner in a shared channel: no name, no details, and where to ask instead."""
+    return Reply(text=f"{text} {access.ASK_IN_DM}", private=True, data={"confidential": True, **data})
+
+
 def unknown_partner(name: str, then: str = "") -> Reply:
     """Never create silently: ask, with a button and the command to type."""
     shown = " ".join(name.split())[:registry.MAX_NAME] or "?"
@@ -34,29 +68,44 @@ def unknown_partner(name: str, then: str = "") -> Reply:
                          data={"unknown_partner": shown})
 
 
-def ambiguous_partner(match: registry.Match, example: str) -> Reply:
-    names = [p.name for p, _ in match.candidates]
-    lines = "\n".join(f"• {lock(p)}{p.name} ({p.country or 'no country'}, {p.stage_label})" for p, _ in match.candidates)
+def ambiguous_partner(match: registry.Match, example: str, message: Message | None = None, store=None) -> Reply:
+    shown = [p for p, _ in match.candidates if not hidden(message, p, store)]
+    secret = len(match.candidates) - len(shown)
+    if not shown:
+        return Reply.problem(f"“{match.query}” could mean more than one confidential partner; nothing was saved. "
+                             + access.ASK_IN_DM, data={"candidates": []})
+    names = [p.name for p in shown]
+    lines = "\n".join(f"• {lock(p)}{p.name} ({p.country or 'no country'}, {p.stage_label})" for p in shown)
+    if secret:
+        lines += f"\n• …or {'a confidential partner' if secret == 1 else f'{secret} confidential partners'} " \
+                 "(ask me in a direct message)"
     return Reply.problem(
         f"“{match.query}” could mean more than one partner; nothing was saved. Which one?\n{lines}\n"
         f"Repeat with the full name, e.g. `{example.format(name=names[0])}`.",
         data={"candidates": names})
 
 
-def resolve(store, name: str, example: str, then: str = "") -> registry.Partner | Reply:
-    """The partner `name` means, or the Reply that explains why it can't be picked."""
+def resolve(store, name: str, example: str, then: str = "",
+            message: Message | None = None) -> registry.Partner | Reply:
+    """The partner `name` means among those the message's user may see, or the Reply that explains why it can't
+    be picked. Without a message every partner is considered (internal callers only)."""
     if not name.strip():
         return Reply.problem(f"Which partner? Give its name, e.g. `{example.format(name='Acme Foods')}`.")
-    m = registry.find_partner(store, name)
+    m = registry.find_partner(store, name, viewer(message, store))
     if m.status == "found":
         return m.partner  # type: ignore[return-value]
     if m.status == "ambiguous":
         if len(m.candidates) == 1:
             p = m.candidates[0][0]
+            if hidden(message, p, store):
+                r = unknown_partner(name, then)
+                r.text = (f"I don't know “{name.strip()}” as typed; it may be close to a confidential partner's name. "
+                          f"{access.ASK_IN_DM} " + r.text)
+                return r
             r = unknown_partner(name, then)
             r.text = (f"I don't know “{name.strip()}”; did you mean {lock(p)}{p.name}? If so, use its full name, e.g. "
                       f"`{example.format(name=p.name)}`. " + r.text)
             r.data["candidates"] = [p.name]
             return r
-        return ambiguous_partner(m, example)
+        return ambiguous_partner(m, example, message, store)
     return unknown_partner(name, then)

@@ -2,6 +2,8 @@
 
 Stalled: no contact logged for 45 days, or longer in the current stage than usual (see bot/stages.py).
 Paused and closed partners are listed but never flagged.
+Staff and leads see their own country projects' partners; admins see all. In a shared channel confidential (NDA)
+partners are counted per stage but not named.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ def handle(message: Message, services) -> Reply:
             return Reply.problem(f"I don't know “{word}” here. Write `{USAGE}`.")
         stream = s
     today = pr.today(message)
-    entries = registry.pipeline(services.store, today, stream)
+    store = services.store
+    entries = registry.pipeline(store, today, stream, viewer=pr.viewer(message, store))
     if not entries:
-        return Reply(text="No partners yet. Add one with `partner add NAME --stream innovation --country COUNTRY`.",
-                     private=True, data={"streams": {}})
+        user = pr.viewer(message, store)
+        where = "" if user is None or user.role == "admin" else f" in your country projects ({', '.join(user.countries)})"
+        return Reply(text=f"No partners yet{where}. Add one with `partner add NAME --stream innovation "
+                          "--country COUNTRY`.", private=True, data={"streams": {}})
     stalled = [e for e in entries if e.stalled]
+    conceal = message.is_shared  # NDA partners are only counted where others read
     lines: list[str] = []
     data: dict[str, dict[str, list[dict]]] = {}
     for s_name, pl in stages.PIPELINES.items():
@@ -44,11 +50,16 @@ def handle(message: Message, services) -> Reply:
         data[s_name] = {}
         for st in pl:
             here = [e for e in in_stream if e.partner.stage == st.key]
-            data[s_name][st.key] = [_entry_data(e) for e in here]
+            named = [e for e in here if not (conceal and e.partner.confidential)]
+            secret = len(here) - len(named)
+            data[s_name][st.key] = [_entry_data(e) for e in named] + [_hidden_data(e) for e in here
+                                                                        if e not in named]
             if not here:
                 continue
-            shown = [_entry_text(e) for e in here[:SHOW_PER_STAGE]]
-            more = f", … and {len(here) - SHOW_PER_STAGE} more" if len(here) > SHOW_PER_STAGE else ""
+            shown = [_entry_text(e) for e in named[:SHOW_PER_STAGE]]
+            more = f", … and {len(named) - SHOW_PER_STAGE} more" if len(named) > SHOW_PER_STAGE else ""
+            if secret:
+                more += (", " if shown else "") + f"🔒 {secret} confidential"
             lines.append(f"  {st.label} ({len(here)}): " + ", ".join(shown) + more)
     if only_stalled and not stalled:
         lines = ["Nothing is stalled: every active partner had contact in the last 45 days and is within its usual "
@@ -56,11 +67,20 @@ def handle(message: Message, services) -> Reply:
     facts = [Fact("Partners", str(len(entries))), Fact("Stalled", str(len(stalled)))]
     head = (f"{len(stalled)} of {len(entries)} partners look stalled (⚠: no contact for 45 days or over the usual "
             "time in stage)." if stalled else f"{len(entries)} partners, none stalled.")
-    return Reply(text=head + "\n" + "\n".join(lines), facts=facts, data={"streams": data, "stalled": len(stalled)})
+    if conceal and any(e.partner.confidential for e in entries):
+        lines.append("🔒 Confidential (NDA) partners are counted, not named, in a shared channel; "
+                     "ask me in a direct message to see them.")
+    named_nda = not conceal and any(e.partner.confidential for e in entries)
+    return Reply(text=head + "\n" + "\n".join(lines), facts=facts, private=named_nda,
+                 data={"streams": data, "stalled": len(stalled)})
 
 
 def _entry_text(e: registry.PipelineEntry) -> str:
     return f"{pr.lock(e.partner)}{e.partner.name} ({e.days_in_stage} d)" + (" ⚠" if e.stalled else "")
+
+
+def _hidden_data(e: registry.PipelineEntry) -> dict:
+    return {"confidential": True, "days_in_stage": e.days_in_stage, "stalled": bool(e.stalled)}
 
 
 def _entry_data(e: registry.PipelineEntry) -> dict:

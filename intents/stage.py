@@ -31,7 +31,7 @@ def handle(message: Message, services) -> Reply:
     if not stage_words:
         return Reply.problem(f"I couldn't find a stage at the end of “{text}”. " + _stage_list()
                              + " Nothing changed.")
-    target = pr.resolve(store, name, "stage {name} " + stage_words)
+    target = pr.resolve(store, name, "stage {name} " + stage_words, message=message)
     if isinstance(target, Reply):
         return target
     try:
@@ -39,12 +39,15 @@ def handle(message: Message, services) -> Reply:
         p = registry.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
     except (stages.StageError, registry.RegistryError) as e:
         return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
+    if pr.hidden(message, p, store):
+        return pr.hidden_reply(f"Moved {pr.label(message, p, store)} to its new stage ({dates.human(when, today)}).",
+                               partner_id=p.id)
     return Reply(text=f"{pr.lock(p)}{p.name} moved from {stages.label(target.stage)} to {p.stage_label} "
                       f"({dates.human(when, today)}).",
                  facts=[Fact("Stage", p.stage_label), Fact("Since", when.isoformat()),
                         Fact("Previous", f"{stages.label(target.stage)} for "
                                          f"{(when - _since(target)).days} days")],
-                 data={"partner_id": p.id, "from": target.stage, "to": p.stage})
+                 private=p.confidential, data={"partner_id": p.id, "from": target.stage, "to": p.stage})
 
 
 def _since(p: registry.Partner):

@@ -3,6 +3,8 @@
     kb = KnowledgeBase.open(settings.index_dir)          # also syncs the bundled guidance (knowledge/corpus)
     kb.ingest([Path("handbook.pdf")], progress=print)    # IngestReport(added=[...], chunks_embedded=42, ...)
     kb.search("how do I frame this for a company?", top_k=5, mode="fused")   # list[Hit]
+    kb.remove("corpus/funding-conversations.md")      # bundled: removed AND kept out of every later sync
+    kb.restore_bundled("corpus/funding-conversations.md")   # ...until restored (ingested again)
 
 A file whose bytes are unchanged since the last ingest is skipped before it is even parsed, so re-ingesting
 an unchanged folder does no embedding work (`IngestReport.chunks_embedded == 0`).
@@ -94,11 +96,25 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------------------------------- ingest
 
-    def sync_bundled(self, progress: Callable[[str], None] | None = None) -> IngestReport:
-        """Make the index hold exactly the markdown files of the bundled corpus folder."""
-        report = IngestReport()
+    def _bundled_files(self) -> list[Path]:
         folder = self.corpus_dir
-        files = sorted(folder.glob("*.md")) if folder and folder.is_dir() else []
+        return sorted(folder.glob("*.md")) if folder and folder.is_dir() else []
+
+    def bundled_sources(self) -> list[str]:
+        """Sources (`corpus/<file>.md`) of every file in the bundled corpus folder, excluded ones included."""
+        return [BUNDLED_PREFIX + f.name for f in self._bundled_files()]
+
+    def excluded_bundled(self) -> list[str]:
+        """Bundled sources this organisation removed; `sync_bundled` leaves them out until restored."""
+        return [s for s in self.index.excluded() if s.startswith(BUNDLED_PREFIX)]
+
+    def sync_bundled(self, progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Make the index hold exactly the markdown files of the bundled corpus folder, less excluded ones."""
+        report = IngestReport()
+        excluded = set(self.excluded_bundled())
+        files = [f for f in self._bundled_files() if BUNDLED_PREFIX + f.name not in excluded]
+        report.excluded = [BUNDLED_PREFIX + f.name for f in self._bundled_files()
+                           if BUNDLED_PREFIX + f.name in excluded]
         names = {BUNDLED_PREFIX + f.name for f in files}
         with self._ingest_lock:
             for f in files:
@@ -155,13 +171,42 @@ class KnowledgeBase:
         (report.updated if old is not None else report.added).append(source)
 
     def remove(self, source: str) -> bool:
-        """Remove a document by its source (as listed by `documents()`; a user file's path also works)."""
+        """Remove a document by its source (as listed by `documents()`; a user file's path also works).
+
+        A bundled source (`corpus/<file>.md`, in the index or in the corpus folder) is also recorded as excluded,
+        so later syncs leave it out until `restore_bundled`. True if anything changed."""
         with self._ingest_lock:
+            if source.startswith(BUNDLED_PREFIX):
+                if source not in self.bundled_sources() and self.index.document(source) is None:
+                    return False
+                if source in self.index.excluded():
+                    return self.index.remove(source)  # already excluded: only a stray copy can go
+                self.index.remove(source, exclude=True)
+                return True
             if self.index.remove(source):
                 return True
             p = Path(source).expanduser()
             alt = str(p.resolve()) if not source.startswith(BUNDLED_PREFIX) else source
             return alt != source and self.index.remove(alt)
+
+    def restore_bundled(self, source: str) -> IngestReport:
+        """Undo the removal of a bundled source: forget its exclusion and ingest its file again. If the file
+        cannot be loaded, the exclusion is put back (nothing changes) and the error is in the report. A source
+        whose file no longer ships just loses its exclusion (empty report). ValueError if it is not excluded."""
+        report = IngestReport()
+        with self._ingest_lock:
+            if not self.index.include(source):
+                raise ValueError(f"{source} is not a removed bundled document.")
+            path = self.corpus_dir / source[len(BUNDLED_PREFIX):] if self.corpus_dir else None
+            if path is None or source not in self.bundled_sources():
+                return report
+            try:
+                self._ingest_file(path, source, "bundled", report)
+            finally:
+                if not report.ok or not (report.added or report.updated or report.unchanged):
+                    self.index.remove(source, exclude=True)
+                self.index.save()
+        return report
 
     def documents(self) -> list[DocumentInfo]:
         self.index.refresh()

@@ -1,4 +1,4 @@
-"""`pse-bot ingest`, `pse-bot search` and `pse-bot kb list|remove`: the knowledge base from the terminal.
+"""`pse-bot ingest`, `pse-bot search` and `pse-bot kb list|remove|restore`: the knowledge base from the terminal.
 
 Only click is imported at module level; the model, faiss and SQLite load inside the commands.
 """
@@ -92,42 +92,107 @@ def search_command(query: tuple[str, ...], top_k: int, as_json: bool, mode: str)
 
 @click.group("kb")
 def kb_group() -> None:
-    """List or remove the documents in the knowledge base."""
+    """List, remove or restore the documents in the knowledge base."""
 
 
 @kb_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
 def kb_list(as_json: bool) -> None:
     """Documents in the knowledge base with their passage counts."""
-    docs = open_kb().documents()
+    kb = open_kb()
+    docs = kb.documents()
     if as_json:
         for d in docs:
             click.echo(json.dumps({"source": d.source, "title": d.title, "type": d.doc_type, "chunks": d.chunks,
                                    "origin": d.origin, "sha256": d.sha256, "ingested_at": d.ingested_at},
                                   ensure_ascii=False))
         return
+    excluded = kb.excluded_bundled()
     if not docs:
         click.echo("The knowledge base is empty. Add documents with `pse-bot ingest PATH…`.")
-        return
-    width = max(len(d.source) for d in docs)
-    click.echo(f"{'SOURCE'.ljust(width)}  {'TYPE':<9} {'CHUNKS':>6}  TITLE")
-    for d in docs:
-        click.echo(f"{d.source.ljust(width)}  {d.doc_type:<9} {d.chunks:>6}  {d.title}")
-    click.echo(f"\n{len(docs)} documents, {sum(d.chunks for d in docs)} passages.")
+    else:
+        width = max(len(d.source) for d in docs)
+        click.echo(f"{'SOURCE'.ljust(width)}  {'TYPE':<9} {'CHUNKS':>6}  TITLE")
+        for d in docs:
+            click.echo(f"{d.source.ljust(width)}  {d.doc_type:<9} {d.chunks:>6}  {d.title}")
+        click.echo(f"\n{len(docs)} documents, {sum(d.chunks for d in docs)} passages.")
+    if excluded:
+        click.echo(f"Removed bundled guidance (kept out until restored): {', '.join(excluded)}. "
+                   "`pse-bot kb restore SOURCE` brings one back.")
+
+
+def _listing(sources: list[str], limit: int = 12) -> str:
+    shown = ", ".join(sources[:limit])
+    return shown + (f" and {len(sources) - limit} more" if len(sources) > limit else "")
+
+
+def _what_exists(kb, source: str) -> str:
+    """A sentence naming what the user could have meant: the bundled sources, or the documents there are."""
+    from knowledge.base import BUNDLED_PREFIX
+
+    docs = [d.source for d in kb.documents()]
+    guess = BUNDLED_PREFIX + source.rsplit("/", 1)[-1]
+    if not source.startswith(BUNDLED_PREFIX) and guess in kb.bundled_sources():
+        return f"Did you mean {guess}?"
+    if source.startswith(BUNDLED_PREFIX):
+        bundled = [s for s in kb.bundled_sources() if s in docs]
+        return (f"Bundled documents: {_listing(bundled, 20)}." if bundled
+                else "No bundled document is in the knowledge base.")
+    if not docs:
+        return "The knowledge base is empty."
+    return f"Documents: {_listing(docs)}. `pse-bot kb list` shows them all."
 
 
 @kb_group.command("remove")
 @click.argument("source")
 def kb_remove(source: str) -> None:
-    """Remove one document (its SOURCE as shown by `pse-bot kb list`, or the file's path)."""
+    """Remove one document (its SOURCE as shown by `pse-bot kb list`, or the file's path).
+
+    A bundled document (corpus/<file>.md) stays out after restarts until `pse-bot kb restore SOURCE`."""
     from knowledge.base import BUNDLED_PREFIX
 
     kb = open_kb()
-    if source.startswith(BUNDLED_PREFIX):
-        raise click.ClickException(
-            f"{source} is bundled guidance and comes back each time the bot starts; nothing changed. "
-            "Edit or delete it in knowledge/corpus/ instead.")
+    bundled = source.startswith(BUNDLED_PREFIX)
+    if bundled and source in kb.excluded_bundled():
+        if kb.remove(source):  # a stray copy, e.g. written by an older version running at the same time
+            click.echo(f"Removed {source}.")
+            return
+        raise click.ClickException(f"{source} is already removed; nothing changed. "
+                                   f"`pse-bot kb restore {source}` brings it back.")
     if not kb.remove(source):
         raise click.ClickException(f"No document {source!r} in the knowledge base; nothing changed. "
-                                   "`pse-bot kb list` shows the sources.")
-    click.echo(f"Removed {source}.")
+                                   + _what_exists(kb, source))
+    if bundled:
+        click.echo(f"Removed {source} from the bundled guidance; it stays out when the bot restarts. "
+                   f"`pse-bot kb restore {source}` brings it back.")
+    else:
+        click.echo(f"Removed {source}.")
+
+
+@kb_group.command("restore")
+@click.argument("source")
+def kb_restore(source: str) -> None:
+    """Bring back a bundled document removed with `pse-bot kb remove` (SOURCE as corpus/<file>.md)."""
+    kb = open_kb()
+    excluded = kb.excluded_bundled()
+    if source not in excluded:
+        present = {d.source for d in kb.documents()}
+        guess = "corpus/" + source.rsplit("/", 1)[-1]
+        for name in (source, guess):
+            if name in present:
+                raise click.ClickException(f"{name} is already in the knowledge base; nothing changed.")
+        removed = (f"Did you mean {guess}?" if guess in excluded
+                   else f"Removed bundled documents: {', '.join(excluded)}." if excluded
+                   else "No bundled document has been removed.")
+        raise click.ClickException(
+            f"{source!r} is not a removed bundled document; nothing changed. {removed} "
+            "`restore` only brings back bundled guidance; add your own files with `pse-bot ingest PATH`.")
+    report = kb.restore_bundled(source)
+    if report.errors:
+        _, err = report.errors[0]
+        raise click.ClickException(f"{source} could not be loaded ({err}); it stays removed, nothing changed.")
+    if not (report.added or report.updated or report.unchanged):
+        click.echo(f"{source} no longer ships with this version of the bot, so there is nothing to add back; "
+                   "it is no longer listed as removed.")
+        return
+    click.echo(f"Restored {source} ({report.chunks_total} passages).")

@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source, ordinal);
+-- sources an organisation removed that must stay out (bundled guidance: the sync skips them)
+CREATE TABLE IF NOT EXISTS excluded_sources (source TEXT PRIMARY KEY, excluded_at TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, section, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -249,9 +251,13 @@ class HybridIndex:
         self._db.execute("DELETE FROM documents WHERE source = ?", (source,))
         return ids
 
-    def remove(self, source: str) -> bool:
+    def remove(self, source: str, exclude: bool = False) -> bool:
+        """Delete a document and its passages; True if it was there. With `exclude`, also record `source` as
+        excluded (see `excluded()`) in the same transaction, whether or not the document was there."""
         with self._write():
             self.refresh_locked()
+            if exclude:
+                self._db.execute("INSERT OR IGNORE INTO excluded_sources VALUES (?, ?)", (source, _now()))
             exists = self._db.execute("SELECT 1 FROM documents WHERE source = ?", (source,)).fetchone()
             if not exists:
                 return False
@@ -263,6 +269,16 @@ class HybridIndex:
             self._gen = gen
             self.save()
         return True
+
+    def excluded(self) -> list[str]:
+        """Sources recorded as excluded by `remove(..., exclude=True)`, sorted."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT source FROM excluded_sources ORDER BY source")]
+
+    def include(self, source: str) -> bool:
+        """Forget an exclusion; True if `source` was excluded."""
+        with self._write():
+            return self._db.execute("DELETE FROM excluded_sources WHERE source = ?", (source,)).rowcount > 0
 
     # ------------------------------------------------------------------------------------------- search
 

@@ -119,6 +119,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files inside a folder with an unsupported type
+    excluded: list[str] = field(default_factory=list)  # bundled files left out because an organisation removed them
     chunks_embedded: int = 0
     chunks_total: int = 0
 

@@ -165,3 +165,103 @@ def test_another_process_writing_the_index_is_seen_by_an_open_reader(tmp_path, d
     assert reader.search("listening first", top_k=1) == []
     reader.close()
     writer.close()
+
+
+# ------------------------------------------------------------------ removing and restoring bundled guidance
+
+TINY_CORPUS = {
+    "alpha.md": "# Alpha note\n\nA first meeting with a hotel chain should start by listening to what they need.\n",
+    "bravo.md": "# Bravo note\n\nCold storage warehouses in the port keep shrimp frozen before export.\n",
+    "charlie.md": "# Charlie note\n\nA quarterly budget review happens with the finance officer.\n",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in TINY_CORPUS.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def _sources(kb):
+    return [d.source for d in kb.documents()]
+
+
+def test_a_removed_bundled_document_stays_out_across_restarts_and_resyncs_until_restored(tmp_path, corpus):
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    assert _sources(kb) == ["corpus/alpha.md", "corpus/bravo.md", "corpus/charlie.md"]
+    assert kb.remove("corpus/bravo.md") is True
+    assert _sources(kb) == ["corpus/alpha.md", "corpus/charlie.md"]
+    assert kb.excluded_bundled() == ["corpus/bravo.md"]
+    assert all(h.source != "corpus/bravo.md" for h in kb.search("frozen shrimp cold storage", top_k=5))
+    (corpus / "bravo.md").write_text(TINY_CORPUS["bravo.md"] + "\nA changed line.\n")  # a package upgrade
+    report = kb.sync_bundled()
+    assert report.excluded == ["corpus/bravo.md"] and not report.added and not report.updated
+    kb.close()
+
+    before = get_embedder().texts_embedded
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)  # a restart
+    assert kb.bundled_report.excluded == ["corpus/bravo.md"]
+    assert sorted(kb.bundled_report.unchanged) == ["corpus/alpha.md", "corpus/charlie.md"]
+    assert _sources(kb) == ["corpus/alpha.md", "corpus/charlie.md"]
+    assert get_embedder().texts_embedded == before
+
+    restored = kb.restore_bundled("corpus/bravo.md")
+    assert restored.ok and restored.added == ["corpus/bravo.md"] and restored.chunks_total >= 1
+    assert kb.excluded_bundled() == []
+    assert kb.search("frozen shrimp cold storage", top_k=1)[0].source == "corpus/bravo.md"
+    kb.close()
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    assert kb.bundled_report.excluded == [] and "corpus/bravo.md" in kb.bundled_report.unchanged
+    kb.close()
+
+
+def test_bad_bundled_requests_change_nothing(tmp_path, corpus):
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    assert kb.remove("corpus/bravo.md") is True
+    generation = kb.index.generation()
+    assert kb.remove("corpus/bravo.md") is False          # already removed
+    assert kb.remove("corpus/nothing-here.md") is False   # not bundled at all
+    with pytest.raises(ValueError, match="not a removed bundled document"):
+        kb.restore_bundled("corpus/alpha.md")             # never removed
+    with pytest.raises(ValueError):
+        kb.restore_bundled("corpus/nothing-here.md")
+    assert kb.index.generation() == generation
+    assert kb.excluded_bundled() == ["corpus/bravo.md"]
+    assert _sources(kb) == ["corpus/alpha.md", "corpus/charlie.md"]
+    kb.close()
+
+
+def test_a_restore_that_cannot_load_the_file_keeps_it_removed(tmp_path, corpus):
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    kb.remove("corpus/charlie.md")
+    (corpus / "charlie.md").write_text("")
+    report = kb.restore_bundled("corpus/charlie.md")
+    assert [name for name, _ in report.errors] == ["corpus/charlie.md"]
+    assert kb.excluded_bundled() == ["corpus/charlie.md"]
+    assert "corpus/charlie.md" not in _sources(kb)
+    kb.close()
+
+
+def test_a_broken_bundled_file_can_be_removed_and_a_file_no_longer_shipped_can_be_restored(tmp_path, corpus):
+    (corpus / "charlie.md").write_text("")
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    assert [name for name, _ in kb.bundled_report.errors] == ["corpus/charlie.md"]
+    assert kb.remove("corpus/charlie.md") is True  # in the folder though never loaded: silenced
+    assert kb.sync_bundled().errors == []
+    (corpus / "charlie.md").unlink()               # a later version no longer ships it
+    report = kb.restore_bundled("corpus/charlie.md")
+    assert not (report.added or report.errors) and kb.excluded_bundled() == []
+    kb.close()
+
+
+def test_removing_a_user_document_records_no_exclusion(tmp_path, corpus, docs):
+    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    kb.ingest([docs / "field-guide.md"])
+    assert kb.remove(str(docs / "field-guide.md")) is True
+    assert kb.excluded_bundled() == [] and kb.index.excluded() == []
+    kb.ingest([docs / "field-guide.md"])  # and it can be added again straight away
+    assert any(s.endswith("field-guide.md") for s in _sources(kb))
+    kb.close()

@@ -60,7 +60,10 @@ def test_ingest_reports_failures_by_name_exits_1_and_still_ingests(kb_home, tmp_
     missing = runner.invoke(main, ["kb", "remove", source])
     assert missing.exit_code == 1 and "nothing changed" in missing.output
     bundled = runner.invoke(main, ["kb", "remove", "corpus/pse-strategy.md"])
-    assert bundled.exit_code == 1 and "bundled" in bundled.output
+    assert bundled.exit_code == 0 and "kb restore corpus/pse-strategy.md" in bundled.output
+    listing = runner.invoke(main, ["kb", "list"]).output
+    assert "corpus/pse-strategy.md  " not in listing  # not a table row any more …
+    assert "Removed bundled guidance (kept out until restored): corpus/pse-strategy.md." in listing  # … but named
 
 
 def test_real_pse_bot_search_subprocess(kb_home):
@@ -74,3 +77,63 @@ def test_real_pse_bot_search_subprocess(kb_home):
     obj = json.loads(line)
     assert obj["query"] == "how do I frame this for a company?" and len(obj["hits"]) == 3
     assert any(h["source"] == "corpus/framing-and-business-case.md" for h in obj["hits"])
+
+
+@pytest.fixture
+def tiny_home(settings, tmp_path, monkeypatch):
+    """A PSE_HOME whose bundled guidance is three tiny markdown files (fast to embed)."""
+    corpus = tmp_path / "tiny-corpus"
+    corpus.mkdir()
+    (corpus / "alpha.md").write_text("# Alpha note\n\nListen first when meeting a hotel chain.\n")
+    (corpus / "bravo.md").write_text("# Bravo note\n\nCold storage keeps shrimp frozen before export.\n")
+    (corpus / "charlie.md").write_text("# Charlie note\n\nThe finance officer reviews the budget each quarter.\n")
+    monkeypatch.setattr("knowledge.base.CORPUS_DIR", corpus)
+    return settings
+
+
+def test_kb_remove_and_restore_a_bundled_document(tiny_home):
+    runner = CliRunner()
+    removed = runner.invoke(main, ["kb", "remove", "corpus/bravo.md"])
+    assert removed.exit_code == 0, removed.output
+    assert "stays out when the bot restarts" in removed.output
+    listing = runner.invoke(main, ["kb", "list"]).output  # a fresh open: the bundled sync runs again
+    rows = [line.split()[0] for line in listing.splitlines() if line.startswith("corpus/")]
+    assert rows == ["corpus/alpha.md", "corpus/charlie.md"]
+    assert "Removed bundled guidance (kept out until restored): corpus/bravo.md." in listing
+    hits = runner.invoke(main, ["search", "--json", "frozen shrimp"]).output
+    assert "corpus/bravo.md" not in hits
+
+    again = runner.invoke(main, ["kb", "remove", "corpus/bravo.md"])
+    assert again.exit_code == 1 and "already removed; nothing changed" in again.output
+
+    restored = runner.invoke(main, ["kb", "restore", "corpus/bravo.md"])
+    assert restored.exit_code == 0 and restored.output.startswith("Restored corpus/bravo.md (1 passages)")
+    listing = runner.invoke(main, ["kb", "list"]).output
+    assert "corpus/bravo.md" in listing and "Removed bundled guidance" not in listing
+    assert json.loads(runner.invoke(main, ["search", "--json", "--top-k", "1", "frozen shrimp"]).output)[
+        "hits"][0]["source"] == "corpus/bravo.md"
+
+
+def test_kb_bad_requests_name_what_exists_and_change_nothing(tiny_home):
+    runner = CliRunner()
+    runner.invoke(main, ["kb", "list"])  # first run: builds the index (and says so on stderr)
+    before = runner.invoke(main, ["kb", "list", "--json"]).output
+    unknown = runner.invoke(main, ["kb", "remove", "corpus/zulu.md"])
+    assert unknown.exit_code == 1 and "nothing changed" in unknown.output
+    assert "Bundled documents: corpus/alpha.md, corpus/bravo.md, corpus/charlie.md." in unknown.output
+    bare = runner.invoke(main, ["kb", "remove", "bravo.md"])
+    assert bare.exit_code == 1 and "Did you mean corpus/bravo.md?" in bare.output
+    not_removed = runner.invoke(main, ["kb", "restore", "corpus/alpha.md"])
+    assert not_removed.exit_code == 1 and "already in the knowledge base; nothing changed" in not_removed.output
+    bare_present = runner.invoke(main, ["kb", "restore", "alpha.md"])
+    assert bare_present.exit_code == 1 and "corpus/alpha.md is already in the knowledge base" in bare_present.output
+    nothing = runner.invoke(main, ["kb", "restore", "corpus/zulu.md"])
+    assert nothing.exit_code == 1 and "No bundled document has been removed." in nothing.output
+    assert runner.invoke(main, ["kb", "list", "--json"]).output == before
+
+    runner.invoke(main, ["kb", "remove", "corpus/charlie.md"])
+    wrong = runner.invoke(main, ["kb", "restore", "charlie.md"])
+    assert wrong.exit_code == 1 and "Did you mean corpus/charlie.md?" in wrong.output
+    other = runner.invoke(main, ["kb", "restore", "/tmp/our-policy.pdf"])
+    assert other.exit_code == 1 and "Removed bundled documents: corpus/charlie.md." in other.output
+    assert "pse-bot ingest PATH" in other.output

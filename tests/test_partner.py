@@ -32,8 +32,9 @@ def test_confidential_partner_is_marked_everywhere(svc):
     r = say(svc, "partner blue ocean")
     assert r.text.startswith("🔒") and r.data["confidential"] is True and r.private
     assert {f.label: f.value for f in r.facts}["Confidential"].startswith("🔒 yes")
-    shared = say(svc, "partner blue ocean", channel_kind="channel")
-    assert "keep details out of shared channels" in shared.text
+    shared = say(svc, "partner blue ocean", channel_kind="channel")  # issue 8: no name or details where others read
+    assert shared.ok and shared.private and "Blue Ocean" not in shared.as_text() and not shared.facts
+    assert "confidential partner" in shared.text and "direct message" in shared.text
 
 
 def test_add_with_options_and_alias(svc):

@@ -7,6 +7,13 @@ def test_known_word_is_a_subcommand_and_is_stripped():
     assert name == "help" and msg.text == "ask" and msg.command == "help"
 
 
+def test_command_word_followed_by_a_newline_or_tab_is_still_a_command():
+    name, msg = split_command(Message(text="frame\nDear Acme team,\nabout forced labour"))
+    assert name == "frame" and msg.text == "Dear Acme team,\nabout forced labour"
+    name, msg = split_command(Message(text="pipeline\t"))
+    assert name == "pipeline" and msg.text == ""
+
+
 def test_free_text_falls_back_to_ask():
     name, msg = split_command(Message(text="How do I frame this for a company?"))
     assert name == "ask" and msg.text == "How do I frame this for a company?"
