@@ -351,7 +351,7 @@ class TeamsBot(ActivityHandler):
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    log.error("Teams turn failed: %r", error, exc_info=error)
+    log.error("Teams turn failed (%s)", type(error).__name__, exc_info=error)
     try:
         await turn_context.send_activity(card_activity(reply_card(Reply.problem(
             "Sorry, something went wrong on my side. Nothing was changed; please try again in a minute."))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import datetime, timezone
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -21,8 +22,11 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 out[key] = value
-        if record.exc_info:
-            out["error"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[0] is not None:
+            # Type and stack frames only: an exception's message can quote what a user typed.
+            etype, _, tb = record.exc_info
+            out["error_type"] = etype.__name__
+            out["where"] = "".join(traceback.format_tb(tb))
         return json.dumps(out, ensure_ascii=False, default=str)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 import uuid
 
 import intents
@@ -79,10 +80,15 @@ def route(message: Message, services) -> Reply:
     except deadline.TimedOut as exc:
         outcome = "timeout"
         return Reply.problem(str(exc))
-    except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the traceback
+    except Exception as exc:  # noqa: BLE001 - the user gets an apology, the log gets where it failed
         ref = uuid.uuid4().hex[:8]
         outcome = "error"
-        log.exception("intent failed", extra={"ref": ref, "intent": name, "request_id": message.request_id})
+        # The exception's own message may quote what the user typed (e.g. a confidential partner's details), so
+        # the log gets its type and the stack frames only, never its text.
+        log.error("intent failed", extra={
+            "ref": ref, "intent": name, "request_id": message.request_id, "error_type": type(exc).__name__,
+            "where": "".join(traceback.format_tb(exc.__traceback__)),
+        })
         return Reply.problem(
             f"Sorry, something went wrong on my side while handling `{name}`. "
             f"Nothing was changed. Please tell your admin the reference {ref}."

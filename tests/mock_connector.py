@@ -84,3 +84,21 @@ class MockConnector:
 
         await asyncio.wait_for(wait(), timeout)
         return self.calls
+
+
+def text_blocks(card: dict) -> list[str]:
+    """The text of every TextBlock in an Adaptive Card, in document order."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                out.append(node["text"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(card)
+    return out

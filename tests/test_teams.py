@@ -23,7 +23,7 @@ from adapters.teams_cards import TEAMS_LIMIT
 from bot.reply import Button, Fact, Form, FormField, Passage, Reply
 from bot.services import Services
 from bot.store import Store
-from mock_connector import MockConnector
+from mock_connector import MockConnector, text_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "teams"
 CHANNEL = "19:3f9c1d2e7a8b4c5d9e0f1a2b3c4d5e6f@thread.tacv2"
@@ -175,20 +175,7 @@ def card_of(call) -> dict:
 
 
 def texts(card: dict) -> str:
-    out = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                out.append(node["text"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    return "\n".join(out)
+    return "\n".join(text_blocks(card))
 
 
 def inputs(card: dict) -> dict[str, dict]:
@@ -555,3 +542,18 @@ async def test_digest_subscribed_in_a_channel_is_sent_by_the_scheduler_after_a_r
         assert not conversations.get(clock_store, CHANNEL)["active"]
     finally:
         clock_store.close()
+
+
+async def test_a_question_is_answered_from_the_real_bundled_index(settings, store, bundled_kb, connector):
+    services = Services(settings, knowledge=bundled_kb, store=store)
+    runner, srv = await start_server(services)
+    try:
+        text = "how do I frame this for a company?"
+        assert await post(srv, activity("personal_message", connector.url, text=text)) in (200, 202)
+        (call,) = await connector.wait_for(1)
+    finally:
+        await runner.cleanup()
+    card = card_of(call)
+    body = texts(card)
+    assert "corpus/" in json.dumps(card) and "framing" in body.lower()
+    assert '"action": "feedback"' in json.dumps(card)  # 👍 / 👎 buttons carry the vote back to the bot

@@ -11,23 +11,7 @@ from adapters.teams_cards import (
     teams_markdown,
 )
 from bot.reply import Button, Fact, Form, FormField, Passage, Reply
-
-
-def blocks(card: dict) -> list[str]:
-    out = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                out.append(node["text"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    return out
+from mock_connector import text_blocks as blocks
 
 
 def passage(i: int, words: int = 60) -> Passage:
