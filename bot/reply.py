@@ -93,7 +93,8 @@ class Reply:
             where = p.title + (f" › {p.section}" if p.section and p.section != p.title else "")
             body = p.text.strip()
             if p.highlight:
-                body = body.replace(p.highlight, f"**{p.highlight}**", 1)
+                inner = p.highlight.replace("**", "")  # bold inside the sentence would cancel the outer bold
+                body = body.replace(p.highlight, f"**{inner}**", 1)
             parts.append(f"[{i}] {where}\n    source: {p.source}\n" + _indent(body, "    "))
         if self.facts:
             width = max(len(f.label) for f in self.facts)

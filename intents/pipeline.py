@@ -66,7 +66,7 @@ def handle(message: Message, services) -> Reply:
                  "time in stage."]
     facts = [Fact("Partners", str(len(entries))), Fact("Stalled", str(len(stalled)))]
     head = (f"{len(stalled)} of {len(entries)} partners look stalled (⚠: no contact for 45 days or over the usual "
-            "time in stage)." if stalled else f"{len(entries)} partners, none stalled.")
+            "time in stage)." if stalled else f"{len(entries)} partner{'' if len(entries) == 1 else 's'}, none stalled.")
     if conceal and any(e.partner.confidential for e in entries):
         lines.append("🔒 Confidential (NDA) partners are counted, not named, in a shared channel; "
                      "ask me in a direct message to see them.")
