@@ -115,6 +115,9 @@ def _from_text(message: Message, services, text: str) -> Reply:
     return _store(message, store, target, parsed, raw=text, today=today)
 
 
+MAX_HEAD_WORDS = 24  # partner name + kind + date words; more is a summary typed before the colon
+
+
 def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | None, date]:
     """Partner words, kind and date from `Acme Foods meeting yesterday` (the longest known name wins).
 
@@ -122,6 +125,10 @@ def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | N
     words = head.split()
     if not words:
         raise LogError("Start with the partner's name, then the kind of contact and when.")
+    if len(words) > MAX_HEAD_WORDS:
+        raise LogError(f"The part before the colon has {len(words)} words; it should only be the partner's name, "
+                       "the kind of contact and when (e.g. `Acme Foods meeting yesterday`). Put the rest after "
+                       "the colon.")
     for j in registry.known_prefix_lengths(store, words, viewer):
         try:
             kind, day = _explain(words[j:], today)
