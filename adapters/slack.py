@@ -43,7 +43,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters import slack_blocks, slack_home, slack_modal
 from bot.message import Message
 from bot.reply import Button, Form, Reply
-from bot.router import route
+from bot.router import route, split_command
 
 log = logging.getLogger("pse.slack")
 
@@ -55,6 +55,7 @@ SOCKET_HANDLER = web.AppKey("slack_socket_handler", object)
 GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive"})
 RESPONSE_URL_USES = 5          # Slack accepts up to 5 posts per response_url
 WORKERS = 4                    # intent runs at once (more only thrash 2 CPU cores)
+GUIDANCE_INTENTS = frozenset({"ask", "frame"})  # model + index work: their own threads, so logs never queue behind them
 DEDUPE_BUDGET_S = 1.0          # the duplicate check must never cost the ack
 SUBMIT_BUDGET_S = 2.5          # a modal submission must be answered within 3 s, errors included
 PENDING_LIMIT = 1000           # shareable answers / forms kept in memory
@@ -243,10 +244,15 @@ class SlackBot:
         self.pending: OrderedDict[str, Pending] = OrderedDict()
         self.work = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pse-slack-work")
         self.fast = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pse-slack-ack")
+        self.guidance = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pse-slack-guidance")
 
     # -- plumbing ----------------------------------------------------------------------------------
 
     async def run(self, message: Message) -> Reply:
+        """Guidance questions (seconds of model work under load) and everything else (milliseconds of SQLite)
+        run in separate thread pools, so a `log` never waits behind a queue of questions."""
+        if split_command(message)[0] in GUIDANCE_INTENTS:
+            return await asyncio.get_running_loop().run_in_executor(self.guidance, route, message, self.services)
         return await self.in_thread(route, message, self.services)
 
     async def in_thread(self, fn, *args):
@@ -260,6 +266,7 @@ class SlackBot:
     def close(self) -> None:
         self.work.shutdown(wait=False, cancel_futures=True)
         self.fast.shutdown(wait=False, cancel_futures=True)
+        self.guidance.shutdown(wait=False, cancel_futures=True)
 
     def keep(self, item: Pending) -> str:
         now = time.monotonic()
