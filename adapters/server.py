@@ -26,8 +26,11 @@ async def _warm_up(app: web.Application) -> None:
 
     async def load() -> None:
         try:
-            await asyncio.to_thread(lambda: services.knowledge)
+            kb = await asyncio.to_thread(lambda: services.knowledge)
             app[READY].set()
+            warm = getattr(kb, "warm", None)  # the model: loaded now, not during the first user's question
+            if callable(warm):
+                await asyncio.to_thread(warm)
         except Exception:  # noqa: BLE001 - keep serving; /healthz stays 503 and the log says why
             log.exception("could not load the knowledge index")
 

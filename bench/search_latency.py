@@ -115,7 +115,7 @@ def cold_start(home: Path, question: str) -> tuple[float, float]:
                          env=env, timeout=600, cwd=ROOT)
     elapsed = time.perf_counter() - t0
     if out.returncode != 0:
-        raise SystemExit(f"pse-bot ask failed: {out.stderr[-2000:]}")
+        raise SystemExit(f"pse-bot ask failed (exit {out.returncode}): {out.stdout[-1000:]} {out.stderr[-2000:]}")
     peaks = [int(line.split()[1]) for line in out.stderr.splitlines() if line.startswith("PEAK_KB ")]
     return elapsed, (peaks[-1] / 1024 if peaks else float("nan"))
 

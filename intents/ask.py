@@ -40,6 +40,7 @@ def handle(message: Message, services) -> Reply:
             "or `ask what goes into a due-diligence check?`. Type `help` to see everything else I can do."
         )
     kb = services.knowledge
+    kb.warm()  # the one-time model load is start-up, not a slow search: it stays outside the time bound
     # A bounded search: on timeout the router tells the user to retry or shorten the question (bot.deadline).
     hits = deadline.call_with_timeout(kb.search, deadline.search_timeout(services), question,
                                       top_k=SEARCH_DEPTH, mode="fused")

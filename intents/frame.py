@@ -102,6 +102,7 @@ def _guidance(services, result: FramingCheck) -> tuple[list[Passage], bool]:
                    "business case points that persuade a company: legal compliance, reputation, buyers"]
     try:
         kb = services.knowledge
+        kb.warm()  # the one-time model load stays outside the search time bound
         chosen = []
         budget_ends = time.monotonic() + deadline.search_timeout(services)
         for q in queries:

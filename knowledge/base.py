@@ -217,6 +217,10 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------------------------------- search
 
+    def warm(self) -> None:
+        """Load the embedding model (once per process), so later searches only pay for the search itself."""
+        self.embedder.warm()
+
     def search(self, query: str, top_k: int = 5, mode: str = "fused") -> list[Hit]:
         """The `top_k` best passages for `query`. `mode`: "fused" (reciprocal rank fusion of keyword and
         vector rankings), "vector" or "keyword". Any text is accepted; empty text gives no hits."""

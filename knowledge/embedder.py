@@ -45,6 +45,10 @@ class Embedder:
     def loaded(self) -> bool:
         return self._model is not None
 
+    def warm(self) -> None:
+        """Load the model now (a few seconds, once per process) rather than inside the first timed search."""
+        self._load()
+
     def _load(self):
         if self._model is None:
             with self._load_lock:

@@ -122,3 +122,17 @@ def test_search_timeout_setting_is_read_and_checked():
 
 def test_search_timeout_falls_back_to_the_default_without_settings():
     assert deadline.search_timeout(None) == deadline.DEFAULT_SEARCH_TIMEOUT
+
+
+def test_the_first_question_of_a_process_is_not_cut_off_by_the_model_load(settings, store, bundled_kb, caplog):
+    """Loading the model takes seconds once per process; only the search itself is bounded."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.embedder import Embedder
+
+    cold = KnowledgeBase(bundled_kb.index, Embedder(), corpus_dir=None)  # same index, a model not yet loaded
+    assert not cold.embedder.loaded
+    services = Services(replace(settings, search_timeout=0.5), knowledge=cold, store=store)
+    caplog.set_level(logging.INFO, logger="pse.router")
+    reply = route(Message(text="how do I frame this for a company?"), services)
+    assert reply.ok and reply.passages, reply.text
+    assert cold.embedder.loaded and _outcomes(caplog) == ["ok"]
