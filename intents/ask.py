@@ -92,8 +92,8 @@ def best_sentences(embedder, question: str, texts: list[str]) -> list[str]:
     flat = [s for sents in per_text for s in sents]
     if not flat:
         return ["" for _ in texts]
-    vecs = embedder.embed([question] + flat)
-    sims = vecs[1:] @ vecs[0]
+    # The guidance sentences recur from one answer to the next: their vectors are remembered, the question's not.
+    sims = embedder.embed_remembered(flat) @ embedder.embed_one(question)
     out, i = [], 0
     for sents in per_text:
         if not sents:

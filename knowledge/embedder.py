@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 BATCH_SIZE = 32
+CACHE_SIZE = 20_000  # remembered sentence vectors (1.5 KB each: about 30 MB at most)
 SMALL_CALL_CHARS = 6000  # a call with less text than this (a query, an answer's sentences) runs on one thread
 
 
@@ -36,6 +38,8 @@ class Embedder:
         self._model = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.batch_size = batch_size
         self.batch_threads = _batch_threads()
         self.texts_embedded = 0
@@ -94,6 +98,31 @@ class Embedder:
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def embed_remembered(self, texts: Sequence[str]) -> np.ndarray:
+        """Like `embed`, but remembers each text's vector (least recently used dropped beyond CACHE_SIZE).
+
+        For texts that come back again and again — the sentences of the guidance passages that answers highlight —
+        so that a warm answer embeds only what it has not seen. Queries go through `embed`, uncached."""
+        with self._cache_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            fresh = self.embed(missing)
+            with self._cache_lock:
+                for t, v in zip(missing, fresh):
+                    self._cache[t] = v
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        with self._cache_lock:
+            out = []
+            for t in texts:
+                v = self._cache.get(t)
+                if v is None:  # dropped by a concurrent caller filling the cache; rare, so embed it alone
+                    v = self.embed([t])[0]
+                else:
+                    self._cache.move_to_end(t)
+                out.append(v)
+        return np.stack(out) if out else np.zeros((0, DIM), dtype=np.float32)
 
 
 _shared: Embedder | None = None
