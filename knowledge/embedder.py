@@ -104,25 +104,19 @@ class Embedder:
 
         For texts that come back again and again — the sentences of the guidance passages that answers highlight —
         so that a warm answer embeds only what it has not seen. Queries go through `embed`, uncached."""
+        wanted = list(dict.fromkeys(texts))
         with self._cache_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            found = {t: self._cache[t] for t in wanted if t in self._cache}
+        missing = [t for t in wanted if t not in found]
         if missing:
-            fresh = self.embed(missing)
-            with self._cache_lock:
-                for t, v in zip(missing, fresh):
-                    self._cache[t] = v
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+            found.update(zip(missing, self.embed(missing)))
         with self._cache_lock:
-            out = []
-            for t in texts:
-                v = self._cache.get(t)
-                if v is None:  # dropped by a concurrent caller filling the cache; rare, so embed it alone
-                    v = self.embed([t])[0]
-                else:
-                    self._cache.move_to_end(t)
-                out.append(v)
-        return np.stack(out) if out else np.zeros((0, DIM), dtype=np.float32)
+            for t in wanted:
+                self._cache[t] = found[t]  # (re)inserted as most recently used
+                self._cache.move_to_end(t)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, DIM), dtype=np.float32)
 
 
 _shared: Embedder | None = None
