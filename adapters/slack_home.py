@@ -1,6 +1,6 @@
 """The Slack App Home tab (my partners, next steps due, recent logs) and the partner type-ahead options.
 
-Reads go through bot.registry helpers when that module offers them, otherwise through a few read-only
+Reads go through records.registry helpers when that module offers them, otherwise through a few read-only
 queries on the documented schema; a missing table or helper degrades to an empty list, never an error page.
 Only people the bot knows (staff and above) see partner names; everyone else gets the introduction. Every list
 holds only partners the user may see now (their country projects; admins all) — the Home tab is private to the
@@ -23,7 +23,7 @@ DUE_WITHIN_DAYS = 14
 
 
 def _user(services, user_id: str):
-    from bot import access
+    from records import access
     from bot.message import Message
 
     return access.current_user(services.store, Message(text="", user_id=user_id, platform="slack"))
@@ -45,7 +45,7 @@ def _ids(user_id: str) -> tuple[str, str]:
 
 def _visible(services, user, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows (with `country` and `confidential`) of partners `user` may see, at most MAX_ROWS."""
-    from bot import access
+    from records import access
 
     return [r for r in rows if access.can_see_partner(user, r)][:MAX_ROWS]
 
@@ -90,7 +90,7 @@ def _clip(text: str, n: int) -> str:
 
 def _stage_label(key: str) -> str:
     try:
-        from bot import stages
+        from records import stages
 
         return stages.label(key)
     except Exception:  # noqa: BLE001 - an unknown or legacy stage key is shown as stored
@@ -134,7 +134,7 @@ def partner_options(services, user_id: str, typed: str, limit: int = 20) -> list
     pairs: list[tuple[str, str]] = []
     user = _user(services, user_id)
     if user.at_least("staff"):
-        from bot.registry import suggest_partners
+        from records.registry import suggest_partners
 
         pairs = list(suggest_partners(services.store, typed, limit, viewer=user))  # only partners they may see
     if typed and not any(v.casefold() == typed.casefold() or lbl.casefold() == typed.casefold() for v, lbl in pairs):

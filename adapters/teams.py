@@ -151,8 +151,8 @@ def partner_choices(store, message: Message) -> list[tuple[str, str]]:
     A card in a channel is read by everyone there, so partners under an NDA are left out of it.
     """
     try:
-        from bot import access
-        from bot.registry import suggest_partners
+        from records import access
+        from records.registry import suggest_partners
     except ImportError:
         return []
     try:

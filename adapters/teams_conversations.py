@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.store import Store, utcnow
+from storage.store import Store, utcnow
 
 
 def base_conversation_id(conversation_id: str) -> str:

@@ -99,12 +99,12 @@ def letters(n: int) -> str:
 
 def seed_home(home: Path, users: list[str]) -> None:
     """The database the server will open: partners of one country project and N staff users."""
-    from bot import access
+    from records import access
     from bot.message import Message
     from bot.router import route
-    from bot.services import Services
+    from bot.app import Services
     from bot.settings import Settings
-    from bot.store import Store
+    from storage.store import Store
 
     settings = Settings.from_env({"PSE_HOME": str(home)}, dotenv=False)
     settings.ensure_home()
@@ -237,7 +237,7 @@ async def run_load(users: int, seconds: float, think: tuple[float, float], seed:
                PSE_RATE_PER_MINUTE="600", PSE_RATE_BURST="60", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                TOKENIZERS_PARALLELISM="false")
     exe = shutil.which("pse-bot")
-    cmd = ([exe] if exe else [sys.executable, "-m", "bot.cli"]) + ["serve", "--host", "127.0.0.1"]
+    cmd = ([exe] if exe else [sys.executable, "-m", "bot.cli.main"]) + ["serve", "--host", "127.0.0.1"]
     run = Run()
     with server_log.open("w", encoding="utf-8") as log_file:
         proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=log_file, stderr=log_file)

@@ -78,12 +78,12 @@ def pct(values: list[float], p: float) -> float:
 
 
 def measure(n_partners: int, n_interactions: int, samples: int) -> dict:
-    from bot import registry
+    from records import registry
     from bot.message import Message
     from bot.router import route
-    from bot.services import Services
+    from bot.app import Services
     from bot.settings import Settings
-    from bot.store import Store
+    from storage.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env({"PSE_HOME": tmp})

@@ -101,7 +101,7 @@ _CHILD = (
     "        if line.startswith('VmHWM:'):\n"
     "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
     "atexit.register(_hwm)\n"
-    "from bot.cli import main\n"
+    "from bot.cli.main import main\n"
     "sys.argv = ['pse-bot'] + sys.argv[1:]\n"
     "main()\n"
 )
@@ -201,7 +201,7 @@ def main() -> None:
         fresh.mkdir()
         first, _ = cold_start(fresh, question)
         from bot.message import Message
-        from bot.services import Services
+        from bot.app import Services
         from bot.settings import Settings
         from intents import ask
 

@@ -96,7 +96,7 @@ async def run(n: int, text: str, sequential: int) -> dict:
                PSE_RATE_PER_MINUTE="600", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                TOKENIZERS_PARALLELISM="false")
     exe = shutil.which("pse-bot") or sys.executable
-    cmd = [exe, "serve", "--host", "127.0.0.1"] if exe != sys.executable else [exe, "-m", "bot.cli", "serve",
+    cmd = [exe, "serve", "--host", "127.0.0.1"] if exe != sys.executable else [exe, "-m", "bot.cli.main", "serve",
                                                                                 "--host", "127.0.0.1"]
     proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

@@ -48,7 +48,7 @@ async def main(n: int, text: str) -> dict:
     from adapters.server import build_app
     from bot.message import Message
     from bot.router import route
-    from bot.services import Services
+    from bot.app import Services
     from bot.settings import Settings
     from mock_connector import MockConnector
 

@@ -12,7 +12,8 @@ import traceback
 import uuid
 
 import intents
-from bot import access, deadline
+from records import access
+from bot import deadline
 from bot.message import Message
 from bot.reply import Reply
 

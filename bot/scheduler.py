@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Awaitable, Callable, Mapping
 
-from bot import subscriptions as subs
+from indicators import subscriptions as subs
 from bot.delivery import DeliveryGone, Sender
 from bot.reply import Reply
-from bot.store import Store
-from bot.subscriptions import Subscription
+from storage.store import Store
+from indicators.subscriptions import Subscription
 
 log = logging.getLogger("pse.scheduler")
 

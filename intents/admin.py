@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from bot import access
+from records import access
 from bot.message import Message
 from bot.reply import Fact, Reply
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from bot import access
-from bot import subscriptions as subs
-from bot.digest import compose_digest
+from records import access
+from indicators import subscriptions as subs
+from indicators.digest import compose_digest
 from bot.message import Message
 from bot.reply import Fact, Reply
-from bot.report import known_countries, match_country
-from bot.subscriptions import SubscriptionError
+from indicators.report import known_countries, match_country
+from indicators.subscriptions import SubscriptionError
 
 NAME = "digest"
 SUMMARY = "weekly digest for this channel: `digest subscribe [WEEKDAY] [HOUR] [TIME ZONE] [COUNTRY]`, " \

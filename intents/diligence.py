@@ -7,7 +7,7 @@ Add `rating: high` to record a higher rating than the answers call for (never a 
 
 from __future__ import annotations
 
-from bot import dates, registry
+from records import dates, registry
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
 from intents import partner_replies as pr

@@ -6,7 +6,7 @@ confidential); admins export everything. Confidential (NDA) partners are marked 
 
 from __future__ import annotations
 
-from bot import export as csv_export
+from records import export as csv_export
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents import partner_replies as pr

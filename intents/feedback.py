@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.message import Message
 from bot.reply import Fact, Reply
-from bot.store import utcnow
+from storage.store import utcnow
 
 NAME = "feedback"
 SUMMARY = "curators: `feedback report` shows the answers people marked unhelpful (votes come from the 👍/👎 buttons)"

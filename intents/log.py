@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot import dates, privacy, registry
+from records import dates, privacy, registry
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
-from bot.schema import ACTION_LEVELS, INTERACTION_KINDS
+from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
 from intents import partner_replies as pr
 
 NAME = "log"

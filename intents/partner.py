@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot import access, dates, registry, stages
+from records import access, dates, registry, stages
 from bot.message import Message
 from bot.reply import Button, Fact, Reply
 from intents import partner_replies as pr

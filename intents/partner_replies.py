@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import access, dates, registry
+from records import access, dates, registry
 from bot.message import Message
 from bot.reply import Button, Reply
 

@@ -8,7 +8,7 @@ partners are counted per stage but not named.
 
 from __future__ import annotations
 
-from bot import registry, stages
+from records import registry, stages
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents import partner_replies as pr

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.indicators import load_indicators
+from indicators.definitions import load_indicators
 from bot.message import Message
-from bot.periods import EXAMPLES, PeriodError, looks_like_period_word, parse_period
+from indicators.periods import EXAMPLES, PeriodError, looks_like_period_word, parse_period
 from bot.reply import Reply
-from bot.report import build_report, known_countries, match_country, render_report
+from indicators.report import build_report, known_countries, match_country, render_report
 
 NAME = "report"
 SUMMARY = "indicator progress against targets, by country project and work stream (`report how` for definitions)"

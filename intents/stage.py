@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot import dates, registry, stages
+from records import dates, registry, stages
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents import partner_replies as pr

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot import access
-from bot.indicators import IndicatorError, find_indicator, load_indicators
+from records import access
+from indicators.definitions import IndicatorError, find_indicator, load_indicators
 from bot.message import Message
-from bot.periods import fiscal_year_of
+from indicators.periods import fiscal_year_of
 from bot.reply import Fact, Reply
-from bot.report import fmt_value, known_countries, match_country
-from bot.targets import ALL, TargetError, list_targets, set_target
+from indicators.report import fmt_value, known_countries, match_country
+from indicators.targets import ALL, TargetError, list_targets, set_target
 from intents.report import local_today
 
 NAME = "target"

@@ -33,7 +33,7 @@ def settings(home):
 
 @pytest.fixture
 def store(settings):
-    from bot.store import Store
+    from storage.store import Store
 
     st = Store.open(settings.db_path)
     yield st
@@ -50,7 +50,7 @@ def bundled_kb(tmp_path_factory):
 
 @pytest.fixture
 def services(settings, store, bundled_kb):
-    from bot.services import Services
+    from bot.app import Services
 
     return Services(settings, knowledge=bundled_kb, store=store)
 
@@ -58,6 +58,6 @@ def services(settings, store, bundled_kb):
 @pytest.fixture
 def lite_services(settings, store):
     """Services without the knowledge base, for tests that never ask the guidance."""
-    from bot.services import Services
+    from bot.app import Services
 
     return Services(settings, store=store)

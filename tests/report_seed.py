@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timezone
 
-from bot import registry
+from records import registry
 
 _raw = itertools.count(1)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot import access
+from records import access
 from bot.message import Message
 from bot.router import route
 

@@ -3,9 +3,9 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from bot import backup as bk
-from bot.cli import main
-from bot.store import Store
+from storage import backup as bk
+from bot.cli.main import main
+from storage.store import Store
 from registry_support import counts, dump, say, seed
 
 

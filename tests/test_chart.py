@@ -1,6 +1,6 @@
 import struct
 
-from bot.chart import DPI, HEIGHT_IN, WIDTH_IN, Progress, StageCount, render_png, save_chart
+from indicators.chart import DPI, HEIGHT_IN, WIDTH_IN, Progress, StageCount, render_png, save_chart
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -48,6 +48,6 @@ def test_importing_chart_builds_nothing():
     import subprocess
     import sys
 
-    code = "import sys, bot.chart; print('matplotlib.pyplot' in sys.modules, 'matplotlib.figure' in sys.modules)"
+    code = "import sys, indicators.chart; print('matplotlib.pyplot' in sys.modules, 'matplotlib.figure' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

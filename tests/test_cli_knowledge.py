@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
 
@@ -68,7 +68,7 @@ def test_ingest_reports_failures_by_name_exits_1_and_still_ingests(kb_home, tmp_
 
 def test_real_pse_bot_search_subprocess(kb_home):
     exe = Path(sys.executable).with_name("pse-bot")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli.main"]
     env = dict(os.environ, PSE_HOME=str(kb_home.home), HF_HUB_OFFLINE="1")
     out = subprocess.run(cmd + ["search", "--json", "--top-k", "3"], input="how do I frame this for a company?\n",
                          capture_output=True, text=True, env=env, timeout=300)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import DateError, human, parse_date, today_for
+from records.dates import DateError, human, parse_date, today_for
 
 WED = date(2026, 11, 18)  # a Wednesday
 

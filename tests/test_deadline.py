@@ -13,7 +13,7 @@ import pytest
 from bot import deadline
 from bot.message import Message
 from bot.router import route
-from bot.services import Services
+from bot.app import Services
 from bot.settings import Settings
 
 

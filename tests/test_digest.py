@@ -4,13 +4,13 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot import access, registry
-from bot import subscriptions as subs
-from bot.digest import compose_digest
+from records import access, registry
+from indicators import subscriptions as subs
+from indicators.digest import compose_digest
 from bot.message import Message
 from bot.router import route
-from bot.services import Services
-from bot.targets import set_target
+from bot.app import Services
+from indicators.targets import set_target
 from report_seed import log, move, partner
 
 SECRET_NAME = "Zephyr Holdings"
@@ -41,7 +41,7 @@ def world(store):
     nepal = partner(store, "Himal Jobs", country="Nepal", stream="survivor_employment",
                     added=today - timedelta(days=10))
     log(store, nepal, today, summary="placement talks", outcomes=[("survivors_placed", 3, None)])
-    set_target(store, "partnerships", 5, __import__("bot.periods", fromlist=["x"]).fiscal_year_of(today), "Thailand")
+    set_target(store, "partnerships", 5, __import__("indicators.periods", fromlist=["x"]).fiscal_year_of(today), "Thailand")
     return {"now": now, "today": today}
 
 

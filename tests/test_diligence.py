@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from bot import registry
+from records import registry
 from bot.reply import Form
 from registry_support import dump, say, seed, submit
 

@@ -148,14 +148,14 @@ def test_table_and_failure_listing_are_readable():
 
 @pytest.fixture
 def cli(monkeypatch, services):
-    import bot.cli
+    import bot.app
 
-    monkeypatch.setattr(bot.cli, "make_services", lambda: services)
+    monkeypatch.setattr(bot.app, "build_services", lambda settings=None: services)
     return CliRunner()
 
 
 def test_eval_command_reports_all_modes_and_failures(cli, tmp_path):
-    from bot.cli import main
+    from bot.cli.main import main
 
     path = write(tmp_path, [
         json.dumps({"question": "what clauses must a non-disclosure agreement contain?",
@@ -175,7 +175,7 @@ def test_eval_command_reports_all_modes_and_failures(cli, tmp_path):
 
 
 def test_eval_command_json_output(cli, tmp_path):
-    from bot.cli import main
+    from bot.cli.main import main
 
     path = write(tmp_path, [json.dumps({"question": "what goes into checking a company's background and risks?",
                                         "expected_source": "corpus/due-diligence-checklist.md"})])
@@ -190,7 +190,7 @@ def test_eval_command_json_output(cli, tmp_path):
 
 
 def test_eval_command_explains_a_broken_file_and_exits_2(cli, tmp_path):
-    from bot.cli import main
+    from bot.cli.main import main
 
     result = cli.invoke(main, ["eval", str(tmp_path / "missing.jsonl")])
     assert result.exit_code == 2

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import access
-from bot import export as csv_export
+from records import access
+from records import export as csv_export
 from registry_support import say, seed
 
 

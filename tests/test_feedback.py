@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import access
+from records import access
 from bot.message import Message
 from bot.router import route
 

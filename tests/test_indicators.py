@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 import yaml
 
-from bot.indicators import (DEFINITIONS, IndicatorError, find_indicator, load_indicators, measure)
-from bot.periods import fiscal_quarter, fiscal_year, parse_period
+from indicators.definitions import (DEFINITIONS, IndicatorError, find_indicator, load_indicators, measure)
+from indicators.periods import fiscal_quarter, fiscal_year, parse_period
 from report_seed import log, move, partner
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot import access
+from records import access
 from bot.reply import Form
 from registry_support import counts, dump, say, seed, submit
 

@@ -24,8 +24,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import intents
-from bot import access, dates, periods, stages
-from bot import subscriptions as subs
+from records import access, dates, stages
+from indicators import periods
+from indicators import subscriptions as subs
 from bot.message import Message
 from bot.router import MAX_TEXT, route
 
@@ -131,9 +132,9 @@ class _Capture(logging.Handler):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, bundled_kb):
-    from bot.services import Services
+    from bot.app import Services
     from bot.settings import Settings
-    from bot.store import Store
+    from storage.store import Store
 
     home = tmp_path_factory.mktemp("prop-home")
     cfg = replace(Settings.from_env({"PSE_HOME": str(home)}, dotenv=False),
@@ -330,7 +331,7 @@ def test_log_line_parser(world, head, tail):
 @FAST
 @given(text=st.one_of(short_text, word_soup))
 def test_partner_option_parser(text):
-    from bot.registry import RegistryError
+    from records.registry import RegistryError
     from intents.partner import OPTIONS, parse_add
 
     try:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import access
+from records import access
 from registry_support import NOW, counts, dump, say, seed
 
 

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.periods import (Period, PeriodError, current_quarter, fiscal_quarter, fiscal_quarter_of, fiscal_year,
+from indicators.periods import (Period, PeriodError, current_quarter, fiscal_quarter, fiscal_quarter_of, fiscal_year,
                          fiscal_year_of, parse_period)
 
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot import access, registry
+from records import access, registry
 from bot.message import Message
 from bot.router import route
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.privacy import find_identifiers, refusal
+from records.privacy import find_identifiers, refusal
 
 
 @pytest.mark.parametrize("text", [

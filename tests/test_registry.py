@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from bot import registry
-from bot.store import Store
+from records import registry
+from storage.store import Store
 from registry_support import counts, dump
 
 DAY = date(2026, 11, 18)
@@ -223,8 +223,8 @@ CRASH_SCRIPT = textwrap.dedent("""
     import sys, time
     from datetime import date
     from pathlib import Path
-    from bot import registry
-    from bot.store import Store
+    from records import registry
+    from storage.store import Store
 
     db, marker = sys.argv[1], Path(sys.argv[2])
     store = Store.open(db)

@@ -2,13 +2,13 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot import access
+from records import access
 from bot.message import Message
-from bot.periods import fiscal_quarter
-from bot.report import bar, build_report, render_report
+from indicators.periods import fiscal_quarter
+from indicators.report import bar, build_report, render_report
 from bot.router import route
-from bot.services import Services
-from bot.targets import set_target
+from bot.app import Services
+from indicators.targets import set_target
 from report_seed import log, move, partner
 
 NOV_2026 = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)

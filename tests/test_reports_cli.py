@@ -2,9 +2,9 @@ from datetime import datetime, timedelta, timezone
 
 from click.testing import CliRunner
 
-from bot import subscriptions as subs
-from bot.cli import main
-from bot.store import Store
+from indicators import subscriptions as subs
+from bot.cli.main import main
+from storage.store import Store
 
 
 def run(*args):
@@ -48,7 +48,7 @@ def test_scheduler_once_sends_console_digests_to_the_outbox(settings):
 
 
 def test_scheduler_without_slack_adapter_config_only_uses_console(settings, monkeypatch):
-    from bot.reports_cli import build_senders
+    from bot.cli.reports import build_senders
 
     st = Store.open(settings.db_path)
     try:

@@ -4,11 +4,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot import subscriptions as subs
+from indicators import subscriptions as subs
 from bot.delivery import ConsoleSender, DeliveryGone, Sender
 from bot.reply import Reply
 from bot.scheduler import MAX_ATTEMPTS, RETRY_AFTER, due_at, run_due, week_key
-from bot.store import Store
+from storage.store import Store
 
 UTC = timezone.utc
 
@@ -273,7 +273,7 @@ def test_two_processes_share_one_database(settings, store, tmp_path):
     code = (
         "import asyncio, sys\n"
         "from datetime import datetime, timezone\n"
-        "from bot.store import Store\n"
+        "from storage.store import Store\n"
         "from bot.scheduler import run_due\n"
         "from bot.delivery import ConsoleSender\n"
         "from bot.reply import Reply\n"
@@ -291,7 +291,7 @@ def test_two_processes_share_one_database(settings, store, tmp_path):
 
 
 def test_real_digest_through_console_sender(settings, store, tmp_path):
-    from bot.digest import composer
+    from indicators.digest import composer
 
     now = datetime.now(UTC)
     local = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Bangkok"))

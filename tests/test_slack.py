@@ -13,7 +13,7 @@ from adapters import slack
 from adapters.server import build_app
 from bot.delivery import DeliveryGone, Sender
 from bot.reply import Fact, Reply
-from bot.services import Services
+from bot.app import Services
 from tests.mock_slack import MockSlack, fixture
 
 

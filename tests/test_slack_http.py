@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestServer
 import intents
 from adapters import slack_modal
 from adapters.server import build_app
-from bot import access
+from records import access
 from bot.reply import Fact, Form, FormField, Reply
-from bot.services import Services
+from bot.app import Services
 from tests.mock_slack import MockSlack, encode, fixture, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -232,7 +232,7 @@ async def test_a_repeated_slash_command_trigger_is_answered_once(slack, monkeypa
 async def test_app_home_is_published_with_my_partners_and_logs(slack):
     from datetime import date, timedelta
 
-    from bot import registry
+    from records import registry
     from bot.message import Message
     from bot.router import route
 
@@ -385,7 +385,7 @@ async def test_a_form_asked_for_in_a_dm_comes_behind_a_button(slack, monkeypatch
 async def test_partner_type_ahead_lists_known_partners_for_staff(slack):
     from datetime import date
 
-    from bot import registry
+    from records import registry
 
     store = slack.services.store
     access.add_user(store, "slack:U0001", "staff", ["Thailand"], actor="test")
@@ -425,7 +425,7 @@ def _fill(view: dict, answers: dict[str, str]) -> dict:
 async def test_pse_log_modal_validates_then_stores_one_interaction(slack):
     from datetime import date
 
-    from bot import registry
+    from records import registry
 
     store = slack.services.store
     access.add_user(store, "slack:U0001", "staff", ["Thailand"], actor="test")

@@ -1,6 +1,6 @@
 import pytest
 
-from bot import stages
+from records import stages
 
 
 def test_every_stream_starts_at_its_first_stage_and_has_paused_and_closed():

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.indicators import find_indicator
-from bot.targets import TargetError, list_targets, set_target, target_for
+from indicators.definitions import find_indicator
+from indicators.targets import TargetError, list_targets, set_target, target_for
 
 
 def count(store, table):

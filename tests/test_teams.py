@@ -21,8 +21,8 @@ from adapters import teams_conversations as conversations
 from adapters.server import build_app
 from adapters.teams_cards import TEAMS_LIMIT
 from bot.reply import Button, Fact, Form, FormField, Passage, Reply
-from bot.services import Services
-from bot.store import Store
+from bot.app import Services
+from storage.store import Store
 from mock_connector import MockConnector, text_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "teams"
@@ -251,7 +251,7 @@ async def test_feedback_button_submit_is_routed_as_a_feedback_form(server, conne
 
 
 async def test_log_form_card_rejected_then_saved_updating_the_same_card(server, connector, recorder, store):
-    from bot.access import add_user
+    from records.access import add_user
 
     # Roles are keyed by the Teams user's AAD object id, the same id the adapter puts in Message.user_id.
     add_user(store, "teams:6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "staff", ["Thailand"], actor="test")
@@ -427,8 +427,8 @@ NASRIN = "a2b3c4d5-e6f7-4890-a1b2-c3d4e5f60718"   # aadObjectId in the channel f
 async def real_server(teams_services, store):
     from datetime import date
 
-    from bot import registry
-    from bot.access import add_user
+    from records import registry
+    from records.access import add_user
 
     add_user(store, f"teams:{DARA}", "staff", ["Thailand"], actor="test")
     add_user(store, f"teams:{NASRIN}", "staff", ["Thailand"], actor="test")
@@ -503,9 +503,9 @@ async def test_digest_subscribed_in_a_channel_is_sent_by_the_scheduler_after_a_r
     from datetime import datetime, timedelta, timezone
 
     from adapters.teams import TeamsSender
-    from bot import subscriptions
-    from bot.access import add_user
-    from bot.digest import composer
+    from indicators import subscriptions
+    from records.access import add_user
+    from indicators.digest import composer
     from bot.scheduler import run_due
 
     add_user(store, f"teams:{NASRIN}", "lead", ["Thailand"], actor="test")

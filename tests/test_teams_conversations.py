@@ -1,5 +1,5 @@
 from adapters import teams_conversations as conversations
-from bot.store import Store
+from storage.store import Store
 
 CHANNEL = "19:abc@thread.tacv2"
 

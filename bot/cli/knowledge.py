@@ -14,10 +14,10 @@ MODES = ("fused", "vector", "keyword")
 
 
 def open_kb(bundled: bool = True):
-    from bot.cli import settings
+    from bot.settings import Settings
     from knowledge.base import KnowledgeBase
 
-    s = settings()
+    s = Settings.from_env()
     s.ensure_home()
     if not (s.index_dir / "knowledge.sqlite3").exists():
         click.echo("Building the index of the bundled guidance (first run only)…", err=True)

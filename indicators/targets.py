@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.indicators import Indicator, find_indicator
-from bot.periods import MAX_FY, MIN_FY
-from bot.store import Store, utcnow
+from indicators.definitions import Indicator, find_indicator
+from indicators.periods import MAX_FY, MIN_FY
+from storage.store import Store, utcnow
 
 ALL = ""
 

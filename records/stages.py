@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.schema import STREAMS
+from storage.schema import STREAMS
 
 
 @dataclass(frozen=True)

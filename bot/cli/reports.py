@@ -12,9 +12,9 @@ import click
 
 
 def _services():
-    from bot.cli import make_services
+    from bot import app
 
-    return make_services()
+    return app.build_services()
 
 
 def _run_line(text: str) -> None:
@@ -51,9 +51,9 @@ def digest_preview(country: str | None, tz: str) -> None:
     """Compose the digest now and print it; the chart is saved under PSE_HOME/charts."""
     from datetime import datetime, timezone
 
-    from bot.digest import compose_digest
-    from bot.report import known_countries
-    from bot.subscriptions import SubscriptionError, check_tz
+    from indicators.digest import compose_digest
+    from indicators.report import known_countries
+    from indicators.subscriptions import SubscriptionError, check_tz
 
     services = _services()
     try:
@@ -74,7 +74,7 @@ def digest_preview(country: str | None, tz: str) -> None:
 @digest.command("list")
 def digest_list() -> None:
     """Every digest subscription on every platform, with its last send."""
-    from bot import subscriptions as subs
+    from indicators import subscriptions as subs
 
     store = _services().store
     rows = subs.all_subscriptions(store)
@@ -124,7 +124,7 @@ def scheduler(once: bool, interval: float) -> None:
     import signal
     from datetime import datetime, timezone
 
-    from bot.digest import composer
+    from indicators.digest import composer
     from bot.scheduler import run_due, run_forever
 
     from bot.logs import setup

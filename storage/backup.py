@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.schema import MIGRATIONS
+from storage.schema import MIGRATIONS
 
 REQUIRED_TABLES = ("schema_migrations", "partners", "interactions", "audit_log")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -111,7 +111,7 @@ def restore(db_path: Path, source: Path, keep_dir: Path | None = None) -> dict:
     finally:
         dest.close()
         src.close()
-    from bot.store import Store
+    from storage.store import Store
 
     st = Store.open(db_path)  # brings an older backup up to the current schema
     try:

@@ -1,4 +1,4 @@
-"""Indicator definitions (data in bot/indicators.yml) and the measures that compute them from the store.
+"""Indicator definitions (data in indicators/indicators.yml) and the measures that compute them from the store.
 
 The definitions say WHAT each indicator is; the few measure functions here say HOW a kind of indicator is
 counted. Every measure reads the registry tables directly (partners, stage_history, interactions, outcomes)
@@ -17,7 +17,7 @@ from typing import Any, Callable
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from bot.periods import Period
+from indicators.periods import Period
 
 DEFINITIONS = Path(__file__).with_name("indicators.yml")
 MEASURES: dict[str, Callable[..., "Measurement"]] = {}

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from bot.schema import MIGRATIONS
+from storage.schema import MIGRATIONS
 
 
 def utcnow() -> str:

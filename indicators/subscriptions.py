@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.store import Store, utcnow
+from storage.store import Store, utcnow
 
 WEEKDAYS = tuple(calendar.day_name)  # Monday … Sunday
 _WEEKDAY_WORDS = {**{d.lower(): i for i, d in enumerate(calendar.day_name)},

@@ -15,11 +15,9 @@ def settings() -> Settings:
 
 
 def make_services():
-    from bot.services import Services
+    from bot import app
 
-    s = settings()
-    s.ensure_home()
-    return Services(s)
+    return app.build_services()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,7 +57,7 @@ def users() -> None:
 @users.command("list")
 def users_list() -> None:
     """List registered users with their roles and country projects."""
-    from bot import access
+    from records import access
 
     rows = access.list_users(make_services().store)
     if not rows:
@@ -75,7 +73,7 @@ def users_list() -> None:
 @click.option("--name", default="", help="Display name.")
 def users_add(key: str, role: str, countries: tuple[str, ...], name: str) -> None:
     """Add or update a user, e.g. `pse-bot users add slack:U0123ABCD lead Thailand Nepal`."""
-    from bot import access
+    from records import access
 
     try:
         u = access.add_user(make_services().store, key, role, countries, actor="cli", name=name)
@@ -88,7 +86,7 @@ def users_add(key: str, role: str, countries: tuple[str, ...], name: str) -> Non
 @click.argument("key")
 def users_remove(key: str) -> None:
     """Remove a user; they may then ask guidance questions only."""
-    from bot import access
+    from records import access
 
     try:
         removed = access.remove_user(make_services().store, key, actor="cli")
@@ -99,11 +97,11 @@ def users_remove(key: str) -> None:
     click.echo(f"{key} removed.")
 
 
-from bot.eval_command import eval_command  # noqa: E402  (retrieval quality of a curator's question set)
+from bot.cli.evaluate import eval_command  # noqa: E402  (retrieval quality of a curator's question set)
 
 main.add_command(eval_command)
 
-from bot import reports_cli  # noqa: E402  (report, target, digest, scheduler; heavy imports stay lazy)
+from bot.cli import reports as reports_cli  # noqa: E402  (report, target, digest, scheduler; heavy imports stay lazy)
 
 for _cmd in (reports_cli.report, reports_cli.target, reports_cli.digest, reports_cli.scheduler):
     main.add_command(_cmd)
@@ -124,12 +122,12 @@ def teams_manifest(out: str, app_id: str, host: str) -> None:
     click.echo(f"Wrote {path}. Upload it in Teams: Apps > Manage your apps > Upload an app.")
 
 
-from knowledge import cli as knowledge_cli  # noqa: E402  (ingest, search, kb; the model loads inside commands)
+from bot.cli import knowledge as knowledge_cli  # noqa: E402  (ingest, search, kb; the model loads inside commands)
 
 for _kcmd in (knowledge_cli.ingest_command, knowledge_cli.search_command, knowledge_cli.kb_group):
     main.add_command(_kcmd)
 
-from bot import registry_cli  # noqa: E402  (backup, restore, export; work is imported inside the commands)
+from bot.cli import records as registry_cli  # noqa: E402  (backup, restore, export; work is imported inside the commands)
 
 for _rcmd in (registry_cli.backup, registry_cli.restore, registry_cli.export):
     main.add_command(_rcmd)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from bot.message import Message
-from bot.store import Store, utcnow
+from storage.store import Store, utcnow
 
 ROLES = ("guest", "staff", "lead", "admin")
 ASSIGNABLE = ("staff", "lead", "admin")

@@ -1,6 +1,6 @@
 """CSV exports for M&E: one row per interaction (with its outcomes as columns), or one row per partner.
 
-Confidential (NDA) partners are marked in a `confidential` column. With a `viewer` (a `bot.access.User`) only the
+Confidential (NDA) partners are marked in a `confidential` column. With a `viewer` (a `records.access.User`) only the
 partners they may see are exported (a lead: their country projects; an admin: all). Cells that a spreadsheet would read as a
 formula (starting with = + - @) are prefixed with an apostrophe.
 """
@@ -13,9 +13,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from bot import access, registry, stages
-from bot.schema import OUTCOME_KINDS
-from bot.store import Store
+from records import access, registry, stages
+from storage.schema import OUTCOME_KINDS
+from storage.store import Store
 
 KINDS = ("interactions", "partners")
 

@@ -1,4 +1,9 @@
-"""The long-lived services an intent may need, created lazily once per process and shared by every adapter."""
+"""The composition root: the one place that builds the long-lived services (settings, the database, the
+knowledge base, the rate limiter) once per process and hands them to whoever needs them.
+
+`build_services()` is what every entry point calls (`pse-bot …`, the server, the scheduler). Nothing is built
+at import time, and each service is built on first use, so `pse-bot report` never loads the model.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.store import Store
+    from storage.store import Store
     from knowledge.base import KnowledgeBase
 
 
@@ -33,7 +38,7 @@ class Services:
 
     @cached_property
     def store(self) -> "Store":
-        from bot.store import Store
+        from storage.store import Store
 
         with self._lock:
             return Store.open(self.settings.db_path)
@@ -47,3 +52,10 @@ class Services:
     @property
     def knowledge_loaded(self) -> bool:
         return "knowledge" in self.__dict__
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    """Services for this process from the environment (and `.env`), with `PSE_HOME` created."""
+    s = settings or Settings.from_env()
+    s.ensure_home()
+    return Services(s)

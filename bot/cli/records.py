@@ -19,7 +19,7 @@ def _settings():
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(file: Path) -> None:
     """Write a consistent copy of the database to FILE (safe while the bot runs)."""
-    from bot.backup import BackupError, backup as do_backup
+    from storage.backup import BackupError, backup as do_backup
 
     s = _settings()
     try:
@@ -35,7 +35,7 @@ def backup(file: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def restore(file: Path) -> None:
     """Replace the database with backup FILE (checked first; the current one is kept under PSE_HOME/backups)."""
-    from bot.backup import BackupError, restore as do_restore
+    from storage.backup import BackupError, restore as do_restore
 
     s = _settings()
     try:
@@ -57,8 +57,8 @@ def export(out: Path | None, kind: str) -> None:
     """Export a CSV for M&E (confidential partners are marked)."""
     import sys
 
-    from bot import export as csv_export
-    from bot.store import Store
+    from records import export as csv_export
+    from storage.store import Store
 
     s = _settings()
     store = Store.open(s.db_path)

@@ -1,6 +1,6 @@
 """The partner registry: partners, name matching, interactions, stage moves, outcomes and due diligence.
 
-Reads that find or list partners take an optional `viewer` (a `bot.access.User`): staff and leads then see only
+Reads that find or list partners take an optional `viewer` (a `records.access.User`): staff and leads then see only
 partners of their country projects (plus partners with no country project that are not confidential), exactly as
 if the others did not exist; admins and `viewer=None` (internal jobs, the operator's CLI) see every partner.
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from bot import access, privacy, stages
-from bot.schema import ACTION_LEVELS, INTERACTION_KINDS, OUTCOME_KINDS, RISK_RATINGS, STREAMS
-from bot.store import Store, utcnow
+from records import access, privacy, stages
+from storage.schema import ACTION_LEVELS, INTERACTION_KINDS, OUTCOME_KINDS, RISK_RATINGS, STREAMS
+from storage.store import Store, utcnow
 
 MAX_NAME = 120
 MAX_SUMMARY = 2000

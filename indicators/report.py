@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.indicators import Indicator, Measurement, load_indicators, measure
-from bot.periods import Period
+from indicators.definitions import Indicator, Measurement, load_indicators, measure
+from indicators.periods import Period
 from bot.reply import Fact, Reply
-from bot.schema import STREAMS
-from bot.stages import STREAM_LABELS
-from bot.targets import target_countries, target_for
+from storage.schema import STREAMS
+from records.stages import STREAM_LABELS
+from indicators.targets import target_countries, target_for
 
 # The country projects named in the programme; any country used on a partner or a target is known too.
 DEFAULT_COUNTRIES = ("Bangladesh", "Cambodia", "Lao PDR", "Nepal", "Thailand", "Regional Asia",

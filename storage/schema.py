@@ -149,7 +149,7 @@ CREATE TABLE teams_conversations (
 REPORTS_SQL = """
 CREATE TABLE targets (
     id INTEGER PRIMARY KEY,
-    indicator TEXT NOT NULL,                     -- an id from bot/indicators.yml
+    indicator TEXT NOT NULL,                     -- an id from indicators/indicators.yml
     country TEXT NOT NULL DEFAULT '' COLLATE NOCASE,  -- country project; '' = the whole programme
     fiscal_year INTEGER NOT NULL,                -- USAID fiscal year, e.g. 2027 = Oct 2026 - Sep 2027
     value REAL NOT NULL CHECK (value >= 0),

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from bot import registry, stages
-from bot.chart import Progress, StageCount, save_chart
-from bot.periods import Period, fiscal_year_of, fmt_day, fy_bounds
+from records import registry, stages
+from indicators.chart import Progress, StageCount, save_chart
+from indicators.periods import Period, fiscal_year_of, fmt_day, fy_bounds
 from bot.reply import Fact, Reply
-from bot.report import bar, fmt_value, indicator_rows
-from bot.subscriptions import Subscription
+from indicators.report import bar, fmt_value, indicator_rows
+from indicators.subscriptions import Subscription
 
 WINDOW = timedelta(days=7)
 LOOKAHEAD_DAYS = 7
