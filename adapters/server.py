@@ -44,11 +44,11 @@ def build_app(services, slack: bool = True, teams: bool = True, slack_socket_mod
     app[TASKS] = {}
     app.router.add_get("/healthz", healthz)
     if slack:
-        from adapters import slack as slack_adapter
+        from adapters.slack import app as slack_adapter
 
         slack_adapter.add_routes(app, services, socket_mode=slack_socket_mode)
     if teams:
-        from adapters import teams as teams_adapter
+        from adapters.teams import app as teams_adapter
 
         teams_adapter.add_routes(app, services)
     app.on_startup.append(_warm_up)
@@ -59,7 +59,7 @@ def serve(services, host: str = "0.0.0.0", port: int | None = None, socket_mode:
     """Run the server until interrupted (`pse-bot serve`). Slack over Socket Mode needs SLACK_APP_TOKEN."""
     settings = services.settings
     if socket_mode:
-        from adapters.slack import configuration_problem
+        from adapters.slack.app import configuration_problem
 
         problem = configuration_problem(settings, socket_mode=True)
         if problem:

@@ -25,7 +25,7 @@ class Call:
     at: float
 
     def blocks_text(self) -> str:
-        from adapters.slack_blocks import message_text
+        from adapters.slack.blocks import message_text
 
         blocks = self.data.get("blocks") or []
         if isinstance(blocks, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from adapters import slack_blocks as sb
+from adapters.slack import blocks as sb
 from bot.reply import Button, Fact, Passage, Reply
 
 

@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 import intents
-from adapters import slack_modal
+from adapters.slack import modal as slack_modal
 from adapters.server import build_app
 from records import access
 from bot.reply import Fact, Form, FormField, Reply

@@ -8,7 +8,7 @@ import yaml
 
 import adapters
 
-MANIFEST = Path(adapters.__file__).parent / "slack_manifest.yml"
+MANIFEST = Path(adapters.__file__).parent / "slack" / "manifest.yml"
 
 
 def test_manifest_matches_the_adapter():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from adapters import slack_modal as sm
+from adapters.slack import modal as sm
 from bot.reply import Form, FormField
 
 FORM = Form(command="log", title="Log a partner interaction (long title)", state="draft-7", fields=(

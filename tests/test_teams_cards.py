@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from adapters.teams_cards import (
+from adapters.teams.cards import (
     CARD_BUDGET,
     form_card,
     parse_submit,

@@ -1,4 +1,4 @@
-from adapters import teams_conversations as conversations
+from adapters.teams import conversations
 from storage.store import Store
 
 CHANNEL = "19:abc@thread.tacv2"

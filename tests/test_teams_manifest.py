@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from adapters.teams_manifest import COMMANDS, ManifestError, manifest, write_package
+from adapters.teams.manifest import COMMANDS, ManifestError, manifest, write_package
 from bot.cli.main import main
 
 APP_ID = "0d6a2f1e-3b4c-4d5e-8f90-a1b2c3d4e5f6"

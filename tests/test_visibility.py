@@ -129,7 +129,7 @@ def test_export_by_a_lead_covers_their_projects(svc):
 
 
 def test_slack_home_and_type_ahead_show_visible_partners_only(svc):
-    from adapters import slack_home
+    from adapters.slack import home as slack_home
 
     access.add_user(svc.store, "slack:UTH", "staff", ["Nepal"], actor="test")  # moved to another project
     view = str(slack_home.home_view(svc, "UTH", TODAY))
@@ -139,7 +139,7 @@ def test_slack_home_and_type_ahead_show_visible_partners_only(svc):
 
 
 def test_teams_partner_choices_are_scoped(svc):
-    from adapters import teams
+    from adapters.teams import app as teams
 
     access.add_user(svc.store, "teams:AAD1", "staff", ["Thailand"], actor="test")
     msg = Message(text="", user_id="AAD1", platform="teams", channel_kind="dm")

@@ -113,7 +113,7 @@ for _cmd in (reports_cli.report, reports_cli.target, reports_cli.digest, reports
 @click.option("--host", default="", help="Public host name of `pse-bot serve`, e.g. pse.example.org.")
 def teams_manifest(out: str, app_id: str, host: str) -> None:
     """Write the Microsoft Teams app package (manifest.json and icons) to upload in Teams."""
-    from adapters.teams_manifest import ManifestError, write_package
+    from adapters.teams.manifest import ManifestError, write_package
 
     try:
         path = write_package(out, app_id or settings().microsoft_app_id, host)

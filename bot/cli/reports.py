@@ -95,7 +95,7 @@ def build_senders(settings, store, echo=click.echo) -> dict:
     senders: dict = {"console": ConsoleSender(path=settings.home / "outbox" / "console-digests.txt")}
     if settings.slack_bot_token:
         try:
-            from adapters.slack import SlackSender
+            from adapters.slack.app import SlackSender
 
             senders["slack"] = SlackSender.from_settings(settings)
         except Exception as err:  # noqa: BLE001 - e.g. the adapter is missing or misconfigured
@@ -107,7 +107,7 @@ def build_senders(settings, store, echo=click.echo) -> dict:
         has_refs = False
     if settings.microsoft_app_id or has_refs:
         try:
-            from adapters.teams import TeamsSender
+            from adapters.teams.app import TeamsSender
 
             senders["teams"] = TeamsSender.from_settings(settings, store)
         except Exception as err:  # noqa: BLE001 - e.g. the adapter is missing or misconfigured

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from aiohttp.test_utils import TestServer
 
-from adapters import slack
+from adapters.slack import app as slack
 from adapters.server import build_app
 from bot.delivery import DeliveryGone, Sender
 from bot.reply import Fact, Reply

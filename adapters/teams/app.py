@@ -33,8 +33,8 @@ from botbuilder.schema import (
 )
 
 import intents
-from adapters import teams_conversations as conversations
-from adapters.teams_cards import form_card, parse_submit, reply_card
+from adapters.teams import conversations
+from adapters.teams.cards import form_card, parse_submit, reply_card
 from bot.message import Message
 from bot.reply import Form, Reply
 from bot.router import route

@@ -14,7 +14,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from adapters.slack_blocks import escape
+from adapters.slack.blocks import escape
 
 log = logging.getLogger("pse.slack.home")
 

@@ -40,7 +40,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters import slack_blocks, slack_home, slack_modal
+from adapters.slack import blocks as slack_blocks
+from adapters.slack import home as slack_home
+from adapters.slack import modal as slack_modal
 from bot.message import Message
 from bot.reply import Button, Form, Reply
 from bot.router import route, split_command
