@@ -78,11 +78,11 @@ def pct(values: list[float], p: float) -> float:
 
 
 def measure(n_partners: int, n_interactions: int, samples: int) -> dict:
-    from records import registry
+    from bot.app import Services
     from bot.message import Message
     from bot.router import route
-    from bot.app import Services
     from bot.settings import Settings
+    from records.names import suggest_partners
     from storage.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +110,7 @@ def measure(n_partners: int, n_interactions: int, samples: int) -> dict:
             timings["card"].append(time.perf_counter() - t)
             assert reply.ok, reply.text
             t = time.perf_counter()
-            registry.suggest_partners(store, rng.choice(WORDS).lower()[:4])
+            suggest_partners(store, rng.choice(WORDS).lower()[:4])
             timings["suggest"].append(time.perf_counter() - t)
         size_mb = settings.db_path.stat().st_size / 1e6
         store.close()

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from storage.store import Store
     from knowledge.base import KnowledgeBase
+    from storage.store import Store
 
 
 class Services:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from records import registry, stages
+from bot.reply import Fact, Reply
 from indicators.chart import Progress, StageCount, save_chart
 from indicators.periods import Period, fiscal_year_of, fmt_day, fy_bounds
-from bot.reply import Fact, Reply
 from indicators.report import bar, fmt_value, indicator_rows
 from indicators.subscriptions import Subscription
+from records import interactions, pipeline, stages
 
 WINDOW = timedelta(days=7)
 LOOKAHEAD_DAYS = 7
@@ -100,15 +100,15 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     week_label = f"{year}-W{week:02d}"
     scope = country or "all country projects"
 
-    interactions = _new_interactions(store, since, country)
+    logged = _new_interactions(store, since, country)
     moves = _stage_moves(store, since, country)
-    entries = [e for e in registry.pipeline(store, today)
+    entries = [e for e in pipeline.pipeline(store, today)
                if not country or e.partner.country.casefold() == country.casefold()]
 
     lines = [f"*{heading}* · {scope} · week {week_label} (to {fmt_day(today)})", ""]
-    lines.append(f"*This week*: {_plural(len(interactions), 'interaction')} logged, "
+    lines.append(f"*This week*: {_plural(len(logged), 'interaction')} logged, "
                  f"{_plural(len(moves), 'stage move')}.")
-    lines += _bullets(interactions + moves, "had activity", "had activity") if (interactions or moves) else \
+    lines += _bullets(logged + moves, "had activity", "had activity") if (logged or moves) else \
         ["• Nothing new was logged in the last seven days."]
 
     # Indicators, fiscal year to date.
@@ -138,7 +138,7 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
         st = stages.get(e.partner.stage, e.partner.stream)
         if st is not None and not st.active:
             continue
-        step = registry.next_step(store, e.partner.id)
+        step = interactions.next_step(store, e.partner.id)
         if not step or not step.get("next_due"):
             continue
         when = date.fromisoformat(step["next_due"][:10])
@@ -160,9 +160,9 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     for e in entries:
         counts[(e.partner.stream, e.partner.stage)] = counts.get((e.partner.stream, e.partner.stage), 0) + 1
     bars = []
-    for stream, pipeline in stages.PIPELINES.items():
+    for stream, stream_stages in stages.PIPELINES.items():
         short = stages.STREAM_LABELS.get(stream, stream).split(" /")[0]
-        for st in pipeline:
+        for st in stream_stages:
             n = counts.get((stream, st.key), 0)
             if st.key == "closed" or (not st.active and n == 0):
                 continue
@@ -173,7 +173,7 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     image = save_chart(Path(charts_dir), bars, progress, title)
 
     facts = [
-        Fact("Interactions this week", str(len(interactions))),
+        Fact("Interactions this week", str(len(logged))),
         Fact("Stage moves this week", str(len(moves))),
         Fact("Stalled partnerships", str(len(stalled))),
         Fact("Next steps due in 7 days", str(len(due))),
@@ -183,7 +183,7 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
             facts.append(Fact(f"{r.indicator.label} (FY{fy})",
                               f"{fmt_value(r.indicator, r.actual.value)} of {fmt_value(r.indicator, r.target)}"))
     return Reply(text="\n".join(lines), facts=facts, image=image, image_title=title,
-                 data={"digest": {"week": week_label, "country": country, "interactions": len(interactions),
+                 data={"digest": {"week": week_label, "country": country, "interactions": len(logged),
                                   "stage_moves": len(moves), "stalled": len(stalled), "due": len(due),
                                   "overdue": overdue}})
 

@@ -7,16 +7,16 @@ Add `rating: high` to record a higher rating than the answers call for (never a 
 
 from __future__ import annotations
 
-from records import dates, registry
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
 from intents import partner_replies as pr
+from records import checks, dates, diligence
 
 NAME = "diligence"
 SUMMARY = "due-diligence checklist for a partner: answers, risk rating, reviewer and date"
 USAGE = "diligence PARTNER [csr: yes; financial: stable; reputation: none; lawsuits: none; …]"
 ACCESS = "staff"
-ANSWER_WORDS = {q.key for q in registry.CHECKLIST} | {"rating", "notes", "note"}
+ANSWER_WORDS = {q.key for q in diligence.CHECKLIST} | {"rating", "notes", "note"}
 KEY_ALIASES = {"supply chain": "supply_chain", "supply-chain": "supply_chain", "lawsuit": "lawsuits",
                "finance": "financial", "finances": "financial", "reputational": "reputation", "note": "notes",
                "risk": "rating", "conflicts": "conflict"}
@@ -38,18 +38,18 @@ def handle(message: Message, services) -> Reply:
         if pr.hidden(message, target, store):
             return pr.hidden_reply(f"That is {pr.label(message, target, store)}: I don't open its due-diligence "
                                    "checklist here.")
-        last = registry.latest_diligence(store, target.id)
+        last = diligence.latest_diligence(store, target.id)
         intro = f"Due-diligence checklist for {pr.lock(target)}{target.name}."
         if last:
             intro += f" Last review: {last['risk_rating']} risk on {last['reviewed_on']} by {last['reviewer']}."
-        return Reply(text=intro + f"\nRating rule: {registry.RISK_RULE}.", form=checklist_form(target.name),
+        return Reply(text=intro + f"\nRating rule: {diligence.RISK_RULE}.", form=checklist_form(target.name),
                      private=True)
     return _submit(message, store, dict(answers, partner=name), as_fields=False)
 
 
 def checklist_form(partner: str = "") -> Form:
     fields = [FormField("partner", "Partner", "partner", required=True, initial=partner)]
-    for q in registry.CHECKLIST:
+    for q in diligence.CHECKLIST:
         fields.append(FormField(q.key, q.text, "select", required=True, options=tuple((o, o) for o in q.options),
                                 initial="unknown"))
     fields.append(FormField("rating", "Risk rating (leave empty to use the rule)", "select",
@@ -97,7 +97,7 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
     unknown = [k for k in values if k not in ANSWER_WORDS | {"partner"}]
     if unknown and not as_fields:
         return problem(f"I don't know the checklist item “{unknown[0]}”. Items: "
-                       + ", ".join(q.key for q in registry.CHECKLIST) + ", rating, notes.", None)
+                       + ", ".join(q.key for q in diligence.CHECKLIST) + ", rating, notes.", None)
     name = (values.get("partner") or values.get("state") or "").strip()
     target = pr.resolve(store, name, "diligence {name}", message=message)
     if isinstance(target, Reply):
@@ -105,24 +105,24 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
             return Reply.problem("Please fix the marked fields; nothing was saved.",
                                  errors={"partner": target.text.split(" Is it")[0]})
         return target
-    answers = {q.key: values.get(q.key, "") for q in registry.CHECKLIST}
-    _, errors = registry.validate_answers(answers)
+    answers = {q.key: values.get(q.key, "") for q in diligence.CHECKLIST}
+    _, errors = diligence.validate_answers(answers)
     if errors:
         if as_fields:
             return Reply.problem("Please fix the marked fields; nothing was saved.", errors=errors)
         return problem(" ".join(errors.values()), None)
     today = pr.today(message)
     try:
-        did, rating = registry.record_diligence(store, target, answers, reviewer=pr.actor(message), on=today,
+        did, rating = diligence.record_diligence(store, target, answers, reviewer=pr.actor(message), on=today,
                                                 rating=(values.get("rating") or None), notes=values.get("notes", ""))
-    except registry.RegistryError as e:
+    except checks.RegistryError as e:
         return problem(str(e), e.field)
     if pr.hidden(message, target, store):
         return pr.hidden_reply(f"Saved the due-diligence review of {pr.label(message, target, store)} "
                                f"({dates.human(today)}).", diligence_id=did)
-    clean, _ = registry.validate_answers(answers)
+    clean, _ = diligence.validate_answers(answers)
     facts = [Fact("Risk rating", rating), Fact("Reviewer", pr.actor(message)), Fact("Date", today.isoformat())]
-    facts += [Fact(q.key, clean[q.key]) for q in registry.CHECKLIST]
+    facts += [Fact(q.key, clean[q.key]) for q in diligence.CHECKLIST]
     return Reply(text=f"Saved the due-diligence review of {pr.lock(target)}{target.name}: {rating} risk "
-                      f"({dates.human(today)}). Rule: {registry.RISK_RULE}.",
+                      f"({dates.human(today)}). Rule: {diligence.RISK_RULE}.",
                  facts=facts, private=True, data={"diligence_id": did, "risk_rating": rating})

@@ -20,11 +20,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from records import dates, privacy, registry
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
-from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
 from intents import partner_replies as pr
+from records import checks, dates, interactions, names, partners, privacy
+from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
 
 NAME = "log"
 SUMMARY = "record a meeting, call, email, event, training or agreement with a partner (no text: a form)"
@@ -75,7 +75,7 @@ class Parsed:
     next_step: str = ""
     next_due: date | None = None
     level: str | None = None
-    outcomes: list[registry.OutcomeDraft] = field(default_factory=list)
+    outcomes: list[interactions.OutcomeDraft] = field(default_factory=list)
     kind_given: bool = True
 
 
@@ -129,7 +129,7 @@ def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | N
         raise LogError(f"The part before the colon has {len(words)} words; it should only be the partner's name, "
                        "the kind of contact and when (e.g. `Acme Foods meeting yesterday`). Put the rest after "
                        "the colon.")
-    for j in registry.known_prefix_lengths(store, words, viewer):
+    for j in names.known_prefix_lengths(store, words, viewer):
         try:
             kind, day = _explain(words[j:], today)
         except dates.DateError:
@@ -145,7 +145,7 @@ def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | N
     # Prefer a split whose name part is a partner we can find; if such a name is followed by words that are
     # not a date ("Blue Ocean call yestrday"), report those words rather than asking to create a partner.
     found = [j for j in range(1, len(words) + 1)
-             if registry.find_partner(store, " ".join(words[:j]), viewer).status == "found"]
+             if names.find_partner(store, " ".join(words[:j]), viewer).status == "found"]
     for j in found:
         if j in fits:
             kind, day = _explain(words[j:], today)
@@ -197,7 +197,7 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
             p.level = value.strip().lower()
             if p.level not in ACTION_LEVELS:
                 raise LogError(f"“{value.strip()}” is not an action level; use high, medium or low "
-                               f"({registry.LEVEL_HELP}).", "level")
+                               f"({checks.LEVEL_HELP}).", "level")
         elif k in OUTCOME_KEYS:
             p.outcomes.append(parse_outcome(OUTCOME_KEYS[k], value))
         else:
@@ -206,7 +206,7 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
     kinds = [o.kind for o in p.outcomes]
     dup = {k for k in kinds if kinds.count(k) > 1}
     if dup:
-        raise LogError(f"{registry.OUTCOME_LABELS[dup.pop()].capitalize()} is given twice; give it once.")
+        raise LogError(f"{checks.OUTCOME_LABELS[dup.pop()].capitalize()} is given twice; give it once.")
     return p
 
 
@@ -221,10 +221,10 @@ def _split_due(step: str, today: date) -> tuple[str, date | None]:
     return m.group(1), dates.parse_date(when, today, future=True)
 
 
-def parse_outcome(kind: str, value: str) -> registry.OutcomeDraft:
+def parse_outcome(kind: str, value: str) -> interactions.OutcomeDraft:
     """`5`, `5,000 USD`, `USD 5000`, `$5000`, `5000usd` → an outcome draft."""
     v = value.strip()
-    label = registry.OUTCOME_LABELS[kind]
+    label = checks.OUTCOME_LABELS[kind]
     currency = None
     for sign, code in CURRENCY_SIGNS.items():
         if sign in v:
@@ -232,31 +232,31 @@ def parse_outcome(kind: str, value: str) -> registry.OutcomeDraft:
     m = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s*)?([\d][\d,]*(?:\.\d+)?)\s*([A-Za-z]{3})?\s*", v)
     if not m or (m.group(1) and m.group(3)):
         raise LogError(f"I couldn't read “{value.strip()}” as a number for {label}. "
-                       + ("Write e.g. `cash: 5000 USD`." if kind in registry.MONEY_KINDS else "Write e.g. `placed: 5`."),
+                       + ("Write e.g. `cash: 5000 USD`." if kind in checks.MONEY_KINDS else "Write e.g. `placed: 5`."),
                        kind)
     try:
         qty = float(m.group(2).replace(",", ""))
     except ValueError:
         raise LogError(f"I couldn't read “{value.strip()}” as a number for {label}.", kind) from None
     code = (m.group(1) or m.group(3) or currency or "")
-    return registry.OutcomeDraft(kind, qty, code.upper() or None)
+    return interactions.OutcomeDraft(kind, qty, code.upper() or None)
 
 
 # --- storing and replying -------------------------------------------------------------------------------------
 
-def _store(message: Message, store, partner: registry.Partner, parsed: Parsed, raw: str, today: date,
+def _store(message: Message, store, partner: partners.Partner, parsed: Parsed, raw: str, today: date,
            errors_as_fields: bool = False) -> Reply:
-    draft = registry.InteractionDraft(partner.id, parsed.occurred_on, parsed.kind, parsed.summary, parsed.next_step,
+    draft = interactions.InteractionDraft(partner.id, parsed.occurred_on, parsed.kind, parsed.summary, parsed.next_step,
                                       parsed.next_due, parsed.level, parsed.outcomes)
-    problems = registry.validate_interaction(draft, today)
+    problems = interactions.validate_interaction(draft, today)
     if problems:
         if errors_as_fields:
             return Reply.problem("Please fix the marked fields; nothing was saved.", errors=problems)
         return Reply.problem(" ".join(problems.values()) + " Nothing was saved.")
     try:
-        result = registry.log_interaction(store, draft, actor=pr.actor(message), platform=message.platform, raw=raw,
+        result = interactions.log_interaction(store, draft, actor=pr.actor(message), platform=message.platform, raw=raw,
                                           today=today)
-    except registry.RegistryError as e:
+    except checks.RegistryError as e:
         if errors_as_fields and e.field:
             return Reply.problem("Please fix the marked fields; nothing was saved.", errors={e.field: str(e)})
         return Reply.problem(f"{e} Nothing was saved.")
@@ -269,7 +269,7 @@ def _store(message: Message, store, partner: registry.Partner, parsed: Parsed, r
 
 def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: Message | None = None,
                  store=None) -> Reply:
-    kind = registry.KIND_LABELS[draft.kind].lower()
+    kind = checks.KIND_LABELS[draft.kind].lower()
     when = dates.human(draft.occurred_on, today)
     when = when if when in ("today", "yesterday") else "on " + when
     article = "an" if kind[0] in "aeiou" else "a"
@@ -281,20 +281,20 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     text = (f"Logged {article} {kind} with {pr.lock(partner)}{partner.name} {when} "
             f"(entry #{result.interaction_id}).")
     facts = [Fact("Partner", pr.lock(partner) + partner.name), Fact("Date", draft.occurred_on.isoformat()),
-             Fact("Kind", registry.KIND_LABELS[draft.kind]), Fact("Summary", draft.summary),
+             Fact("Kind", checks.KIND_LABELS[draft.kind]), Fact("Summary", draft.summary),
              Fact("Action level", result.action_level + ("" if draft.action_level else " (default)"))]
     if draft.next_step:
         due = f" — due {dates.human(draft.next_due, today)}" if draft.next_due else ""
         facts.append(Fact("Next step", draft.next_step + due))
     for o in draft.outcomes:
         amount = f"{o.quantity:,.2f}".rstrip("0").rstrip(".")
-        facts.append(Fact(registry.OUTCOME_LABELS[o.kind].capitalize(), amount + (f" {o.currency}" if o.currency else "")))
+        facts.append(Fact(checks.OUTCOME_LABELS[o.kind].capitalize(), amount + (f" {o.currency}" if o.currency else "")))
     tips = []
     if not parsed.kind_given:
         tips.append("No kind word was given, so I recorded a meeting.")
     if not draft.action_level:
         tips.append(f"Action level defaults to {result.action_level}; add `level: medium` or `level: high` to change "
-                    f"it ({registry.LEVEL_HELP}).")
+                    f"it ({checks.LEVEL_HELP}).")
     if draft.kind == "agreement" and partner.stage not in ("agreement", "co_creation", "training_placement",
                                                            "post_placement_support"):
         tips.append(f"If this agreement is signed, move the stage: `stage {partner.name} agreement`.")
@@ -308,7 +308,7 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
 # --- the interactive form -------------------------------------------------------------------------------------
 
 def log_form(partner: str = "") -> Form:
-    kinds = tuple((k, registry.KIND_LABELS[k]) for k in INTERACTION_KINDS)
+    kinds = tuple((k, checks.KIND_LABELS[k]) for k in INTERACTION_KINDS)
     levels = (("", "Default (low; high for a funded agreement)"), ("high", "High — contract signed, company "
               "resources"), ("medium", "Medium — company–government meeting, policy change expected"),
               ("low", "Low — meeting, training, event"))
@@ -318,7 +318,7 @@ def log_form(partner: str = "") -> Form:
         FormField("date", "When", "date", required=True, initial="today", hint="A date or words: yesterday, Friday…"),
         FormField("summary", "What happened", "long_text", required=True,
                   placeholder="e.g. discussed 5 placements", hint="Counts only: no names or contacts of survivors."),
-        FormField("level", "Action level", "select", options=levels, hint=registry.LEVEL_HELP),
+        FormField("level", "Action level", "select", options=levels, hint=checks.LEVEL_HELP),
         FormField("next_step", "Next step", "text", placeholder="e.g. send concept note"),
         FormField("next_due", "Next step due", "date", hint="A date or words: Friday, in 2 weeks…"),
         FormField("survivors_trained", "Survivors trained", "number"),
@@ -341,7 +341,7 @@ def _from_form(message: Message, services) -> Reply:
     if not name:
         errors["partner"] = "Choose the partner."
     else:
-        m = registry.find_partner(store, name, pr.viewer(message, store))
+        m = names.find_partner(store, name, pr.viewer(message, store))
         if m.status == "found":
             partner = m.partner
         elif m.status == "ambiguous":
@@ -374,8 +374,8 @@ def _from_form(message: Message, services) -> Reply:
         except LogError as e:
             errors[key] = str(e)
     parsed = Parsed(name, kind, occurred, values.get("summary", ""), values.get("next_step", ""), due, level, outcomes)
-    draft = registry.InteractionDraft(0, occurred, kind, parsed.summary, parsed.next_step, due, level, outcomes)
-    for k, v in registry.validate_interaction(draft, today).items():
+    draft = interactions.InteractionDraft(0, occurred, kind, parsed.summary, parsed.next_step, due, level, outcomes)
+    for k, v in interactions.validate_interaction(draft, today).items():
         errors.setdefault(k, v)
     if errors or partner is None:
         return Reply.problem("Please fix the marked fields; nothing was saved.", errors=errors)

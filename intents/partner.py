@@ -16,10 +16,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from records import access, dates, registry, stages
 from bot.message import Message
 from bot.reply import Button, Fact, Reply
 from intents import partner_replies as pr
+from records import (
+    access,
+    checks,
+    dates,
+    diligence,
+    interactions,
+    partner_edits,
+    partners,
+    pipeline,
+    stages,
+)
 
 NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
@@ -67,7 +77,7 @@ def parse_add(text: str) -> tuple[str, dict[str, str]]:
         key, _, inline = key.partition("=")
         key = key.lower().strip()
         if key not in OPTIONS:
-            raise registry.RegistryError(f"I don't know the option --{key}. Options: "
+            raise checks.RegistryError(f"I don't know the option --{key}. Options: "
                                          + ", ".join(f"--{o}" for o in OPTIONS) + ".")
         opts[key] = (inline + " " + value).strip()
     return name, opts
@@ -84,13 +94,13 @@ def country_for(user: access.User | None, given: str) -> str:
         for c in mine:
             if c.casefold() == given.casefold():
                 return c  # the project's own spelling
-        raise registry.RegistryError(
+        raise checks.RegistryError(
             f"You can add partners only to your own country project{'s' if len(mine) > 1 else ''} "
             f"({', '.join(mine) or 'none yet'}), not {given}. Nothing was added. Ask a member of the {given} project "
             "or an admin to add it.", "country")
     if len(mine) == 1:
         return mine[0]
-    raise registry.RegistryError(
+    raise checks.RegistryError(
         f"Which country project is it for? You belong to {', '.join(mine)}: add e.g. `--country {mine[0]}`. "
         "Nothing was added.", "country")
 
@@ -103,11 +113,11 @@ def _add(message: Message, store, rest: str) -> Reply:
         confidential = conf is not None and conf.lower() not in ("no", "off", "false", "0")
         user = pr.viewer(message, store)
         country = country_for(user, opts.get("country", ""))
-        p = registry.add_partner(store, name, actor=pr.actor(message), today=pr.today(message), stream=stream,
+        p = partner_edits.add_partner(store, name, actor=pr.actor(message), today=pr.today(message), stream=stream,
                                  country=country, sector=opts.get("sector", ""),
                                  owner=opts.get("owner", "") or pr.actor(message), confidential=confidential,
                                  viewer=user)
-    except (registry.RegistryError, stages.StageError) as e:
+    except (checks.RegistryError, stages.StageError) as e:
         return Reply.problem(f"{e}" + ("" if "nothing" in str(e).lower() else " Nothing was added."))
     where = f" in {p.country}" if p.country else ""
     if pr.hidden(message, p, store):
@@ -130,8 +140,8 @@ def _alias(message: Message, store, rest: str) -> Reply:
     if isinstance(target, Reply):
         return target
     try:
-        p = registry.add_alias(store, target, alias, actor=pr.actor(message), viewer=pr.viewer(message, store))
-    except registry.RegistryError as e:
+        p = partner_edits.add_alias(store, target, alias, actor=pr.actor(message), viewer=pr.viewer(message, store))
+    except checks.RegistryError as e:
         return Reply.problem(str(e))
     if pr.hidden(message, p, store):
         return pr.hidden_reply(f"“{alias.strip()}” now also finds {pr.label(message, p, store)}.")
@@ -149,7 +159,7 @@ def _confidential(message: Message, store, rest: str) -> Reply:
     if target.confidential == on:
         return Reply(text=f"{pr.label(message, target, store)} is already marked "
                           f"{'confidential' if on else 'not confidential'}; nothing changed.", private=True)
-    p = registry.set_confidential(store, target, on, actor=pr.actor(message))
+    p = partner_edits.set_confidential(store, target, on, actor=pr.actor(message))
     if on:
         who = "The partner" if pr.hidden(message, p, store) else p.name
         return Reply(text=f"🔒 {who} is now marked confidential (NDA): it "
@@ -158,14 +168,14 @@ def _confidential(message: Message, store, rest: str) -> Reply:
     return Reply(text=f"{p.name} is no longer marked confidential.", private=True)
 
 
-def card(store, p: registry.Partner, today: date, message: Message | None = None) -> Reply:
+def card(store, p: partners.Partner, today: date, message: Message | None = None) -> Reply:
     if pr.hidden(message, p, store):
         return pr.hidden_reply(f"🔒 That is {access.HIDDEN_NAME} (NDA): I don't show its card here.")
-    last = registry.last_contact(store, p.id)
-    in_stage, quiet, reasons = registry.stalled_reasons(p, last, today)
-    nxt = registry.next_step(store, p.id)
-    recent = registry.recent_interactions(store, p.id, 5)
-    dd = registry.latest_diligence(store, p.id)
+    last = interactions.last_contact(store, p.id)
+    in_stage, quiet, reasons = pipeline.stalled_reasons(p, last, today)
+    nxt = interactions.next_step(store, p.id)
+    recent = interactions.recent_interactions(store, p.id, 5)
+    dd = diligence.latest_diligence(store, p.id)
     usual = stages.usual_days(p.stage, p.stream)
     facts = [
         Fact("Stage", f"{p.stage_label} ({p.stream_label})"),
@@ -188,10 +198,10 @@ def card(store, p: registry.Partner, today: date, message: Message | None = None
     facts.append(Fact("Confidential", "🔒 yes — NDA in place" if p.confidential else "no"))
     if dd:
         facts.append(Fact("Due diligence", f"{dd['risk_rating']} risk ({dates.human(dd['reviewed_on'])})"))
-    totals = registry.outcome_totals(store, p.id)
+    totals = interactions.outcome_totals(store, p.id)
     if totals:
         facts.append(Fact("Outcomes", "; ".join(
-            f"{registry.OUTCOME_LABELS[k]}: {q:,.0f}" + (f" {c}" if c else "") for k, c, q in totals)))
+            f"{checks.OUTCOME_LABELS[k]}: {q:,.0f}" + (f" {c}" if c else "") for k, c, q in totals)))
     lines = [f"{pr.lock(p)}*{p.name}*"]
     if p.confidential:
         lines.append("Confidential partner (NDA): keep these details out of shared channels.")

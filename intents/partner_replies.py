@@ -2,7 +2,7 @@
 partner name that matches nothing (offer to create it) or several partners (ask which).
 
 Visibility: every lookup goes through `resolve(..., message=...)`, which only considers the partners the user may
-see (`registry.find_partner(viewer=...)`), so another country project's partner looks exactly like an unknown name.
+see (`names.find_partner(viewer=...)`), so another country project's partner looks exactly like an unknown name.
 In a shared channel a confidential (NDA) partner is named "a confidential partner" (`hidden`, `label`).
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from records import access, dates, registry
 from bot.message import Message
 from bot.reply import Button, Reply
+from records import access, checks, dates, names, partners
 
 
 def actor(message: Message) -> str:
@@ -23,7 +23,7 @@ def today(message: Message) -> date:
     return dates.today_for(message.timezone, message.received_at)
 
 
-def lock(p: registry.Partner) -> str:
+def lock(p: partners.Partner) -> str:
     """The mark shown next to a confidential (NDA) partner's name everywhere."""
     return "🔒 " if p.confidential else ""
 
@@ -39,7 +39,7 @@ def viewer(message: Message | None, store=None) -> access.User | None:
     return access.current_user(store, message)
 
 
-def hidden(message: Message | None, p: registry.Partner, store=None) -> bool:
+def hidden(message: Message | None, p: partners.Partner, store=None) -> bool:
     """True when this reply must not carry the partner's name or details (an NDA partner, a shared channel)."""
     if message is None or not p.confidential:
         return False
@@ -47,7 +47,7 @@ def hidden(message: Message | None, p: registry.Partner, store=None) -> bool:
     return user is None or not access.can_see_confidential_details(user, p, message)
 
 
-def label(message: Message | None, p: registry.Partner, store=None) -> str:
+def label(message: Message | None, p: partners.Partner, store=None) -> str:
     """The partner's name with its lock, or "a confidential partner" where its name must not be shown."""
     return "🔒 " + access.HIDDEN_NAME if hidden(message, p, store) else lock(p) + p.name
 
@@ -59,7 +59,7 @@ def hidden_reply(text: str, **data) -> Reply:
 
 def unknown_partner(name: str, then: str = "") -> Reply:
     """Never create silently: ask, with a button and the command to type."""
-    shown = " ".join(name.split())[:registry.MAX_NAME] or "?"
+    shown = " ".join(name.split())[:checks.MAX_NAME] or "?"
     text = (f"I don't know a partner called “{shown}”, so nothing was saved. Is it a new partner? "
             f"Add it with the button or type `partner add {shown} --stream innovation --country COUNTRY` "
             "(stream: innovation or survivor_employment)")
@@ -68,30 +68,30 @@ def unknown_partner(name: str, then: str = "") -> Reply:
                          data={"unknown_partner": shown})
 
 
-def ambiguous_partner(match: registry.Match, example: str, message: Message | None = None, store=None) -> Reply:
+def ambiguous_partner(match: names.Match, example: str, message: Message | None = None, store=None) -> Reply:
     shown = [p for p, _ in match.candidates if not hidden(message, p, store)]
     secret = len(match.candidates) - len(shown)
     if not shown:
         return Reply.problem(f"“{match.query}” could mean more than one confidential partner; nothing was saved. "
                              + access.ASK_IN_DM, data={"candidates": []})
-    names = [p.name for p in shown]
+    candidate_names = [p.name for p in shown]
     lines = "\n".join(f"• {lock(p)}{p.name} ({p.country or 'no country'}, {p.stage_label})" for p in shown)
     if secret:
         lines += f"\n• …or {'a confidential partner' if secret == 1 else f'{secret} confidential partners'} " \
                  "(ask me in a direct message)"
     return Reply.problem(
         f"“{match.query}” could mean more than one partner; nothing was saved. Which one?\n{lines}\n"
-        f"Repeat with the full name, e.g. `{example.format(name=names[0])}`.",
-        data={"candidates": names})
+        f"Repeat with the full name, e.g. `{example.format(name=candidate_names[0])}`.",
+        data={"candidates": candidate_names})
 
 
 def resolve(store, name: str, example: str, then: str = "",
-            message: Message | None = None) -> registry.Partner | Reply:
+            message: Message | None = None) -> partners.Partner | Reply:
     """The partner `name` means among those the message's user may see, or the Reply that explains why it can't
     be picked. Without a message every partner is considered (internal callers only)."""
     if not name.strip():
         return Reply.problem(f"Which partner? Give its name, e.g. `{example.format(name='Acme Foods')}`.")
-    m = registry.find_partner(store, name, viewer(message, store))
+    m = names.find_partner(store, name, viewer(message, store))
     if m.status == "found":
         return m.partner  # type: ignore[return-value]
     if m.status == "ambiguous":

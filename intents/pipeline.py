@@ -8,10 +8,10 @@ partners are counted per stage but not named.
 
 from __future__ import annotations
 
-from records import registry, stages
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents import partner_replies as pr
+from records import pipeline, stages
 
 NAME = "pipeline"
 SUMMARY = "partners by stage for each work stream, stalled ones flagged"
@@ -32,7 +32,7 @@ def handle(message: Message, services) -> Reply:
         stream = s
     today = pr.today(message)
     store = services.store
-    entries = registry.pipeline(store, today, stream, viewer=pr.viewer(message, store))
+    entries = pipeline.pipeline(store, today, stream, viewer=pr.viewer(message, store))
     if not entries:
         user = pr.viewer(message, store)
         where = "" if user is None or user.role == "admin" else f" in your country projects ({', '.join(user.countries)})"
@@ -75,15 +75,15 @@ def handle(message: Message, services) -> Reply:
                  data={"streams": data, "stalled": len(stalled)})
 
 
-def _entry_text(e: registry.PipelineEntry) -> str:
+def _entry_text(e: pipeline.PipelineEntry) -> str:
     return f"{pr.lock(e.partner)}{e.partner.name} ({e.days_in_stage} d)" + (" ⚠" if e.stalled else "")
 
 
-def _hidden_data(e: registry.PipelineEntry) -> dict:
+def _hidden_data(e: pipeline.PipelineEntry) -> dict:
     return {"confidential": True, "days_in_stage": e.days_in_stage, "stalled": bool(e.stalled)}
 
 
-def _entry_data(e: registry.PipelineEntry) -> dict:
+def _entry_data(e: pipeline.PipelineEntry) -> dict:
     return {"name": e.partner.name, "id": e.partner.id, "country": e.partner.country,
             "confidential": e.partner.confidential, "days_in_stage": e.days_in_stage,
             "last_contact": e.last_contact, "stalled": list(e.stalled)}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from records import dates, registry, stages
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents import partner_replies as pr
+from records import checks, dates, partner_edits, partners, stages
 
 NAME = "stage"
 SUMMARY = "move a partner to a pipeline stage, e.g. `stage Acme dd` or `stage Acme concept note on 3 Nov`"
@@ -36,8 +36,8 @@ def handle(message: Message, services) -> Reply:
         return target
     try:
         st = stages.resolve(stage_words, target.stream)
-        p = registry.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
-    except (stages.StageError, registry.RegistryError) as e:
+        p = partner_edits.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
+    except (stages.StageError, checks.RegistryError) as e:
         return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
     if pr.hidden(message, p, store):
         return pr.hidden_reply(f"Moved {pr.label(message, p, store)} to its new stage ({dates.human(when, today)}).",
@@ -50,7 +50,7 @@ def handle(message: Message, services) -> Reply:
                  private=p.confidential, data={"partner_id": p.id, "from": target.stage, "to": p.stage})
 
 
-def _since(p: registry.Partner):
+def _since(p: partners.Partner):
     from datetime import date
 
     return date.fromisoformat(p.stage_since[:10])

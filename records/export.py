@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from records import access, registry, stages
+from records import access, partners, pipeline, stages, visibility
 from storage.schema import OUTCOME_KINDS
 from storage.store import Store
 
@@ -41,7 +41,7 @@ def _safe(value) -> str:
 
 
 def interaction_rows(store: Store, viewer: access.User | None = None) -> Iterator[list[str]]:
-    allowed = registry.visible_ids(store, viewer)
+    allowed = visibility.visible_ids(store, viewer)
     sums = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN quantity END)" for k in OUTCOME_KINDS)
     sql = f"""
         SELECT i.id, i.occurred_on, p.name, p.id, p.confidential, p.country, p.stream, p.stage, i.kind,
@@ -72,8 +72,8 @@ def partner_rows(store: Store, today: date, viewer: access.User | None = None) -
         totals.setdefault(pid, {})[kind] = q
     risk = dict(c.execute("SELECT partner_id, risk_rating FROM diligence d WHERE id = (SELECT id FROM diligence "
                           "WHERE partner_id = d.partner_id ORDER BY reviewed_on DESC, id DESC LIMIT 1)"))
-    for p in registry.all_partners(store, viewer):
-        in_stage, _, reasons = registry.stalled_reasons(p, last.get(p.id), today)
+    for p in partners.all_partners(store, viewer):
+        in_stage, _, reasons = pipeline.stalled_reasons(p, last.get(p.id), today)
         n = counts.get(p.id, {})
         t = totals.get(p.id, {})
         row = [p.id, p.name, "yes" if p.confidential else "no", p.country, p.sector, p.stream_label, p.stage_label,

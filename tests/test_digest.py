@@ -1,17 +1,17 @@
 import json
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from report_seed import log, move, partner
 
-from records import access, registry
-from indicators import subscriptions as subs
-from indicators.digest import compose_digest
+from bot.app import Services
 from bot.message import Message
 from bot.router import route
-from bot.app import Services
+from indicators import subscriptions as subs
+from indicators.digest import compose_digest
 from indicators.targets import set_target
-from report_seed import log, move, partner
+from records import access, names, partner_edits
 
 SECRET_NAME = "Zephyr Holdings"
 SECRET_ALIAS = "ZephyrCo"
@@ -35,7 +35,7 @@ def world(store):
     quiet = partner(store, "Quiet Partners", country="Thailand", added=today - timedelta(days=300))
     log(store, quiet, today - timedelta(days=90), summary="old chat", now=now - timedelta(days=90))
     secret = partner(store, SECRET_NAME, country="Thailand", confidential=True, added=today - timedelta(days=400))
-    registry.add_alias(store, secret, SECRET_ALIAS, actor="test")
+    partner_edits.add_alias(store, secret, SECRET_ALIAS, actor="test")
     log(store, secret, today - timedelta(days=1), summary=SECRET_SUMMARY, level="medium",
         next_step=SECRET_STEP, next_due=today + timedelta(days=2))
     nepal = partner(store, "Himal Jobs", country="Nepal", stream="survivor_employment",
@@ -100,7 +100,7 @@ def test_chart_changes_when_the_data_changes(store, settings, world):
     first = compose_digest(store, settings.charts_dir, world["now"])
     again = compose_digest(store, settings.charts_dir, world["now"])
     assert first.image == again.image
-    move(store, registry.exact_partner(store, "Quiet Partners"), "due_diligence", world["today"])
+    move(store, names.exact_partner(store, "Quiet Partners"), "due_diligence", world["today"])
     changed = compose_digest(store, settings.charts_dir, world["now"])
     assert changed.image != first.image
     assert changed.image.read_bytes() != first.image.read_bytes()

@@ -1,10 +1,10 @@
 import json
 
 import pytest
-
-from records import registry
-from bot.reply import Form
 from registry_support import dump, say, seed, submit
+
+from bot.reply import Form
+from records import diligence
 
 ALL_LOW = "csr: yes; financial: stable; reputation: none; lawsuits: none; supply chain: none; conflict: no"
 
@@ -20,7 +20,7 @@ def test_no_answers_returns_the_checklist_form(svc):
     assert r.ok and isinstance(r.form, Form) and r.form.command == "diligence"
     names = [f.name for f in r.form.fields]
     assert names[0] == "partner" and r.form.fields[0].initial == "Acme Foods Co."
-    assert {q.key for q in registry.CHECKLIST} <= set(names)
+    assert {q.key for q in diligence.CHECKLIST} <= set(names)
     assert "Rating rule" in r.text
 
 

@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import intents
-from records import access, dates, stages
-from indicators import periods
-from indicators import subscriptions as subs
 from bot.message import Message
 from bot.router import MAX_TEXT, route
+from indicators import periods
+from indicators import subscriptions as subs
+from records import access, dates, stages
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=timezone.utc)  # a Wednesday
 TODAY = NOW.date()
@@ -331,8 +331,8 @@ def test_log_line_parser(world, head, tail):
 @FAST
 @given(text=st.one_of(short_text, word_soup))
 def test_partner_option_parser(text):
-    from records.registry import RegistryError
     from intents.partner import OPTIONS, parse_add
+    from records.checks import RegistryError
 
     try:
         name, opts = parse_add(text)

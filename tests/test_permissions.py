@@ -22,9 +22,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from records import access, registry
 from bot.message import Message
 from bot.router import route
+from records import access, interactions, partner_edits
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 18)
@@ -181,8 +181,8 @@ def world(store):
             (OPEN, "Thailand", False, "discussed five placements", "share the training plan"),
             (NDA, "Thailand", True, *NDA_SECRETS),
             ("Himal Tea", "Nepal", False, "first call with the estate", "")):
-        p = registry.add_partner(store, name, actor="test", today=TODAY, country=country, confidential=conf)
-        registry.log_interaction(store, registry.InteractionDraft(p.id, TODAY, "meeting", summary, step),
+        p = partner_edits.add_partner(store, name, actor="test", today=TODAY, country=country, confidential=conf)
+        interactions.log_interaction(store, interactions.InteractionDraft(p.id, TODAY, "meeting", summary, step),
                                  actor="test", platform="console", raw=name, today=TODAY)
     return store
 
@@ -287,7 +287,7 @@ def test_no_log_record_carries_a_confidential_partners_name_or_summary(world, li
     def broken(*args, **kwargs):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(registry, "log_interaction", broken)  # a failing request must not leak the body either
+    monkeypatch.setattr(interactions, "log_interaction", broken)  # a failing request must not leak the body either
     assert "reference" in say(lite_services, "staff", f"log {NDA} call today: {summary}", "dm").text
     assert any(r.name == "pse.router" for r in caplog.records)
     for record in caplog.records:

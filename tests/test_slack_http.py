@@ -16,11 +16,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 import intents
-from adapters.slack import modal as slack_modal
 from adapters.server import build_app
-from records import access
-from bot.reply import Fact, Form, FormField, Reply
+from adapters.slack import modal as slack_modal
 from bot.app import Services
+from bot.reply import Fact, Form, FormField, Reply
+from records import access
 from tests.mock_slack import MockSlack, encode, fixture, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -232,13 +232,13 @@ async def test_a_repeated_slash_command_trigger_is_answered_once(slack, monkeypa
 async def test_app_home_is_published_with_my_partners_and_logs(slack):
     from datetime import date, timedelta
 
-    from records import registry
     from bot.message import Message
     from bot.router import route
+    from records import partner_edits
 
     store = slack.services.store
     access.add_user(store, "slack:U0001", "staff", ["Thailand"], actor="test")
-    registry.add_partner(store, "Acme Seafood", actor="slack:U0001", today=date.today(), country="Thailand",
+    partner_edits.add_partner(store, "Acme Seafood", actor="slack:U0001", today=date.today(), country="Thailand",
                          owner="slack:U0001")
     due = (date.today() + timedelta(days=3)).isoformat()
     logged = route(Message(text=f"log Acme Seafood call today: agreed a pilot; next: send concept note by {due}",
@@ -385,11 +385,11 @@ async def test_a_form_asked_for_in_a_dm_comes_behind_a_button(slack, monkeypatch
 async def test_partner_type_ahead_lists_known_partners_for_staff(slack):
     from datetime import date
 
-    from records import registry
+    from records import partner_edits
 
     store = slack.services.store
     access.add_user(store, "slack:U0001", "staff", ["Thailand"], actor="test")
-    registry.add_partner(store, "Acme Seafood", actor="test", today=date(2024, 1, 5), country="Thailand")
+    partner_edits.add_partner(store, "Acme Seafood", actor="test", today=date(2024, 1, 5), country="Thailand")
     status, body = await slack.send("interaction", fixture("block_suggestion_partner", value="acme"))
     assert status == 200
     options = json.loads(body)["options"]
@@ -425,11 +425,11 @@ def _fill(view: dict, answers: dict[str, str]) -> dict:
 async def test_pse_log_modal_validates_then_stores_one_interaction(slack):
     from datetime import date
 
-    from records import registry
+    from records import partner_edits
 
     store = slack.services.store
     access.add_user(store, "slack:U0001", "staff", ["Thailand"], actor="test")
-    registry.add_partner(store, "Acme Seafood", actor="test", today=date(2024, 1, 5), country="Thailand")
+    partner_edits.add_partner(store, "Acme Seafood", actor="test", today=date(2024, 1, 5), country="Thailand")
     await slack.send("command", slack.slash("log"))
     [opened] = await slack.mock.wait_for("views.open")
     view = opened.data["view"]

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-
 from registry_support import NOW, dump, say, seed
 
 

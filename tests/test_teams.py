@@ -15,15 +15,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from mock_connector import MockConnector, text_blocks
 
 import intents
-from adapters.teams import conversations
 from adapters.server import build_app
+from adapters.teams import conversations
 from adapters.teams.cards import TEAMS_LIMIT
-from bot.reply import Button, Fact, Form, FormField, Passage, Reply
 from bot.app import Services
+from bot.reply import Button, Fact, Form, FormField, Passage, Reply
 from storage.store import Store
-from mock_connector import MockConnector, text_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "teams"
 CHANNEL = "19:3f9c1d2e7a8b4c5d9e0f1a2b3c4d5e6f@thread.tacv2"
@@ -427,13 +427,13 @@ NASRIN = "a2b3c4d5-e6f7-4890-a1b2-c3d4e5f60718"   # aadObjectId in the channel f
 async def real_server(teams_services, store):
     from datetime import date
 
-    from records import registry
+    from records import partner_edits
     from records.access import add_user
 
     add_user(store, f"teams:{DARA}", "staff", ["Thailand"], actor="test")
     add_user(store, f"teams:{NASRIN}", "staff", ["Thailand"], actor="test")
-    registry.add_partner(store, "Andaman Seafoods", actor="test", today=date.today(), country="Thailand")
-    registry.add_partner(store, "Quiet Nets Co", actor="test", today=date.today(), country="Thailand",
+    partner_edits.add_partner(store, "Andaman Seafoods", actor="test", today=date.today(), country="Thailand")
+    partner_edits.add_partner(store, "Quiet Nets Co", actor="test", today=date.today(), country="Thailand",
                          confidential=True)
     runner, srv = await start_server(teams_services)
     yield srv
@@ -503,10 +503,10 @@ async def test_digest_subscribed_in_a_channel_is_sent_by_the_scheduler_after_a_r
     from datetime import datetime, timedelta, timezone
 
     from adapters.teams.app import TeamsSender
-    from indicators import subscriptions
-    from records.access import add_user
-    from indicators.digest import composer
     from bot.scheduler import run_due
+    from indicators import subscriptions
+    from indicators.digest import composer
+    from records.access import add_user
 
     add_user(store, f"teams:{NASRIN}", "lead", ["Thailand"], actor="test")
     runner, srv = await start_server(teams_services)

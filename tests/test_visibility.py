@@ -7,9 +7,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from records import access, registry
 from bot.message import Message
 from bot.router import route
+from records import access, interactions, names, partner_edits, partners, pipeline
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 18)
@@ -27,9 +27,9 @@ def svc(lite_services):
                                        ("Acme Tea Estates", "Nepal", False, "slack:UTH"),
                                        ("Open Horizons", "", False, ""),
                                        ("Hush Holdings", "", True, "")):
-        p = registry.add_partner(store, name, actor="test", today=TODAY, country=country, confidential=conf,
+        p = partner_edits.add_partner(store, name, actor="test", today=TODAY, country=country, confidential=conf,
                                  owner=owner)
-        registry.log_interaction(store, registry.InteractionDraft(p.id, TODAY, "meeting", f"met {name} team",
+        interactions.log_interaction(store, interactions.InteractionDraft(p.id, TODAY, "meeting", f"met {name} team",
                                                                   "send a proposal", TODAY),
                                  actor="slack:UTH", platform="slack", raw=name, today=TODAY)
     return lite_services
@@ -54,29 +54,29 @@ def test_visibility_rule_for_partners_without_a_country():
 
 def test_registry_reads_are_scoped_to_the_viewer(svc):
     store, th, adm = svc.store, user(svc, "UTH"), user(svc, "UADM")
-    assert [p.name for p in registry.all_partners(store, th)] == ["Acme Foods", "Open Horizons"]
-    assert len(registry.all_partners(store, adm)) == len(registry.all_partners(store)) == 4
-    assert [e.partner.name for e in registry.pipeline(store, TODAY, viewer=th)] == ["Acme Foods", "Open Horizons"]
+    assert [p.name for p in partners.all_partners(store, th)] == ["Acme Foods", "Open Horizons"]
+    assert len(partners.all_partners(store, adm)) == len(partners.all_partners(store)) == 4
+    assert [e.partner.name for e in pipeline.pipeline(store, TODAY, viewer=th)] == ["Acme Foods", "Open Horizons"]
     # "acme" is ambiguous for an admin but means the one Thailand partner for Thailand staff
-    assert registry.find_partner(store, "acme", adm).status == "ambiguous"
-    assert registry.find_partner(store, "acme", th).partner.name == "Acme Foods"
-    assert registry.find_partner(store, "Acme Tea Estates", th).status == "unknown"
-    typo = registry.find_partner(store, "acme tea estate", th)  # close to Nepal's name, never matched to it
+    assert names.find_partner(store, "acme", adm).status == "ambiguous"
+    assert names.find_partner(store, "acme", th).partner.name == "Acme Foods"
+    assert names.find_partner(store, "Acme Tea Estates", th).status == "unknown"
+    typo = names.find_partner(store, "acme tea estate", th)  # close to Nepal's name, never matched to it
     assert typo.partner is None and all(p.country != "Nepal" for p, _ in typo.candidates)
-    assert registry.exact_partner(store, "Hush Holdings", th) is None
-    assert [v for v, _ in registry.suggest_partners(store, "", viewer=th)] == ["Acme Foods", "Open Horizons"]
-    assert [v for v, _ in registry.suggest_partners(store, "acm", viewer=th)] == ["Acme Foods"]
-    assert registry.known_prefix_lengths(store, "Acme Tea Estates call".split(), th) == []
+    assert names.exact_partner(store, "Hush Holdings", th) is None
+    assert [v for v, _ in names.suggest_partners(store, "", viewer=th)] == ["Acme Foods", "Open Horizons"]
+    assert [v for v, _ in names.suggest_partners(store, "acm", viewer=th)] == ["Acme Foods"]
+    assert names.known_prefix_lengths(store, "Acme Tea Estates call".split(), th) == []
 
 
 def test_visibility_follows_changes(svc):
     store, th = svc.store, user(svc, "UTH")
-    foods = registry.exact_partner(store, "Acme Foods")
-    assert registry.find_partner(store, "Open Horizons", th).status == "found"
-    registry.set_confidential(store, registry.exact_partner(store, "Open Horizons"), True, actor="test")
-    assert registry.find_partner(store, "Open Horizons", th).status == "unknown"  # no country + NDA: admins only
-    registry.set_confidential(store, foods, True, actor="test")
-    assert registry.find_partner(store, "Acme Foods", th).partner.id == foods.id  # own project: still visible
+    foods = names.exact_partner(store, "Acme Foods")
+    assert names.find_partner(store, "Open Horizons", th).status == "found"
+    partner_edits.set_confidential(store, names.exact_partner(store, "Open Horizons"), True, actor="test")
+    assert names.find_partner(store, "Open Horizons", th).status == "unknown"  # no country + NDA: admins only
+    partner_edits.set_confidential(store, foods, True, actor="test")
+    assert names.find_partner(store, "Acme Foods", th).partner.id == foods.id  # own project: still visible
 
 
 def test_one_line_log_never_matches_another_projects_partner(svc):
@@ -96,9 +96,9 @@ def test_log_form_only_matches_visible_partners(svc):
 
 def test_partner_add_takes_the_users_country_project(svc):
     r = say(svc, "UTH", "partner add River Fish Co")
-    assert r.ok and registry.exact_partner(svc.store, "River Fish Co").country == "Thailand"
+    assert r.ok and names.exact_partner(svc.store, "River Fish Co").country == "Thailand"
     r = say(svc, "UTH", "partner add Delta Rice --country thailand")
-    assert r.ok and registry.exact_partner(svc.store, "Delta Rice").country == "Thailand"  # their spelling
+    assert r.ok and names.exact_partner(svc.store, "Delta Rice").country == "Thailand"  # their spelling
     before = svc.store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0]
     r = say(svc, "UTH", "partner add Kathmandu Carpets --country Nepal")
     assert not r.ok and "own country project" in r.text and "Nepal" in r.text and "Nothing was added" in r.text
@@ -107,7 +107,7 @@ def test_partner_add_takes_the_users_country_project(svc):
     assert svc.store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == before
     assert say(svc, "UTWO", "partner add Kathmandu Carpets --country Nepal").ok
     r = say(svc, "UADM", "partner add Global Shipping")
-    assert r.ok and registry.exact_partner(svc.store, "Global Shipping").country == ""
+    assert r.ok and names.exact_partner(svc.store, "Global Shipping").country == ""
     assert "every country project" in r.text
 
 
@@ -144,7 +144,7 @@ def test_teams_partner_choices_are_scoped(svc):
     access.add_user(svc.store, "teams:AAD1", "staff", ["Thailand"], actor="test")
     msg = Message(text="", user_id="AAD1", platform="teams", channel_kind="dm")
     assert [v for v, _ in teams.partner_choices(svc.store, msg)] == ["Acme Foods", "Open Horizons"]
-    registry.set_confidential(svc.store, registry.exact_partner(svc.store, "Acme Foods"), True, actor="test")
+    partner_edits.set_confidential(svc.store, names.exact_partner(svc.store, "Acme Foods"), True, actor="test")
     shared = Message(text="", user_id="AAD1", platform="teams", channel_kind="channel")
     assert [v for v, _ in teams.partner_choices(svc.store, shared)] == ["Open Horizons"]
     assert [v for v, _ in teams.partner_choices(svc.store, msg)] == ["Acme Foods", "Open Horizons"]

@@ -1,6 +1,6 @@
 """The Slack App Home tab (my partners, next steps due, recent logs) and the partner type-ahead options.
 
-Reads go through records.registry helpers when that module offers them, otherwise through a few read-only
+Reads go through records.names helpers when that module offers them, otherwise through a few read-only
 queries on the documented schema; a missing table or helper degrades to an empty list, never an error page.
 Only people the bot knows (staff and above) see partner names; everyone else gets the introduction. Every list
 holds only partners the user may see now (their country projects; admins all) — the Home tab is private to the
@@ -23,8 +23,8 @@ DUE_WITHIN_DAYS = 14
 
 
 def _user(services, user_id: str):
-    from records import access
     from bot.message import Message
+    from records import access
 
     return access.current_user(services.store, Message(text="", user_id=user_id, platform="slack"))
 
@@ -134,7 +134,7 @@ def partner_options(services, user_id: str, typed: str, limit: int = 20) -> list
     pairs: list[tuple[str, str]] = []
     user = _user(services, user_id)
     if user.at_least("staff"):
-        from records.registry import suggest_partners
+        from records.names import suggest_partners
 
         pairs = list(suggest_partners(services.store, typed, limit, viewer=user))  # only partners they may see
     if typed and not any(v.casefold() == typed.casefold() or lbl.casefold() == typed.casefold() for v, lbl in pairs):

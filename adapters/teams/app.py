@@ -22,7 +22,10 @@ from typing import Any
 import jwt
 from aiohttp import web
 from botbuilder.core import ActivityHandler, CardFactory, TurnContext, serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -152,7 +155,7 @@ def partner_choices(store, message: Message) -> list[tuple[str, str]]:
     """
     try:
         from records import access
-        from records.registry import suggest_partners
+        from records.names import suggest_partners
     except ImportError:
         return []
     try:

@@ -21,8 +21,14 @@ def eval_command(questions: str, top_k: int, mode: str, as_json: bool) -> None:
     """Measure hit@k and MRR of a question set (JSON lines with "question" and "expected_source",
     optional "expected_section") against the knowledge base, and list the questions that fail."""
     from bot.app import build_services as make_services
-    from knowledge.evaluate import (QuestionFileError, evaluate, format_failures, format_table, load_questions,
-                                    unknown_sources)
+    from knowledge.evaluate import (
+        QuestionFileError,
+        evaluate,
+        format_failures,
+        format_table,
+        load_questions,
+        unknown_sources,
+    )
 
     try:
         qs = load_questions(questions)
