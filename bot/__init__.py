@@ -1,4 +1,5 @@
-"""PSE Assistant core: platform-neutral message types, settings, router, store and the `pse-bot` command.
+"""The bot runtime: message and reply types, settings, router, scheduler, the `pse-bot` command line and the one
+composition root (`bot.app`) that builds every service.
 
 Nothing here imports a chat-platform SDK; adapters/ translate platform events into `Message` and render `Reply`.
 """
