@@ -39,14 +39,6 @@ def split_command(message: Message) -> tuple[str, Message]:
     return "ask", message.with_text(text, command="ask")
 
 
-def required_role(module, message: Message) -> str:
-    """An intent declares ACCESS (one role) or required_role(message) for sub-commands; default staff."""
-    fn = getattr(module, "required_role", None)
-    if callable(fn):
-        return fn(message)
-    return getattr(module, "ACCESS", "staff")
-
-
 def route(message: Message, services) -> Reply:
     """Run the intent for `message`. Never raises: an unexpected failure becomes an apology with a reference id."""
     started = time.perf_counter()
@@ -67,15 +59,15 @@ def route(message: Message, services) -> Reply:
                 outcome = "rate_limited"
                 return Reply.problem(f"You're sending commands faster than I can keep up with. "
                                      f"Please wait {max(1, round(wait))} s and try again.")
-        module = intents.load(name)
+        intent = intents.load(name)
         store = services.store if services is not None and message.platform != "console" else None
         user = access.current_user(store, msg)
         msg = msg.as_user(user.role, user.countries)
-        needed = required_role(module, msg)
+        needed = intent.required_role(msg)
         if not user.at_least(needed):
             outcome = "refused"
             return Reply.problem(access.refusal(user, needed, f"`{name}`"))
-        reply = module.handle(msg, services)
+        reply = intent(msg, services)
         outcome = "ok" if reply.ok else "rejected"
         return reply
     except deadline.TimedOut as exc:

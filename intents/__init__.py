@@ -1,39 +1,36 @@
-"""One module per thing a user can do. Each exposes NAME, SUMMARY, USAGE and `handle(message, services) -> Reply`.
+"""One module per thing a user can do. Each declares `INTENT = Intent(...)` (see `intents.contract`).
 
-`INTENTS` maps the sub-command word to its module path; modules are imported only when first used.
-`ALIASES` maps extra words a user may type to the canonical intent name.
+`REGISTRY` lists every intent once: its name, the module that holds it, and the other words a user may type for
+it. Modules are imported only when first used.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-INTENTS: dict[str, str] = {
-    "help": "intents.help",
-    "ask": "intents.ask",
-    "admin": "intents.admin",
-    "report": "intents.report",
-    "target": "intents.target",
-    "digest": "intents.digest",
-    "feedback": "intents.feedback",
-    "frame": "intents.frame",
-    "log": "intents.log",
-    "partner": "intents.partner",
-    "pipeline": "intents.pipeline",
-    "stage": "intents.stage",
-    "diligence": "intents.diligence",
-    "export": "intents.export",
-}
+if TYPE_CHECKING:  # pragma: no cover
+    from intents.contract import Intent
 
-ALIASES: dict[str, str] = {
-    "?": "help",
-    "question": "ask",
-    "targets": "target",
-    "indicators": "report",
-    "partners": "pipeline",
-    "dd": "diligence",
-}
+REGISTRY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("help", "intents.help", ("?",)),
+    ("ask", "intents.ask", ("question",)),
+    ("admin", "intents.admin", ()),
+    ("report", "intents.report", ("indicators",)),
+    ("target", "intents.target", ("targets",)),
+    ("digest", "intents.digest", ()),
+    ("feedback", "intents.feedback", ()),
+    ("frame", "intents.frame", ()),
+    ("log", "intents.log", ()),
+    ("partner", "intents.partner", ()),
+    ("pipeline", "intents.pipeline", ("partners",)),
+    ("stage", "intents.stage", ()),
+    ("diligence", "intents.diligence", ("dd",)),
+    ("export", "intents.export", ()),
+)
+
+INTENTS: dict[str, str] = {name: module for name, module, _ in REGISTRY}
+ALIASES: dict[str, str] = {word: name for name, _, words in REGISTRY for word in words}
 
 
 def resolve(word: str) -> str | None:
@@ -44,5 +41,11 @@ def resolve(word: str) -> str | None:
     return ALIASES.get(w)
 
 
-def load(name: str) -> ModuleType:
-    return importlib.import_module(INTENTS[name])
+def load(name: str) -> "Intent":
+    """The intent called `name` (imported on first use)."""
+    from intents.contract import Intent
+
+    intent = getattr(importlib.import_module(INTENTS[name]), "INTENT", None)
+    if not isinstance(intent, Intent) or intent.name != name:
+        raise TypeError(f"{INTENTS[name]} must declare INTENT = Intent(name={name!r}, ...)")
+    return intent

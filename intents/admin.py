@@ -7,6 +7,7 @@ import shlex
 from records import access
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 
 NAME = "admin"
 SUMMARY = "manage users and roles (admins only)"
@@ -46,3 +47,6 @@ def handle(message: Message, services) -> Reply:
 
 def _usage() -> str:
     return f"Usage: `{USAGE}`. Roles: staff, lead, admin. Example: `admin users add slack:U0123ABCD lead Thailand Nepal`."
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

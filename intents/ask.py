@@ -17,6 +17,7 @@ import numpy as np
 from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
+from intents.contract import Intent
 from knowledge.chunking import split_sentences
 
 NAME = "ask"
@@ -103,3 +104,6 @@ def best_sentences(embedder, question: str, texts: list[str]) -> list[str]:
         out.append(sents[j])
         i += len(sents)
     return out
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

@@ -9,6 +9,7 @@ from indicators import subscriptions as subs
 from indicators.digest import compose_digest
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 from indicators.report import known_countries, match_country
 from indicators.subscriptions import SubscriptionError
 
@@ -154,3 +155,6 @@ def _list(message: Message, services) -> Reply:
             state += f" · last: {week} {shown}"
         facts.append(Fact(("▶ " if s.channel_id == message.channel_id else "") + name, state))
     return Reply(text=f"Weekly digests on {message.platform}:", facts=facts, private=True)
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
+from intents.contract import Intent
 from intents import partner_replies as pr
 from records import checks, dates, diligence
 
@@ -126,3 +127,6 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
     return Reply(text=f"Saved the due-diligence review of {pr.lock(target)}{target.name}: {rating} risk "
                       f"({dates.human(today)}). Rule: {diligence.RISK_RULE}.",
                  facts=facts, private=True, data={"diligence_id": did, "risk_rating": rating})
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

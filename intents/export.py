@@ -9,6 +9,7 @@ from __future__ import annotations
 from records import export as csv_export
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 from intents import partner_replies as pr
 
 NAME = "export"
@@ -32,3 +33,6 @@ def handle(message: Message, services) -> Reply:
                       "`confidential` column; share the file accordingly.",
                  facts=[Fact("File", str(path)), Fact("Rows", str(n))], private=True,
                  data={"path": str(path), "rows": n, "kind": kind, "scope": scope})
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

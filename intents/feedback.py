@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 from storage.store import utcnow
 
 NAME = "feedback"
@@ -120,3 +121,6 @@ def report(store, args: list[str]) -> Reply:
     return Reply(text="\n".join(lines), private=True,
                  facts=[Fact("👍", str(total_up)), Fact("👎", str(total_down)), Fact("Days", str(days))],
                  data={"sources": [list(r) for r in sources], "queries": [list(r) for r in queries]})
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

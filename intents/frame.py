@@ -13,6 +13,7 @@ import time
 from bot import deadline
 from bot.message import Message
 from bot.reply import Passage, Reply
+from intents.contract import Intent
 from knowledge.framing import FramingCheck, FramingRulesError, Rules, check, load_rules
 
 log = logging.getLogger("pse.intents.frame")
@@ -136,3 +137,6 @@ def _highlights(kb, chosen) -> list[str]:
     from intents.ask import best_sentences
 
     return [best_sentences(kb.embedder, q, [h.text])[0] for h, q in chosen]
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import intents
 from bot.message import Message
 from bot.reply import Reply
+from intents.contract import Intent
 
 NAME = "help"
 SUMMARY = "what I can do, or `help COMMAND` for one command"
@@ -18,11 +19,14 @@ def handle(message: Message, services) -> Reply:
         name = intents.resolve(word)
         if name is None:
             return Reply.problem(f"I don't know the command `{word}`. Type `help` to see them all.")
-        mod = intents.load(name)
-        return Reply(text=f"`{mod.USAGE}`\n{mod.SUMMARY}", private=True)
+        intent = intents.load(name)
+        return Reply(text=f"`{intent.usage}`\n{intent.summary}", private=True)
     lines = ["I answer questions from your PSE guidance, log partner work and report indicators.",
              "Ask a question in your own words, or start with one of these words:"]
     for name in intents.INTENTS:
-        mod = intents.load(name)
-        lines.append(f"• `{mod.USAGE}` — {mod.SUMMARY}")
+        intent = intents.load(name)
+        lines.append(f"• `{intent.usage}` — {intent.summary}")
     return Reply(text="\n".join(lines), private=True)
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

@@ -22,6 +22,7 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
+from intents.contract import Intent
 from intents import partner_replies as pr
 from records import checks, dates, interactions, names, partners, privacy
 from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
@@ -382,3 +383,6 @@ def _from_form(message: Message, services) -> Reply:
     parsed.summary, parsed.next_step = draft.summary, draft.next_step
     raw = json.dumps({k: values[k] for k in sorted(values)}, ensure_ascii=False)
     return _store(message, store, partner, parsed, raw=raw, today=today, errors_as_fields=True)
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

@@ -18,6 +18,7 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Button, Fact, Reply
+from intents.contract import Intent
 from intents import partner_replies as pr
 from records import (
     access,
@@ -225,3 +226,6 @@ def _short(text: str, limit: int = 140) -> str:
 
 def _days(n: int | None) -> str:
     return "1 day" if n == 1 else f"{n} days"
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 from intents import partner_replies as pr
 from records import pipeline, stages
 
@@ -87,3 +88,6 @@ def _entry_data(e: pipeline.PipelineEntry) -> dict:
     return {"name": e.partner.name, "id": e.partner.id, "country": e.partner.country,
             "confidential": e.partner.confidential, "days_in_stage": e.days_in_stage,
             "last_contact": e.last_contact, "stalled": list(e.stalled)}
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

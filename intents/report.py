@@ -9,6 +9,7 @@ from indicators.definitions import load_indicators
 from bot.message import Message
 from indicators.periods import EXAMPLES, PeriodError, looks_like_period_word, parse_period
 from bot.reply import Reply
+from intents.contract import Intent
 from indicators.report import build_report, known_countries, match_country, render_report
 
 NAME = "report"
@@ -53,3 +54,6 @@ def definitions() -> Reply:
         lines.append(f"• *{ind.label}*{' *' if ind.mandated else ''} (`{ind.id}`, {ind.unit}; {target}): {ind.how}")
     lines.append("Periods: " + ", ".join(EXAMPLES) + "; fiscal years run October–September.")
     return Reply(text="\n".join(lines), private=True)
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

@@ -6,6 +6,7 @@ import re
 
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 from intents import partner_replies as pr
 from records import checks, dates, partner_edits, partners, stages
 
@@ -70,3 +71,6 @@ def _split(text: str) -> tuple[str, str]:
 def _stage_list() -> str:
     return " ".join(f"{stages.STREAM_LABELS[s]}: " + ", ".join(st.key for st in pl) + "."
                     for s, pl in stages.PIPELINES.items())
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

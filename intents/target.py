@@ -9,6 +9,7 @@ from indicators.definitions import IndicatorError, find_indicator, load_indicato
 from bot.message import Message
 from indicators.periods import fiscal_year_of
 from bot.reply import Fact, Reply
+from intents.contract import Intent
 from indicators.report import fmt_value, known_countries, match_country
 from indicators.targets import ALL, TargetError, list_targets, set_target
 from intents.report import local_today
@@ -115,3 +116,6 @@ def _set(message: Message, services, words: list[str]) -> Reply:
     was = f" (was {fmt_value(ind, old)})" if old is not None else ""
     unit = "" if ind.is_percent else f" {ind.unit}"
     return Reply(text=f"Target set: {ind.label} = {fmt_value(ind, value)}{unit} for {where}, FY{fy}{was}.")
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

@@ -29,8 +29,8 @@ def frame(services, text):
 
 def test_frame_is_a_registered_command():
     assert intents.resolve("frame") == "frame"
-    mod = intents.load("frame")
-    assert mod.ACCESS == "guest" and "frame" in mod.USAGE.lower()
+    intent = intents.load("frame")
+    assert intent.access == "guest" and "frame" in intent.usage.lower()
 
 
 def test_a_realistic_draft_is_flagged_explained_and_reworded(services):

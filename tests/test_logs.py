@@ -1,6 +1,7 @@
 import io
 import json
 import logging
+from dataclasses import replace
 
 from bot import logs
 from bot.message import Message
@@ -34,7 +35,7 @@ def test_a_failing_intent_logs_where_it_failed_but_never_the_users_words(monkeyp
     def boom(message, services):
         raise ValueError(f"could not parse {message.text!r} {secret}")
 
-    monkeypatch.setattr(intents.help, "handle", boom)
+    monkeypatch.setattr(intents.help, "INTENT", replace(intents.help.INTENT, handler=boom))
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.setFormatter(logs.JsonFormatter())

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import intents
+from intents.contract import Intent
 from bot.message import Message
 from bot.router import MAX_TEXT, route
 from indicators import periods
@@ -165,7 +166,7 @@ def _fake_intent(monkeypatch, handle):
     import types
 
     mod = types.ModuleType("pse_prop_fake_intent")
-    mod.NAME, mod.SUMMARY, mod.USAGE, mod.ACCESS, mod.handle = "zzfake", "fake", "zzfake", "guest", handle
+    mod.INTENT = Intent(name="zzfake", summary="fake", usage="zzfake", handler=handle, access="guest")
     monkeypatch.setitem(sys.modules, mod.__name__, mod)
     monkeypatch.setitem(intents.INTENTS, "zzfake", mod.__name__)
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from bot.message import Message
 from bot.router import MAX_TEXT, route, split_command
 
@@ -43,7 +45,7 @@ def test_failing_intent_becomes_an_apology_with_reference(monkeypatch):
     def boom(message, services):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(intents.help, "handle", boom)
+    monkeypatch.setattr(intents.help, "INTENT", replace(intents.help.INTENT, handler=boom))
     reply = route(Message(text="help"), services=None)
     assert not reply.ok and "reference" in reply.text and "kaput" not in reply.text
 
@@ -53,7 +55,7 @@ def test_help_lists_every_intent():
 
     reply = route(Message(text="help"), services=None)
     for name in intents.INTENTS:
-        assert intents.load(name).USAGE.split()[0] in reply.text
+        assert intents.load(name).usage.split()[0] in reply.text
 
 
 def test_help_for_unknown_command_is_friendly():

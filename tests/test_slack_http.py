@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 import intents
+from intents.contract import Intent
 from adapters.server import build_app
 from adapters.slack import modal as slack_modal
 from bot.app import Services
@@ -81,13 +82,12 @@ def fake_intent(monkeypatch, name: str, handle, access_level: str = "guest") -> 
     """Register a throw-away intent `name`; returns the list of messages it received."""
     seen: list = []
     mod = types.ModuleType(f"pse_test_intent_{name}")
-    mod.NAME, mod.SUMMARY, mod.USAGE, mod.ACCESS = name, f"test intent {name}", name, access_level
 
     def wrapped(message, services):
         seen.append(message)
         return handle(message, services)
 
-    mod.handle = wrapped
+    mod.INTENT = Intent(name=name, summary=f"test intent {name}", usage=name, handler=wrapped, access=access_level)
     monkeypatch.setitem(sys.modules, mod.__name__, mod)
     monkeypatch.setitem(intents.INTENTS, name, mod.__name__)
     return seen

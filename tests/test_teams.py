@@ -18,6 +18,7 @@ from aiohttp import web
 from mock_connector import MockConnector, text_blocks
 
 import intents
+from intents.contract import Intent
 from adapters.server import build_app
 from adapters.teams import conversations
 from adapters.teams.cards import TEAMS_LIMIT
@@ -106,9 +107,8 @@ def recorder(monkeypatch):
     rec = Recorder()
     for word in ("ask", "feedback", "secret", "log", "slow"):
         mod = types.ModuleType(f"fake_teams_{word}")
-        mod.NAME, mod.SUMMARY, mod.USAGE = word, f"fake {word}", word
-        mod.ACCESS = "staff" if word == "log" else "guest"
-        mod.handle = getattr(rec, word)
+        mod.INTENT = Intent(name=word, summary=f"fake {word}", usage=word, handler=getattr(rec, word),
+                            access="staff" if word == "log" else "guest")
         monkeypatch.setitem(sys.modules, mod.__name__, mod)
         monkeypatch.setitem(intents.INTENTS, word, mod.__name__)
     # Keep `help` (the real intent) listing only modules that exist in this test.
