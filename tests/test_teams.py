@@ -134,11 +134,11 @@ async def connector():
 @dataclass
 class Server:
     url: str
-    runtime: object  # adapters.teams.TeamsRuntime
+    runtime: object  # adapters.teams.handler.TeamsRequestHandler
 
 
 async def start_server(services):
-    from adapters.teams.app import RUNTIME
+    from adapters.teams.handler import RUNTIME
 
     app = build_app(services, slack=False, teams=True)
     runner = web.AppRunner(app)
@@ -366,7 +366,7 @@ def chart(path: Path) -> Path:
 
 
 async def test_digest_is_delivered_proactively_after_a_restart(settings, recorder, connector, tmp_path):
-    from adapters.teams.app import TeamsSender
+    from adapters.teams.sender import TeamsSender
 
     first_store = Store.open(settings.db_path)
     runner, srv = await start_server(Services(settings, knowledge=object(), store=first_store))
@@ -396,7 +396,7 @@ async def test_digest_is_delivered_proactively_after_a_restart(settings, recorde
 
 
 async def test_refused_delivery_marks_the_conversation_gone(settings, store, connector):
-    from adapters.teams.app import TeamsSender
+    from adapters.teams.sender import TeamsSender
     from bot.delivery import DeliveryGone
 
     ref = {"bot": {"id": "28:bot", "name": "PSE Assistant"}, "conversation": {"id": CHANNEL},
@@ -502,7 +502,7 @@ async def test_digest_subscribed_in_a_channel_is_sent_by_the_scheduler_after_a_r
         settings, connector, teams_services, store):
     from datetime import datetime, timedelta, timezone
 
-    from adapters.teams.app import TeamsSender
+    from adapters.teams.sender import TeamsSender
     from indicators import subscriptions
     from records.access import add_user
     from indicators.digest import composer
