@@ -1,5 +1,6 @@
 """The one aiohttp server behind `pse-bot serve`: Slack at POST /slack/events, Teams at POST /api/messages,
-and GET /healthz, which answers 200 once the knowledge index is loaded (503 before)."""
+and GET /healthz, which answers 200 once the knowledge index is loaded (503 before). One worker pool
+(adapters.common.workers) runs the intents of both platforms after their acknowledgements."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ log = logging.getLogger("pse.server")
 SERVICES = web.AppKey("services", object)
 READY = web.AppKey("ready", asyncio.Event)
 TASKS = web.AppKey("background_tasks", dict)
+WORKERS = web.AppKey("workers", object)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -37,21 +39,34 @@ async def _warm_up(app: web.Application) -> None:
     app[TASKS]["warm_up"] = asyncio.create_task(load())
 
 
+async def _finish_work(app: web.Application) -> None:
+    await app[WORKERS].drain(timeout=20)
+
+
+async def _close_workers(app: web.Application) -> None:
+    app[WORKERS].close()
+
+
 def build_app(services, slack: bool = True, teams: bool = True, slack_socket_mode: bool = False) -> web.Application:
+    from adapters.common.workers import Workers
+
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[READY] = asyncio.Event()
     app[TASKS] = {}
+    workers = app[WORKERS] = Workers()
     app.router.add_get("/healthz", healthz)
     if slack:
-        from adapters.slack import app as slack_adapter
+        from adapters.slack import handler as slack_handler
 
-        slack_adapter.add_routes(app, services, socket_mode=slack_socket_mode)
+        slack_handler.add_routes(app, services, workers, socket_mode=slack_socket_mode)
     if teams:
-        from adapters.teams import app as teams_adapter
+        from adapters.teams import handler as teams_handler
 
-        teams_adapter.add_routes(app, services)
+        teams_handler.add_routes(app, services, workers)
     app.on_startup.append(_warm_up)
+    app.on_shutdown.append(_finish_work)
+    app.on_cleanup.append(_close_workers)
     return app
 
 
@@ -59,7 +74,7 @@ def serve(services, host: str = "0.0.0.0", port: int | None = None, socket_mode:
     """Run the server until interrupted (`pse-bot serve`). Slack over Socket Mode needs SLACK_APP_TOKEN."""
     settings = services.settings
     if socket_mode:
-        from adapters.slack.app import configuration_problem
+        from adapters.slack.config import configuration_problem
 
         problem = configuration_problem(settings, socket_mode=True)
         if problem:

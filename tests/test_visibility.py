@@ -139,7 +139,7 @@ def test_slack_home_and_type_ahead_show_visible_partners_only(svc):
 
 
 def test_teams_partner_choices_are_scoped(svc):
-    from adapters.teams import app as teams
+    from adapters.teams import forms as teams
 
     access.add_user(svc.store, "teams:AAD1", "staff", ["Thailand"], actor="test")
     msg = Message(text="", user_id="AAD1", platform="teams", channel_kind="dm")

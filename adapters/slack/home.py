@@ -1,7 +1,7 @@
 """The Slack App Home tab (my partners, next steps due, recent logs) and the partner type-ahead options.
 
-Reads go through records.names helpers when that module offers them, otherwise through a few read-only
-queries on the documented schema; a missing table or helper degrades to an empty list, never an error page.
+Reads go through records.lookups (and records.names for suggestions); a missing table degrades to an empty
+list, never an error page.
 Only people the bot knows (staff and above) see partner names; everyone else gets the introduction. Every list
 holds only partners the user may see now (their country projects; admins all) — the Home tab is private to the
 user, so their own projects' confidential (NDA) partners appear there with a lock.
@@ -10,7 +10,6 @@ user, so their own projects' confidential (NDA) partners appear there with a loc
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,16 +28,6 @@ def _user(services, user_id: str):
     return access.current_user(services.store, Message(text="", user_id=user_id, platform="slack"))
 
 
-def _rows(services, sql: str, params: tuple) -> list[dict[str, Any]]:
-    try:
-        cur = services.store.db.conn.execute(sql, params)
-    except sqlite3.OperationalError as e:  # a table this build does not have yet
-        log.info("App Home query skipped: %s", e)
-        return []
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
 def _ids(user_id: str) -> tuple[str, str]:
     return (user_id, f"slack:{user_id}")
 
@@ -55,28 +44,26 @@ def _lock(row: dict[str, Any]) -> str:
 
 
 def my_partners(services, user_id: str, user=None) -> list[dict[str, Any]]:
-    rows = _rows(services, "SELECT name, stage, stage_since, country, confidential FROM partners "
-                 "WHERE owner IN (?, ?) ORDER BY stage_since, name", _ids(user_id))
+    from records import lookups
+
+    rows = lookups.partners_owned_by(services.store, _ids(user_id))
     return _visible(services, user or _user(services, user_id), rows)
 
 
 def next_steps_due(services, user_id: str, today: date | None = None, user=None) -> list[dict[str, Any]]:
     """The latest next step per partner that the user owns or logged, due within two weeks (or overdue)."""
+    from records import lookups
+
     until = ((today or date.today()) + timedelta(days=DUE_WITHIN_DAYS)).isoformat()
-    return _visible(services, user or _user(services, user_id), _rows(services, """
-        SELECT p.name AS partner, i.next_step, i.next_due, p.country, p.confidential
-        FROM interactions i JOIN partners p ON p.id = i.partner_id
-        WHERE i.id = (SELECT MAX(j.id) FROM interactions j WHERE j.partner_id = i.partner_id)
-          AND i.next_due IS NOT NULL AND i.next_due <= ? AND i.next_step != ''
-          AND (p.owner IN (?, ?) OR i.logged_by IN (?, ?))
-        ORDER BY i.next_due LIMIT ?""", (until, *_ids(user_id), *_ids(user_id), 20 * MAX_ROWS)))
+    rows = lookups.next_steps_due(services.store, _ids(user_id), until, 20 * MAX_ROWS)
+    return _visible(services, user or _user(services, user_id), rows)
 
 
 def recent_logs(services, user_id: str, user=None) -> list[dict[str, Any]]:
-    return _visible(services, user or _user(services, user_id), _rows(services, """
-        SELECT p.name AS partner, i.kind, i.occurred_on, i.summary, p.country, p.confidential
-        FROM interactions i JOIN partners p ON p.id = i.partner_id
-        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT 50""", (*_ids(user_id), )))[:5]
+    from records import lookups
+
+    rows = lookups.recent_logs(services.store, _ids(user_id), 50)
+    return _visible(services, user or _user(services, user_id), rows)[:5]
 
 
 def _section(text: str) -> dict[str, Any]:

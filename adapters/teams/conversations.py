@@ -66,3 +66,11 @@ def deactivate(store: Store, conversation_id: str, reason: str) -> bool:
 def active(store: Store) -> list[str]:
     return [r[0] for r in store.db.conn.execute(
         "SELECT conversation_id FROM teams_conversations WHERE active = 1 ORDER BY updated_at")]
+
+
+def any_known(store: Store) -> bool:
+    """True once the bot has been installed in, added to, or spoken to in any Teams conversation."""
+    try:
+        return store.db.conn.execute("SELECT 1 FROM teams_conversations LIMIT 1").fetchone() is not None
+    except Exception:  # noqa: BLE001 - the Teams table is not there yet
+        return False

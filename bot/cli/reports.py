@@ -95,24 +95,28 @@ def build_senders(settings, store, echo=click.echo) -> dict:
     senders: dict = {"console": ConsoleSender(path=settings.home / "outbox" / "console-digests.txt")}
     if settings.slack_bot_token:
         try:
-            from adapters.slack.app import SlackSender
+            from adapters.slack.sender import SlackSender
 
             senders["slack"] = SlackSender.from_settings(settings)
         except Exception as err:  # noqa: BLE001 - e.g. the adapter is missing or misconfigured
             echo(f"Slack digests are off: the Slack sender is not available ({err}).", err=True)
-    has_refs = False
-    try:
-        has_refs = bool(store.db.conn.execute("SELECT 1 FROM teams_conversations LIMIT 1").fetchone())
-    except Exception:  # noqa: BLE001 - the Teams table is not there yet
-        has_refs = False
-    if settings.microsoft_app_id or has_refs:
+    if settings.microsoft_app_id or _teams_known(store):
         try:
-            from adapters.teams.app import TeamsSender
+            from adapters.teams.sender import TeamsSender
 
             senders["teams"] = TeamsSender.from_settings(settings, store)
         except Exception as err:  # noqa: BLE001 - e.g. the adapter is missing or misconfigured
             echo(f"Teams digests are off: the Teams sender is not available ({err}).", err=True)
     return senders
+
+
+def _teams_known(store) -> bool:
+    """Whether any Teams conversation was ever stored (then digests may go there even without an app id)."""
+    try:
+        from adapters.teams.conversations import any_known
+    except ImportError:  # the Teams adapter (botbuilder) is not installed
+        return False
+    return any_known(store)
 
 
 @click.command()

@@ -1,0 +1,80 @@
+"""Posting Replies to Slack: the Web API (channel posts, ephemeral posts, chart uploads) and response_url."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.common.chunking import fit
+from adapters.slack import blocks as slack_blocks
+from bot.reply import Button, Reply
+
+log = logging.getLogger("pse.slack")
+
+GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "account_inactive"})
+RESPONSE_URL_USES = 5          # Slack accepts up to 5 posts per response_url
+
+
+def error_code(e: SlackApiError) -> str:
+    try:
+        return str(e.response.get("error") or "")
+    except Exception:  # noqa: BLE001 - a malformed error response
+        return ""
+
+
+class Poster:
+    """Sends Replies to Slack with the Web API (and response_url); shared by the listeners and SlackSender."""
+
+    def __init__(self, client: AsyncWebClient):
+        self.client = client
+
+    async def post(self, channel: str, reply: Reply, thread_ts: str | None = None,
+                   extra_buttons: tuple[Button, ...] = (), heading: str = "") -> None:
+        for msg in slack_blocks.render(reply, extra_buttons, heading=heading):
+            await self.client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
+                                               thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        await self.upload(channel, reply, thread_ts)
+
+    async def post_ephemeral(self, channel: str, user: str, reply: Reply, thread_ts: str | None = None,
+                             extra_buttons: tuple[Button, ...] = ()) -> None:
+        """Only `user` sees it. Where the bot cannot post (not a member), the reply goes to the user's DM."""
+        try:
+            for msg in slack_blocks.render(reply, extra_buttons):
+                await self.client.chat_postEphemeral(channel=channel, user=user, text=msg["text"],
+                                                     blocks=msg["blocks"], thread_ts=thread_ts)
+        except SlackApiError as e:
+            if error_code(e) not in GONE_ERRORS:
+                raise
+            log.info("ephemeral post refused (%s); sending to the DM instead", error_code(e))
+            await self.post(user, reply)
+            return
+        await self.upload_private(user, reply)
+
+    async def respond(self, response_url: str, reply: Reply, in_channel: bool = False,
+                      extra_buttons: tuple[Button, ...] = (), replace_original: bool = False,
+                      heading: str = "") -> None:
+        messages = fit(slack_blocks.render(reply, extra_buttons, heading=heading), RESPONSE_URL_USES,
+                       lambda note: slack_blocks.render(Reply(text=note)))
+        hook = AsyncWebhookClient(response_url)
+        for i, msg in enumerate(messages):
+            res = await hook.send(text=msg["text"], blocks=msg["blocks"],
+                                  response_type="in_channel" if in_channel else "ephemeral",
+                                  replace_original=replace_original and i == 0, unfurl_links=False)
+            if res.status_code != 200:
+                raise RuntimeError(f"response_url answered {res.status_code}: {res.body[:200]}")
+
+    async def upload(self, channel: str, reply: Reply, thread_ts: str | None = None) -> None:
+        if reply.image is None:
+            return
+        await self.client.files_upload_v2(channel=channel, file=str(reply.image), filename=reply.image.name,
+                                          title=reply.image_title or "Chart", thread_ts=thread_ts)
+
+    async def upload_private(self, user: str, reply: Reply) -> None:
+        """Charts of private answers go to the user's DM with the bot (a file cannot be ephemeral)."""
+        if reply.image is None:
+            return
+        res = await self.client.conversations_open(users=user)
+        await self.upload(res["channel"]["id"], reply)

@@ -1,0 +1,155 @@
+"""Microsoft Teams over HTTP: POST /api/messages handled by botbuilder's CloudAdapter (request parsing,
+Bot Framework authentication, turn processing) driving the TeamsBot ActivityHandler.
+
+A request is authenticated before it is answered (401 otherwise). Messages and other notifications are then
+acknowledged at once (202) and the bot's turn runs in the background, because Teams gives a bot 15 seconds
+before it retries and a busy 2-core server answering questions can take longer than that; replies go out
+through the connector either way. Invokes, which need their answer in the HTTP response, run inline.
+Duplicate deliveries of the same activity are answered once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import jwt
+from aiohttp import web
+from botbuilder.core import Bot, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from adapters.common.dedupe import first_delivery
+from adapters.common.workers import Workers
+from adapters.teams.auth import build_adapter
+from adapters.teams.bot import TeamsBot, on_turn_error
+from adapters.teams.forms import Forms
+from adapters.teams.replies import TeamsReplies
+
+log = logging.getLogger("pse.teams")
+
+MESSAGES_PATH = "/api/messages"
+RUNTIME = web.AppKey("teams_runtime", object)
+
+
+class AckFirst(Bot):
+    """Wraps the bot for CloudAdapter.process: drops duplicate activities, runs invokes inline and every other
+    turn in the background, so the HTTP answer does not wait for the intent."""
+
+    def __init__(self, bot: TeamsBot, workers: Workers, store):
+        self.bot = bot
+        self.workers = workers
+        self.store = store
+
+    async def on_turn(self, turn_context: TurnContext):
+        a = turn_context.activity
+        if a.type in (ActivityTypes.message, ActivityTypes.invoke) and a.id:
+            conv = a.conversation.id if a.conversation else ""
+            if not await first_delivery(self.store, f"teams:{conv}:{a.id}", run=self.workers.quick):
+                log.info("duplicate Teams activity %s ignored", a.id)
+                return
+        if a.type == ActivityTypes.invoke or a.delivery_mode == "expectReplies":
+            await self.bot.on_turn(turn_context)
+            return
+        self.workers.spawn(self._in_background(turn_context))
+
+    async def _in_background(self, turn_context: TurnContext) -> None:
+        try:
+            await self.bot.on_turn(turn_context)
+        except Exception as error:  # noqa: BLE001 - the same answer the adapter gives a failed inline turn
+            await on_turn_error(turn_context, error)
+
+
+def _bad_request(request_body: bytes) -> str:
+    """Why this body is not a Bot Framework activity, or "" when it is one."""
+    try:
+        body = json.loads(request_body)
+    except ValueError:
+        return "the body is not valid JSON"
+    if not isinstance(body, dict):
+        return "the body is not a valid activity"
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:  # noqa: BLE001 - msrest raises several kinds for malformed fields
+        return "the body is not a valid activity"
+    if not activity.type:
+        return "the activity has no type"
+    return ""
+
+
+class TeamsRequestHandler:
+    """The adapter and bot behind POST /api/messages; built when the routes are added, never at import."""
+
+    def __init__(self, services, workers: Workers):
+        self.services = services
+        self.workers = workers
+        self.adapter = build_adapter(services.settings)
+        self.adapter.on_turn_error = on_turn_error
+        forms = Forms(services, workers)
+        self.bot = TeamsBot(services, TeamsReplies(services, self.adapter, forms), forms, workers)
+        self.entry = AckFirst(self.bot, workers, services.store)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected an application/json Bot Framework activity"}, status=415)
+        problem = _bad_request(await request.read())
+        if problem:
+            return web.json_response({"error": problem}, status=400)
+        try:
+            response = await self.adapter.process(request, self.entry)
+        except web.HTTPUnauthorized:
+            log.warning("rejected a Bot Framework request without a valid token")
+            return web.json_response({"error": "unauthorized"}, status=401)
+        except (PermissionError, jwt.PyJWTError) as exc:
+            log.warning("rejected a Bot Framework request without a valid token: %s", exc)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        except web.HTTPException as exc:
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        except Exception:  # noqa: BLE001 - e.g. the token signing keys could not be fetched
+            log.exception("could not process a Bot Framework request")
+            return web.json_response({"error": "the request could not be processed"}, status=503)
+        if response is not None and response.status == 201:
+            return web.Response(status=202)  # accepted: the turn goes on in the background
+        return response or web.Response(status=202)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for activities still being handled (tests; the server drains the shared workers on shutdown)."""
+        await self.workers.drain(timeout)
+
+
+PRIVACY = """PSE Assistant - privacy
+
+This bot runs on your organisation's own server. It stores, in that server's database: the partner
+interactions, outcomes and stages you record; your feedback on answers; your Teams user id and name with each
+record; and where the bot was installed in Teams (so it can post the weekly digest). Questions are answered
+from documents on the same server; nothing is sent to other services besides Microsoft Teams itself.
+Ask your admin to correct or remove records.
+"""
+
+TERMS = """PSE Assistant - terms of use
+
+Use the bot for your programme's private-sector-engagement work. Record only what your programme's policies
+allow, respect non-disclosure agreements with companies, and report suspected trafficking through your
+organisation's escalation path, not through the bot.
+"""
+
+
+async def privacy(request: web.Request) -> web.Response:
+    return web.Response(text=PRIVACY)
+
+
+async def terms(request: web.Request) -> web.Response:
+    return web.Response(text=TERMS)
+
+
+def add_routes(app: web.Application, services, workers: Workers) -> None:
+    if not services.settings.microsoft_app_id:
+        log.warning(
+            "MICROSOFT_APP_ID is not set: Bot Framework authentication is OFF and /api/messages accepts "
+            "unauthenticated requests. Use this only on your own machine; set MICROSOFT_APP_ID and "
+            "MICROSOFT_APP_PASSWORD before exposing the server."
+        )
+    handler = TeamsRequestHandler(services, workers)
+    app[RUNTIME] = handler
+    app.router.add_post(MESSAGES_PATH, handler.handle)
+    app.router.add_get("/teams/privacy", privacy)
+    app.router.add_get("/teams/terms", terms)

@@ -1,0 +1,60 @@
+"""The Teams side of bot.delivery's Sender protocol: posts a Reply (e.g. the weekly digest with its chart)
+into a stored Teams conversation, after any restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ConversationReference, ErrorResponseException
+
+from adapters.common.proactive import send_or_gone
+from adapters.teams import conversations
+from adapters.teams.activities import card_activity, summary
+from adapters.teams.auth import build_adapter
+from adapters.teams.cards import reply_card
+from bot.delivery import DeliveryGone
+from bot.reply import Reply
+from bot.settings import Settings
+
+GONE_STATUSES = (403, 404)
+
+
+class TeamsSender:
+    platform = "teams"
+
+    def __init__(self, adapter: CloudAdapter, store, app_id: str = ""):
+        self.adapter = adapter
+        self.store = store
+        self.app_id = app_id
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store) -> "TeamsSender":
+        return cls(build_adapter(settings), store, settings.microsoft_app_id)
+
+    async def send(self, channel_id: str, reply: Reply) -> None:
+        row = await asyncio.to_thread(conversations.get, self.store, channel_id)
+        if row is None:
+            raise DeliveryGone(f"no Teams conversation {channel_id!r} is known: the bot was never added there")
+        if not row["active"]:
+            raise DeliveryGone(f"the bot was removed from Teams conversation {channel_id!r}")
+        reference = ConversationReference().deserialize(row["reference"])
+        activity = card_activity(reply_card(reply), summary(reply))
+
+        async def deliver(turn_context: TurnContext) -> None:
+            turn_context.activity.id = None  # a new post in the channel, not a reply to the synthetic event
+            await turn_context.send_activity(activity)
+
+        def gone(exc: Exception) -> str | None:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if isinstance(exc, ErrorResponseException) and status in GONE_STATUSES:
+                return (f"Teams refused delivery to {channel_id!r} (HTTP {status}): the bot was removed or "
+                        "blocked there")
+            return None
+
+        async def forget(reason: str) -> None:
+            await asyncio.to_thread(conversations.deactivate, self.store, row["conversation_id"], reason)
+
+        await send_or_gone(channel_id, lambda: self.adapter.continue_conversation(reference, deliver, self.app_id),
+                           gone, forget)

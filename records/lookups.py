@@ -1,0 +1,66 @@
+"""Small read-only lookups on partner records for the chat adapters (Slack App Home, Teams form cards).
+
+Each returns plain dicts with the partner's `country` and `confidential` flag, so the caller can apply the
+visibility rules (records.access) before showing anything. A table this build does not have yet reads as
+empty, never as an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any, Iterable
+
+log = logging.getLogger("pse.records.lookups")
+
+
+def _rows(store, sql: str, params: tuple) -> list[dict[str, Any]]:
+    try:
+        cur = store.db.conn.execute(sql, params)
+    except sqlite3.OperationalError as e:  # a table this build does not have yet
+        log.info("lookup skipped: %s", e)
+        return []
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _two(ids: Iterable[str]) -> tuple[str, str]:
+    """The owner / logged_by ids a user may appear under (e.g. "U1" and "slack:U1")."""
+    a, b = (list(ids) + ["", ""])[:2]
+    return (a, b or a)
+
+
+def partner_visibility(store, name: str) -> dict[str, Any] | None:
+    """{"name", "country", "confidential"} of the partner called exactly `name`, or None."""
+    rows = _rows(store, "SELECT name, country, confidential FROM partners WHERE name = ?", (name,))
+    if not rows:
+        return None
+    row = rows[0]
+    row["confidential"] = bool(row["confidential"])
+    return row
+
+
+def partners_owned_by(store, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Partners owned by any of `ids` (name, stage, stage_since, country, confidential), longest in stage first."""
+    return _rows(store, "SELECT name, stage, stage_since, country, confidential FROM partners "
+                 "WHERE owner IN (?, ?) ORDER BY stage_since, name", _two(ids))
+
+
+def next_steps_due(store, ids: Iterable[str], until: str, limit: int) -> list[dict[str, Any]]:
+    """The latest next step per partner that one of `ids` owns or logged, due on or before `until` (ISO date)."""
+    who = _two(ids)
+    return _rows(store, """
+        SELECT p.name AS partner, i.next_step, i.next_due, p.country, p.confidential
+        FROM interactions i JOIN partners p ON p.id = i.partner_id
+        WHERE i.id = (SELECT MAX(j.id) FROM interactions j WHERE j.partner_id = i.partner_id)
+          AND i.next_due IS NOT NULL AND i.next_due <= ? AND i.next_step != ''
+          AND (p.owner IN (?, ?) OR i.logged_by IN (?, ?))
+        ORDER BY i.next_due LIMIT ?""", (until, *who, *who, limit))
+
+
+def recent_logs(store, ids: Iterable[str], limit: int = 50) -> list[dict[str, Any]]:
+    """Interactions logged by one of `ids`, newest first (partner, kind, occurred_on, summary, country, …)."""
+    return _rows(store, """
+        SELECT p.name AS partner, i.kind, i.occurred_on, i.summary, p.country, p.confidential
+        FROM interactions i JOIN partners p ON p.id = i.partner_id
+        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT ?""", (*_two(ids), limit))
