@@ -228,8 +228,8 @@ def _blocks(text: str, document: bool, highlight: str = "") -> list[Block]:
     def mark(lines: list[str]) -> frozenset[int]:
         if not highlight:
             return frozenset()
-        return frozenset(i for i, ln in enumerate(lines) if highlight in " ".join(ln.replace("**", "").split())
-                         or (len(ln) > 20 and " ".join(ln.replace("**", "").split()) in highlight))
+        norm = [" ".join(clean(ln).replace("**", "").split()) for ln in lines]  # lines that are all highlight
+        return frozenset(i for i, ln in enumerate(norm) if ln and (ln == highlight or (len(ln) > 20 and ln in highlight)))
 
     def close() -> None:
         if para and document:  # a hard-wrapped paragraph is one line (CommonMark soft breaks)
