@@ -358,3 +358,8 @@ def blocks_plain(blocks: list[Block]) -> str:
 def to_plain(text: str) -> str:
     """Dialect text → plain text for the terminal: no markup characters left, links as "text (url)"."""
     return blocks_plain(parse(text))
+
+
+def code(text: str) -> str:
+    """Literal text as an inline code span (a backtick inside cannot end it early)."""
+    return "`" + clean(str(text)).replace("`", "'").replace("\n", " ") + "`"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from records import dates, privacy, registry
+from bot.markup import escape, code
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
 from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
@@ -278,7 +279,7 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
                                f"(entry #{result.interaction_id}).",
                                interaction_id=result.interaction_id, outcome_ids=result.outcome_ids,
                                partner_id=partner.id, duplicate=False)
-    text = (f"Logged {article} {kind} with {pr.lock(partner)}{partner.name} {when} "
+    text = (f"Logged {article} {kind} with {pr.lock(partner)}{escape(partner.name)} {when} "
             f"(entry #{result.interaction_id}).")
     facts = [Fact("Partner", pr.lock(partner) + partner.name), Fact("Date", draft.occurred_on.isoformat()),
              Fact("Kind", registry.KIND_LABELS[draft.kind]), Fact("Summary", draft.summary),
@@ -297,7 +298,7 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
                     f"it ({registry.LEVEL_HELP}).")
     if draft.kind == "agreement" and partner.stage not in ("agreement", "co_creation", "training_placement",
                                                            "post_placement_support"):
-        tips.append(f"If this agreement is signed, move the stage: `stage {partner.name} agreement`.")
+        tips.append(f"If this agreement is signed, move the stage: {code(f'stage {partner.name} agreement')}.")
     if tips:
         text += "\n" + " ".join(tips)
     return Reply(text=text, facts=facts, private=partner.confidential,
@@ -348,7 +349,7 @@ def _from_form(message: Message, services) -> Reply:
             errors["partner"] = "More than one partner fits: " + ", ".join(
                 pr.label(message, p, store) for p, _ in m.candidates[:4]) + "."
         else:
-            errors["partner"] = (f"No partner called “{name}”. Add it first with `partner add {name}`, "
+            errors["partner"] = (f"No partner called “{escape(name)}”. Add it first with {code('partner add ' + name)}, "
                                  "then submit again.")
     kind = values.get("kind", "") or "meeting"
     if kind not in INTERACTION_KINDS:
