@@ -302,6 +302,7 @@ def _pipe_table(lines: list[str], highlight: str = "") -> Block:
     header = cells(body[0]) if has_header and body else ()
     rows = [cells(ln) for ln in (body[1:] if has_header else body)]
     marked = None
+    highlight = " ".join(highlight.replace("|", " ").split())
     if highlight:
         for i, r in enumerate(rows):
             joined = " ".join(" ".join(r).split())
