@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from typing import Callable, TextIO
 
+from markup.dialect import clean, to_plain
 from bot.message import Message
 from bot.reply import Form, Reply
 from bot.router import route
@@ -26,19 +27,22 @@ def to_message(text: str, user: str | None = None, **extra) -> Message:
 
 
 def render(reply: Reply) -> str:
+    """Plain text: the dialect's markup is dropped, tables aligned, bidi and zero-width characters removed."""
     return reply.as_text()
 
 
 def fill_form(form: Form, ask: Callable[[str], str], out: TextIO) -> dict[str, str] | None:
     """Ask for each field of a form at the prompt. Returns None when the user cancels with an empty required field."""
-    out.write(f"{form.title} (leave a required field empty to cancel)\n")
+    out.write(f"{clean(form.title)} (leave a required field empty to cancel)\n")
     values: dict[str, str] = {}
     for f in form.fields:
-        label = f.label + (" *" if f.required else "")
+        label = clean(f.label) + (" *" if f.required else "")
         if f.options:
-            label += " [" + " / ".join(v for v, _ in f.options) + "]"
+            label += " [" + " / ".join(clean(v) for v, _ in f.options if v) + "]"
         if f.initial:
-            label += f" ({f.initial})"
+            label += f" ({clean(f.initial)})"
+        if f.hint:
+            label += f" — {to_plain(f.hint)}"
         answer = ask(f"  {label}: ").strip() or f.initial
         if f.required and not answer:
             out.write("Cancelled; nothing was saved.\n")

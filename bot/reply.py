@@ -1,10 +1,20 @@
-"""The one platform-neutral answer every intent returns; adapters render it (Block Kit, Adaptive Card, text)."""
+"""The one platform-neutral answer every intent returns; adapters render it (Block Kit, Adaptive Card, text).
+
+`Reply.text`, `FormField.hint` and `Table.note`-free prose are written in the one markup dialect of
+markup/dialect.py (a small CommonMark subset); user-supplied parts go through `markup.escape` first. Everything
+else — fact labels and values, table cells, button labels, passage titles — is plain text that renderers
+show literally. Passage text is document markdown (`markup.parse_document`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from markup.dialect import Table, blocks_plain, clean, parse_document, table_text, to_plain
+
+__all__ = ["Button", "Fact", "Form", "FormField", "Passage", "Reply", "Table"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Reply:
     text: str
     passages: list[Passage] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
     image: Path | None = None
     image_title: str = ""
@@ -87,23 +98,25 @@ class Reply:
         return cls(text=text, ok=False, **kw)
 
     def as_text(self) -> str:
-        """Plain-text rendering used by the terminal and as a fallback by every adapter."""
-        parts = [self.text.rstrip()] if self.text else []
+        """Plain-text rendering used by the terminal and as a fallback by every adapter: no markup left."""
+        parts = [to_plain(self.text.rstrip())] if self.text else []
+        for t in self.tables:
+            parts.append("\n".join(x for x in (clean(t.title), table_text(t), clean(t.note)) if x))
         for i, p in enumerate(self.passages, 1):
-            where = p.title + (f" › {p.section}" if p.section and p.section != p.title else "")
-            body = p.text.strip()
-            if p.highlight:
-                inner = p.highlight.replace("**", "")  # bold inside the sentence would cancel the outer bold
-                body = body.replace(p.highlight, f"**{inner}**", 1)
-            parts.append(f"[{i}] {where}\n    source: {p.source}\n" + _indent(body, "    "))
+            where = clean(p.title) + (f" › {clean(p.section)}" if p.section and p.section != p.title else "")
+            body = blocks_plain(parse_document(p.text.strip(), p.highlight))
+            hl = " ".join(clean(p.highlight).replace("**", "").split()) if p.highlight else ""
+            if hl and hl in body:
+                body = body.replace(hl, f"»{hl}«", 1)
+            parts.append(f"[{i}] {where}\n    source: {clean(p.source)}\n" + _indent(body, "    "))
         if self.facts:
-            width = max(len(f.label) for f in self.facts)
-            parts.append("\n".join(f"{f.label.ljust(width)}  {f.value}" for f in self.facts))
+            width = max(len(clean(f.label)) for f in self.facts)
+            parts.append("\n".join(f"{clean(f.label).ljust(width)}  {clean(f.value)}" for f in self.facts))
         for name, err in self.errors.items():
-            parts.append(f"! {name}: {err}")
+            parts.append(f"! {clean(name)}: {to_plain(err)}")
         if self.image:
             parts.append(f"(chart: {self.image})")
-        return "\n\n".join(parts)
+        return "\n\n".join(p for p in parts if p)
 
 
 def _indent(text: str, prefix: str) -> str:

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from bot.reply import Fact, Reply
+from bot.reply import Fact, Reply, Table
 from indicators.chart import Progress, StageCount, save_chart
 from indicators.periods import Period, fiscal_year_of, fmt_day, fy_bounds
 from indicators.report import bar, fmt_value, indicator_rows
 from indicators.subscriptions import Subscription
+from markup.dialect import escape
 from records import interactions, pipeline, stages
 
 WINDOW = timedelta(days=7)
@@ -56,8 +57,8 @@ def _new_interactions(store, since: datetime, country: str | None) -> list[_Item
     out = []
     for pid, name, conf, day, kind, summary, level in rows:
         lvl = f" · {level} action" if level else ""
-        out.append(_Item(pid, bool(conf), f"{name} — {kind} on {fmt_day(date.fromisoformat(day[:10]))}{lvl}: "
-                                           f"{_clip(summary)}"))
+        out.append(_Item(pid, bool(conf), f"{escape(name)} — {kind} on {fmt_day(date.fromisoformat(day[:10]))}{lvl}: "
+                                           f"{escape(_clip(summary))}"))
     return out
 
 
@@ -70,21 +71,22 @@ def _stage_moves(store, since: datetime, country: str | None) -> list[_Item]:
     out = []
     for pid, name, conf, src, dst, day in rows:
         when = fmt_day(date.fromisoformat(day[:10]))
-        text = (f"{name} moved {stages.label(src)} → {stages.label(dst)} ({when})" if src
-                else f"{name} added at {stages.label(dst)} ({when})")
+        text = (f"{escape(name)} moved {stages.label(src)} → {stages.label(dst)} ({when})" if src
+                else f"{escape(name)} added at {stages.label(dst)} ({when})")
         out.append(_Item(pid, bool(conf), text))
     return out
 
 
 def _bullets(items: list[_Item], one: str, many: str) -> list[str]:
-    """Named lines for open partners; one count line for confidential ones (distinct partners)."""
+    """Named lines for open partners; one count line for confidential ones (distinct partners).
+    Item text is already in the markup dialect (user parts escaped)."""
     named = [i for i in items if not i.confidential]
     hidden = {i.partner_id for i in items if i.confidential}
-    lines = [f"• {i.text}" for i in named[:MAX_ITEMS]]
+    lines = [f"- {i.text}" for i in named[:MAX_ITEMS]]
     if len(named) > MAX_ITEMS:
-        lines.append(f"• …and {len(named) - MAX_ITEMS} more")
+        lines.append(f"- …and {len(named) - MAX_ITEMS} more")
     if hidden:
-        lines.append(f"• {_plural(len(hidden), 'confidential partnership')} {one if len(hidden) == 1 else many}.")
+        lines.append(f"- {_plural(len(hidden), 'confidential partnership')} {one if len(hidden) == 1 else many}.")
     return lines
 
 
@@ -105,11 +107,11 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     entries = [e for e in pipeline.pipeline(store, today)
                if not country or e.partner.country.casefold() == country.casefold()]
 
-    lines = [f"*{heading}* · {scope} · week {week_label} (to {fmt_day(today)})", ""]
-    lines.append(f"*This week*: {_plural(len(logged), 'interaction')} logged, "
+    lines = [f"**{escape(heading)}** · {escape(scope)} · week {week_label} (to {fmt_day(today)})", ""]
+    lines.append(f"**This week**: {_plural(len(logged), 'interaction')} logged, "
                  f"{_plural(len(moves), 'stage move')}.")
     lines += _bullets(logged + moves, "had activity", "had activity") if (logged or moves) else \
-        ["• Nothing new was logged in the last seven days."]
+        ["- Nothing new was logged in the last seven days."]
 
     # Indicators, fiscal year to date.
     ytd = Period(fy_bounds(fy)[0], today, f"FY{fy} to date")
@@ -121,16 +123,15 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
         value = fmt_value(r.indicator, r.actual.value)
         target = fmt_value(r.indicator, r.target) if r.target is not None else ""
         table.append((r.indicator.label, value + (f" / {target}" if target else ""), bar(r.progress)))
-    w0 = max(len(t[0]) for t in table)
-    w1 = max(len(t[1]) for t in table)
-    lines += ["", f"*Indicators, FY{fy} to date* (actual / yearly target)", "```",
-              *[f"{a.ljust(w0)}  {b.rjust(w1)}  {c}".rstrip() for a, b, c in table], "```"]
+    indicators = Table(("Indicator", "Actual / target", "Progress"), tuple(table),
+                       title=f"Indicators, FY{fy} to date (actual / yearly target)", align=("left", "right", "left"))
 
     stalled = [e for e in entries if e.stalled]
-    lines += ["", f"*Stalled partnerships* ({len(stalled)})"]
-    lines += _bullets([_Item(e.partner.id, e.partner.confidential, f"{e.partner.name} ({e.partner.stage_label}) — "
-                             + "; ".join(e.stalled)) for e in stalled], "is stalled", "are stalled") \
-        if stalled else ["• None: every active partnership had recent contact and is within its usual time."]
+    lines += ["", f"**Stalled partnerships** ({len(stalled)})"]
+    lines += _bullets([_Item(e.partner.id, e.partner.confidential, f"{escape(e.partner.name)} "
+                             f"({escape(e.partner.stage_label)}) — " + escape("; ".join(e.stalled)))
+                       for e in stalled], "is stalled", "are stalled") \
+        if stalled else ["- None: every active partnership had recent contact and is within its usual time."]
 
     horizon = today + timedelta(days=LOOKAHEAD_DAYS)
     due, overdue = [], 0
@@ -146,13 +147,14 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
             overdue += 1
         elif when <= horizon:
             due.append((when, _Item(e.partner.id, e.partner.confidential,
-                                    f"{e.partner.name} — {_clip(step['next_step'], 100)} (due {fmt_day(when)})")))
+                                    f"{escape(e.partner.name)} — {escape(_clip(step['next_step'], 100))} "
+                                    f"(due {fmt_day(when)})")))
     due.sort(key=lambda x: x[0])
-    lines += ["", f"*Next steps due by {fmt_day(horizon)}* ({len(due)})"]
+    lines += ["", f"**Next steps due by {fmt_day(horizon)}** ({len(due)})"]
     lines += _bullets([i for _, i in due], "has a next step due", "have a next step due") if due else \
-        ["• None due in the coming week."]
+        ["- None due in the coming week."]
     if overdue:
-        lines.append(f"• {_plural(overdue, 'partnership')} {'has' if overdue == 1 else 'have'} an overdue next step "
+        lines.append(f"- {_plural(overdue, 'partnership')} {'has' if overdue == 1 else 'have'} an overdue next step "
                      "(see `pipeline`).")
 
     # Chart: pipeline by stage, indicators against target.
@@ -182,7 +184,7 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
         if r.indicator.mandated and r.target is not None:
             facts.append(Fact(f"{r.indicator.label} (FY{fy})",
                               f"{fmt_value(r.indicator, r.actual.value)} of {fmt_value(r.indicator, r.target)}"))
-    return Reply(text="\n".join(lines), facts=facts, image=image, image_title=title,
+    return Reply(text="\n".join(lines), tables=[indicators], facts=facts, image=image, image_title=title,
                  data={"digest": {"week": week_label, "country": country, "interactions": len(logged),
                                   "stage_moves": len(moves), "stalled": len(stalled), "due": len(due),
                                   "overdue": overdue}})

@@ -1,7 +1,7 @@
 """Indicator reports: actual against target for a period, disaggregated by country project and work stream.
 
-`build_report` computes the numbers; `render_report` turns them into a monospace text table (progress bars
-included) plus Reply facts and structured data for adapters.
+`build_report` computes the numbers; `render_report` turns them into `Table` data (progress bars included),
+Reply facts and structured data for adapters, which draw the tables natively.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.reply import Fact, Reply, Table
 from indicators.definitions import Indicator, Measurement, load_indicators, measure
 from indicators.periods import Period
-from bot.reply import Fact, Reply
-from storage.schema import STREAMS
-from records.stages import STREAM_LABELS
 from indicators.targets import target_countries, target_for
+from markup.dialect import escape
+from records.stages import STREAM_LABELS
+from storage.schema import STREAMS
 
 # The country projects named in the programme; any country used on a partner or a target is known too.
 DEFAULT_COUNTRIES = ("Bangladesh", "Cambodia", "Lao PDR", "Nepal", "Thailand", "Regional Asia",
@@ -143,19 +144,16 @@ def bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]" + ("+" if fraction > 1 else " ") + f"{fraction * 100:4.0f}%"
 
 
-def _table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    return "\n".join([line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]])
-
-
 def _others(m: Measurement) -> str:
     other = m.extra.get("other_currencies") or {}
     return "; ".join(f"{cur} {amt:,.0f}" for cur, amt in other.items())
 
 
-def main_table(report: Report) -> str:
+def _right(header: list[str]) -> tuple[str, ...]:
+    return ("left",) + ("right",) * (len(header) - 1)
+
+
+def main_table(report: Report, note: str = "") -> Table:
     partial = report.rows and report.rows[0].to_date is not None
     fy = report.fiscal_year
     header = ["Indicator", "Period"] + (["FY to date"] if partial else []) + \
@@ -170,10 +168,11 @@ def main_table(report: Report) -> str:
             cells.append(fmt_value(ind, r.target) if ind.has_target else "no target")
             cells.append(bar(r.progress))
         body.append(cells)
-    return _table(header, body, left=1)
+    return Table(tuple(header), tuple(map(tuple, body)), note=note, align=_right(header)[:-1] + (
+        ("left",) if fy is not None else ("right",)))
 
 
-def slice_table(slices: list[Slice], indicators: list[Indicator], with_targets: bool) -> str:
+def slice_table(slices: list[Slice], indicators: list[Indicator], with_targets: bool, title: str = "") -> Table:
     header = ["Indicator"] + [s.name[:20] for s in slices]
     body = []
     for ind in indicators:
@@ -185,22 +184,24 @@ def slice_table(slices: list[Slice], indicators: list[Indicator], with_targets: 
                 text += "/" + fmt_value(ind, t)
             row.append(text)
         body.append(row)
-    return _table(header, body, left=1)
+    return Table(tuple(header), tuple(map(tuple, body)), title=title, align=_right(header))
 
 
-def stage_table(report: Report) -> str:
+def stage_table(report: Report) -> Table | None:
     row = next((r for r in report.rows if r.indicator.measure == "median_stage_days"), None)
     stages = (row.actual.extra.get("stages") if row else None) or {}
     if not stages:
-        return "No partner finished a stage in this period."
-    body = [[stage.replace("_", " "), str(v["stays"]), f"{v['median']:.0f}"] for stage, v in stages.items()]
-    return _table(["Stage", "Stays", "Median days"], body, left=1)
+        return None
+    body = [(stage.replace("_", " "), str(v["stays"]), f"{v['median']:.0f}") for stage, v in stages.items()]
+    return Table(("Stage", "Stays", "Median days"), tuple(body), title=STAGE_TITLE, align=("left", "right", "right"))
+
+
+STAGE_TITLE = "Median days in stage (stays that ended in the period)"
 
 
 def render_report(report: Report) -> Reply:
     where = report.country or "all country projects"
-    head = f"*Indicator report* · {report.period.describe()} · {where}"
-    parts = [head, "```", main_table(report), "```"]
+    head = f"**Indicator report** · {escape(report.period.describe())} · {escape(where)}"
     notes = ["* mandated indicator."]
     if report.fiscal_year is None:
         notes.append("This period spans more than one fiscal year, so no targets are compared; "
@@ -211,14 +212,19 @@ def render_report(report: Report) -> Reply:
     money = [f"{r.indicator.label.split(' (')[0]} in other currencies: {_others(r.actual)}"
              for r in report.rows if _others(r.actual)]
     notes.extend(money)
-    parts.append(" ".join(notes[:2]) + ("\n" + "\n".join(notes[2:]) if notes[2:] else ""))
+    tables = [main_table(report, note=notes[0])]
     sliced = [r.indicator for r in report.rows if r.indicator.measure != "median_stage_days"]
     if report.by_country:
-        parts += ["*By country project* (period actual / FY target)", "```",
-                  slice_table(report.by_country, sliced, with_targets=report.fiscal_year is not None), "```"]
+        tables.append(slice_table(report.by_country, sliced, with_targets=report.fiscal_year is not None,
+                                  title="By country project (period actual / FY target)"))
     if report.by_stream:
-        parts += ["*By work stream* (period actual)", "```", slice_table(report.by_stream, sliced, False), "```"]
-    parts += ["*Median days in stage* (stays that ended in the period)", "```", stage_table(report), "```"]
+        tables.append(slice_table(report.by_stream, sliced, False, title="By work stream (period actual)"))
+    stage = stage_table(report)
+    text = head + "".join("\n\n" + escape(n) for n in notes[1:2]) + "".join("\n" + escape(n) for n in notes[2:])
+    if stage is None:
+        text += f"\n\n**{STAGE_TITLE}**: no partner finished a stage in this period."
+    else:
+        tables.append(stage)
 
     facts = []
     for r in report.rows:  # the headline: mandated indicators and those with a target
@@ -230,7 +236,7 @@ def render_report(report: Report) -> Reply:
             basis = "FY to date " + fmt_value(ind, r.basis.value) + " · " if r.to_date is not None else ""
             value += f" ({basis}target {fmt_value(ind, r.target)}, {r.progress * 100:.0f}%)"
         facts.append(Fact(ind.label, value))
-    return Reply(text="\n".join(parts), facts=facts, data={"report": report_data(report)})
+    return Reply(text=text, tables=tables, facts=facts, data={"report": report_data(report)})
 
 
 def report_data(report: Report) -> dict[str, Any]:

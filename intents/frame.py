@@ -15,6 +15,7 @@ from bot.message import Message
 from bot.reply import Passage, Reply
 from intents.contract import Intent
 from knowledge.framing import FramingCheck, FramingRulesError, Rules, check, load_rules
+from markup.dialect import escape
 
 log = logging.getLogger("pse.intents.frame")
 
@@ -65,30 +66,36 @@ def _compose(result: FramingCheck, rules: Rules, cited: bool) -> str:
         n = len(result.flags)
         lines.append(f"I found {n} kind{'s' if n != 1 else ''} of wording that companies often find alarming:")
         for f in result.flags:
-            used = ", ".join(f"“{w}”" for w in f.found)
+            used = ", ".join(f"“{escape(w)}”" for w in f.found)
             times = f" ({f.count}×)" if f.count > 1 else ""
-            lines.append(f"• *{f.term.label}* — you wrote {used}{times}. {f.term.why} "
+            lines.append(f"- **{f.term.label}** — you wrote {used}{times}. {f.term.why} "
                          f"Try instead: {', '.join(f.term.alternatives)}.")
         lines.append("")
-        lines.append("*Reworded draft* (a starting point — read it through before sending):")
-        lines.extend("> " + line if line.strip() else ">" for line in result.reworded.strip().splitlines())
+        lines.append("**Reworded draft** (a starting point — read it through before sending):")
+        lines.append("")  # the user's own words, made inert: no link, bold or list markup of theirs is live
+        lines.extend(_italic(escape(line)) if line.strip() else "" for line in result.reworded.strip().splitlines())
         if result.dropped:
             lines.append("")
             lines.append("I left out " + ("this sentence" if len(result.dropped) == 1 else "these sentences") + ": "
-                         + " ".join(f"“{s}”" for s in result.dropped)
+                         + " ".join(f"“{escape(s)}”" for s in result.dropped)
                          + " Warnings about crime or punishment read as a threat in writing; explain our "
                          "reporting duty in person, before any agreement is signed.")
         by_hand = [w for f in result.flags if not f.term.drop_sentence for w in f.by_hand]
         if by_hand:
-            lines.append("Rephrase by hand: " + ", ".join(f"“{w}”" for w in by_hand) + ".")
+            lines.append("Rephrase by hand: " + ", ".join(f"“{escape(w)}”" for w in by_hand) + ".")
     if rules.business_case:
         lines.append("")
-        lines.append("*Business-case points* to weave in (pick the two or three that fit this company):")
-        lines.extend(f"• *{p.label}*: {p.text}" for p in rules.business_case)
+        lines.append("**Business-case points** to weave in (pick the two or three that fit this company):")
+        lines.extend(f"- **{p.label}**: {p.text}" for p in rules.business_case)
     if cited:
         lines.append("")
         lines.append("From the framing guidance:")
     return "\n".join(lines)
+
+
+def _italic(text: str) -> str:
+    """A line of the reworded draft in italics (the dialect has no quote blocks)."""
+    return f"_{text.strip()}_"
 
 
 def _guidance(services, result: FramingCheck) -> tuple[list[Passage], bool]:

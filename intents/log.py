@@ -22,8 +22,9 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Fact, Form, FormField, Reply
-from intents.contract import Intent
 from intents import partner_replies as pr
+from intents.contract import Intent
+from markup.dialect import code, escape
 from records import checks, dates, interactions, names, partners, privacy
 from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
 
@@ -279,7 +280,7 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
                                f"(entry #{result.interaction_id}).",
                                interaction_id=result.interaction_id, outcome_ids=result.outcome_ids,
                                partner_id=partner.id, duplicate=False)
-    text = (f"Logged {article} {kind} with {pr.lock(partner)}{partner.name} {when} "
+    text = (f"Logged {article} {kind} with {pr.lock(partner)}{escape(partner.name)} {when} "
             f"(entry #{result.interaction_id}).")
     facts = [Fact("Partner", pr.lock(partner) + partner.name), Fact("Date", draft.occurred_on.isoformat()),
              Fact("Kind", checks.KIND_LABELS[draft.kind]), Fact("Summary", draft.summary),
@@ -298,7 +299,7 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
                     f"it ({checks.LEVEL_HELP}).")
     if draft.kind == "agreement" and partner.stage not in ("agreement", "co_creation", "training_placement",
                                                            "post_placement_support"):
-        tips.append(f"If this agreement is signed, move the stage: `stage {partner.name} agreement`.")
+        tips.append(f"If this agreement is signed, move the stage: {code(f'stage {partner.name} agreement')}.")
     if tips:
         text += "\n" + " ".join(tips)
     return Reply(text=text, facts=facts, private=partner.confidential,
@@ -349,7 +350,7 @@ def _from_form(message: Message, services) -> Reply:
             errors["partner"] = "More than one partner fits: " + ", ".join(
                 pr.label(message, p, store) for p, _ in m.candidates[:4]) + "."
         else:
-            errors["partner"] = (f"No partner called “{name}”. Add it first with `partner add {name}`, "
+            errors["partner"] = (f"No partner called “{escape(name)}”. Add it first with {code('partner add ' + name)}, "
                                  "then submit again.")
     kind = values.get("kind", "") or "meeting"
     if kind not in INTERACTION_KINDS:

@@ -18,8 +18,9 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Button, Fact, Reply
-from intents.contract import Intent
 from intents import partner_replies as pr
+from intents.contract import Intent
+from markup.dialect import code, escape
 from records import (
     access,
     checks,
@@ -124,8 +125,8 @@ def _add(message: Message, store, rest: str) -> Reply:
     if pr.hidden(message, p, store):
         return pr.hidden_reply(f"Added {pr.label(message, p, store)} ({p.stream_label}{where}), starting at "
                                f"{p.stage_label}.", partner_id=p.id)
-    text = (f"Added {pr.lock(p)}{p.name} ({p.stream_label}{where}), starting at {p.stage_label}. "
-            f"Log a contact with `log {p.name} meeting today: …`.")
+    text = (f"Added {pr.lock(p)}{escape(p.name)} ({p.stream_label}{escape(where)}), starting at {p.stage_label}. "
+            f"Log a contact with {code(f'log {p.name} meeting today: …')}.")
     if not p.country:
         text += (" No country project was given: only admins see it until it gets one." if p.confidential else
                  " No country project was given, so staff of every country project see it.")
@@ -145,8 +146,8 @@ def _alias(message: Message, store, rest: str) -> Reply:
     except checks.RegistryError as e:
         return Reply.problem(str(e))
     if pr.hidden(message, p, store):
-        return pr.hidden_reply(f"“{alias.strip()}” now also finds {pr.label(message, p, store)}.")
-    return Reply(text=f"“{alias.strip()}” now also finds {pr.lock(p)}{p.name}.", private=True)
+        return pr.hidden_reply(f"“{escape(alias.strip())}” now also finds {pr.label(message, p, store)}.")
+    return Reply(text=f"“{escape(alias.strip())}” now also finds {pr.lock(p)}{escape(p.name)}.", private=True)
 
 
 def _confidential(message: Message, store, rest: str) -> Reply:
@@ -166,7 +167,7 @@ def _confidential(message: Message, store, rest: str) -> Reply:
         return Reply(text=f"🔒 {who} is now marked confidential (NDA): it "
                           "shows with a lock everywhere, is named only in private replies and direct messages to "
                           "its country project's members, and is marked in exports.", private=True)
-    return Reply(text=f"{p.name} is no longer marked confidential.", private=True)
+    return Reply(text=f"{escape(p.name)} is no longer marked confidential.", private=True)
 
 
 def card(store, p: partners.Partner, today: date, message: Message | None = None) -> Reply:
@@ -203,17 +204,17 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
     if totals:
         facts.append(Fact("Outcomes", "; ".join(
             f"{checks.OUTCOME_LABELS[k]}: {q:,.0f}" + (f" {c}" if c else "") for k, c, q in totals)))
-    lines = [f"{pr.lock(p)}*{p.name}*"]
+    lines = [f"{pr.lock(p)}**{escape(p.name)}**"]
     if p.confidential:
         lines.append("Confidential partner (NDA): keep these details out of shared channels.")
     if reasons:
-        lines.append("⚠ Stalled: " + "; ".join(reasons) + ".")
+        lines.append("⚠ Stalled: " + escape("; ".join(reasons)) + ".")
     if recent:
         lines.append("Recent contacts:")
         for r in recent:
-            lines.append(f"• {r['occurred_on']} {r['kind']} [{r['action_level'] or '-'}]: {_short(r['summary'])}")
+            lines.append(f"- {r['occurred_on']} {r['kind']} ({r['action_level'] or '-'}): {escape(_short(r['summary']))}")
     else:
-        lines.append(f"No contacts logged yet. `log {p.name} meeting today: …`")
+        lines.append(f"No contacts logged yet. {code(f'log {p.name} meeting today: …')}")
     return Reply(text="\n".join(lines), facts=facts, private=p.confidential,
                  data={"partner": p.as_dict(), "stalled": list(reasons), "last_contact": last,
                        "days_in_stage": in_stage, "confidential": p.confidential})

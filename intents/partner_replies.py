@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Button, Reply
+from markup.dialect import escape
 from records import access, checks, dates, names, partners
 
 
@@ -49,7 +50,7 @@ def hidden(message: Message | None, p: partners.Partner, store=None) -> bool:
 
 def label(message: Message | None, p: partners.Partner, store=None) -> str:
     """The partner's name with its lock, or "a confidential partner" where its name must not be shown."""
-    return "🔒 " + access.HIDDEN_NAME if hidden(message, p, store) else lock(p) + p.name
+    return "🔒 " + access.HIDDEN_NAME if hidden(message, p, store) else lock(p) + escape(p.name)
 
 
 def hidden_reply(text: str, **data) -> Reply:
@@ -75,9 +76,10 @@ def ambiguous_partner(match: names.Match, example: str, message: Message | None 
         return Reply.problem(f"“{match.query}” could mean more than one confidential partner; nothing was saved. "
                              + access.ASK_IN_DM, data={"candidates": []})
     candidate_names = [p.name for p in shown]
-    lines = "\n".join(f"• {lock(p)}{p.name} ({p.country or 'no country'}, {p.stage_label})" for p in shown)
+    lines = "\n".join(f"- {lock(p)}{escape(p.name)} ({escape(p.country or 'no country')}, {p.stage_label})"
+                      for p in shown)
     if secret:
-        lines += f"\n• …or {'a confidential partner' if secret == 1 else f'{secret} confidential partners'} " \
+        lines += f"\n- …or {'a confidential partner' if secret == 1 else f'{secret} confidential partners'} " \
                  "(ask me in a direct message)"
     return Reply.problem(
         f"“{match.query}” could mean more than one partner; nothing was saved. Which one?\n{lines}\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bot.message import Message
 from bot.reply import Fact, Reply
-from intents.contract import Intent
 from intents import partner_replies as pr
+from intents.contract import Intent
+from markup.dialect import escape
 from records import pipeline, stages
 
 NAME = "pipeline"
@@ -29,7 +30,7 @@ def handle(message: Message, services) -> Reply:
             continue
         s = stages.find_stream(word)
         if s is None:
-            return Reply.problem(f"I don't know “{word}” here. Write `{USAGE}`.")
+            return Reply.problem(f"I don't know “{escape(word)}” here. Write `{USAGE}`.")
         stream = s
     today = pr.today(message)
     store = services.store
@@ -47,7 +48,7 @@ def handle(message: Message, services) -> Reply:
         in_stream = [e for e in entries if e.partner.stream == s_name and (e.stalled or not only_stalled)]
         if not in_stream:
             continue
-        lines.append(f"*{stages.STREAM_LABELS[s_name]}* ({len(in_stream)})")
+        lines.append(f"**{stages.STREAM_LABELS[s_name]}** ({len(in_stream)})")
         data[s_name] = {}
         for st in pl:
             here = [e for e in in_stream if e.partner.stage == st.key]
@@ -61,7 +62,7 @@ def handle(message: Message, services) -> Reply:
             more = f", … and {len(named) - SHOW_PER_STAGE} more" if len(named) > SHOW_PER_STAGE else ""
             if secret:
                 more += (", " if shown else "") + f"🔒 {secret} confidential"
-            lines.append(f"  {st.label} ({len(here)}): " + ", ".join(shown) + more)
+            lines.append(f"- {st.label} ({len(here)}): " + ", ".join(shown) + more)
     if only_stalled and not stalled:
         lines = ["Nothing is stalled: every active partner had contact in the last 45 days and is within its usual "
                  "time in stage."]
@@ -77,7 +78,7 @@ def handle(message: Message, services) -> Reply:
 
 
 def _entry_text(e: pipeline.PipelineEntry) -> str:
-    return f"{pr.lock(e.partner)}{e.partner.name} ({e.days_in_stage} d)" + (" ⚠" if e.stalled else "")
+    return f"{pr.lock(e.partner)}{escape(e.partner.name)} ({e.days_in_stage} d)" + (" ⚠" if e.stalled else "")
 
 
 def _hidden_data(e: pipeline.PipelineEntry) -> dict:

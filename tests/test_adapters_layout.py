@@ -34,7 +34,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_platform_sdks_are_imported_only_by_adapters():
     offenders = [f"{p.relative_to(ROOT)}: {sorted(_imports(p) & set(SDKS))}"
-                 for pkg in ("bot", "intents", "records", "indicators", "knowledge", "storage")
+                 for pkg in ("bot", "intents", "records", "indicators", "knowledge", "storage", "markup")
                  for p in _modules(pkg) if _imports(p) & set(SDKS)]
     assert offenders == []
 

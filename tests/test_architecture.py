@@ -15,7 +15,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "adapters", "intents", "records", "indicators", "knowledge", "storage")
+PACKAGES = ("bot", "adapters", "intents", "records", "indicators", "knowledge", "storage", "markup")
 MAX_MODULE_LINES = 400
 MAX_BOT_LINES = 1500
 

@@ -18,7 +18,7 @@ def test_on_topic_question_gets_cited_passages_with_a_highlight_and_feedback_but
     assert top.source == "corpus/framing-and-business-case.md"
     assert top.highlight and top.highlight in top.text
     assert all(p.source and p.title for p in reply.passages)
-    assert f"**{top.highlight}**" in reply.as_text()
+    assert f"»{top.highlight}«" in reply.as_text()  # the terminal shows no markup characters
     votes = [json.loads(b.value) for b in reply.buttons if b.action == "feedback"]
     assert [v["vote"] for v in votes] == [1, -1]
     assert votes[0]["source"] == top.source and votes[0]["query"] == "how do I frame this for a company?"

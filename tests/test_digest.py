@@ -60,12 +60,15 @@ def assert_secret_absent(reply):
 def test_digest_sections(store, settings, world):
     reply = compose_digest(store, settings.charts_dir, world["now"])
     text = reply.text
-    assert "*This week*: 3 interactions logged, 5 stage moves" in text  # 4 partners added + 1 move
+    assert "**This week**: 3 interactions logged, 5 stage moves" in text  # 4 partners added + 1 move
     assert "Acme Foods — meeting" in text and "discussed five placements" in text
     assert "Acme Foods moved Landscape assessment → First meetings" in text
-    assert "*Stalled partnerships*" in text and "Quiet Partners" in text and "no contact for 90 days" in text
+    assert "**Stalled partnerships**" in text and "Quiet Partners" in text and "no contact for 90 days" in text
     assert "Acme Foods — share the concept note" in text
-    assert "*Indicators, FY" in text and "Partnerships developed" in text and "/ 5" in text
+    [table] = reply.tables  # indicator progress is a Table, drawn natively by each renderer
+    assert table.title.startswith("Indicators, FY") and "```" not in text
+    row = next(r for r in table.rows if r[0] == "Partnerships developed")
+    assert row[1].endswith("/ 5")
     assert reply.image is not None and reply.image.is_file() and reply.image.parent == settings.charts_dir
     assert reply.image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     facts = {f.label: f.value for f in reply.facts}

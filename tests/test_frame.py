@@ -55,8 +55,10 @@ def test_a_realistic_draft_is_flagged_explained_and_reworded(services):
     assert "Dear Ms Srisuk," in reworded and "Could we meet next week?" in reworded and "Dara" in reworded
     assert reply.data["dropped"] == ["Trafficking is a serious crime, and companies found using slave labour "
                                      "can be prosecuted."]
-    assert ("> I am writing from the USAID safe-migration project in Bangkok. We would like to work with Siam "
+    # The reworded draft is shown as the user's own (escaped) words, with no `> ` quote marker (issue 18).
+    assert ("I am writing from the USAID safe-migration project in Bangkok. We would like to work with Siam "
             "Ocean Foods to promote safe migration") in reply.text
+    assert not any(line.startswith(">") for line in reply.text.splitlines())
     assert "explain our reporting duty in person" in reply.text
 
 

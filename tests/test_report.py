@@ -54,15 +54,17 @@ def test_report_actual_vs_target_with_progress_bars(svc, seeded):
     assert reply.ok
     text = reply.text
     assert "FY2027 Q1 (1 Oct 2026 – 31 Dec 2026)" in text
-    line = next(ln for ln in text.splitlines() if ln.startswith("Partnerships developed *"))
-    assert line.split()[3:6] == ["2", "2", "6"]        # period, FY to date, target (4 Thailand + 2 Nepal)
-    assert "[###-------]" in line and "33%" in line
-    placed = next(ln for ln in text.splitlines() if ln.startswith("Survivors placed"))
-    assert "[#####-----]" in placed and "50%" in placed
+    main = reply.tables[0]  # tables are data, drawn natively by each renderer (issue 18)
+    assert main.header == ("Indicator", "Period", "FY to date", "FY2027 target", "Progress")
+    line = next(r for r in main.rows if r[0] == "Partnerships developed *")
+    assert list(line[1:4]) == ["2", "2", "6"]        # period, FY to date, target (4 Thailand + 2 Nepal)
+    assert "[###-------]" in line[4] and "33%" in line[4]
+    placed = next(r for r in main.rows if r[0].startswith("Survivors placed"))
+    assert "[#####-----]" in placed[4] and "50%" in placed[4]
     facts = {f.label: f.value for f in reply.facts}
     assert facts["Partnerships developed"].startswith("2 (FY to date 2 · target 6, 33%)")
     assert "PS actions, low" in facts and "Survivors trained" not in facts  # headline: mandated or targeted
-    assert "```" in text  # a monospace block
+    assert "```" not in text and "|" not in text and "---" not in text  # no ASCII table in the text
 
 
 def test_disaggregation_adds_up(svc, seeded):
@@ -79,9 +81,11 @@ def test_disaggregation_adds_up(svc, seeded):
     thai_stream = report.by_stream[0].cells
     assert thai_stream["partnerships"][0].value == 2 and thai_stream["cash"][0].value == 10000
 
-    text = render_report(report).text
-    country_block = text.split("*By country project*")[1].split("*By work stream*")[0]
-    assert "Nepal" in country_block and "4/8" in country_block and "2/4" in country_block
+    tables = render_report(report).tables
+    [by_country] = [t for t in tables if t.title.startswith("By country project")]
+    assert by_country.header[1:] == ("Nepal", "Thailand")
+    cells = [c for row in by_country.rows for c in row]
+    assert "4/8" in cells and "2/4" in cells
 
 
 def test_report_for_one_country(svc, seeded):
@@ -99,7 +103,7 @@ def test_report_for_one_country(svc, seeded):
 def test_range_over_two_fiscal_years_shows_no_targets(svc, seeded):
     reply = route(msg("report 2026-09-01..2026-10-31"), svc)
     assert reply.ok and "spans more than one fiscal year" in reply.text
-    assert "Progress" not in reply.text
+    assert "Progress" not in reply.text and "Progress" not in reply.tables[0].header
 
 
 @pytest.mark.parametrize("text,needle", [

@@ -10,7 +10,7 @@ from adapters.teams.cards import (
     size_of,
     teams_markdown,
 )
-from bot.reply import Button, Fact, Form, FormField, Passage, Reply
+from bot.reply import Button, Fact, Form, FormField, Passage, Reply, Table
 from mock_connector import text_blocks as blocks
 
 
@@ -26,7 +26,7 @@ def test_text_lines_facts_and_buttons_render():
                   facts=[Fact("Stalled", "2 partners")],
                   buttons=[Button("Open", "partner", "Acme", style="primary")])
     card = reply_card(reply)
-    assert blocks(card)[:3] == ["Pipeline for **Thailand**:", "• 3 in due diligence", "• 1 signed"]
+    assert blocks(card)[:3] == ["Pipeline for **Thailand**:", "- 3 in due diligence", "- 1 signed"]
     assert card["body"][1]["spacing"] == "Medium" and card["body"][2]["spacing"] == "None"
     assert {"type": "FactSet", "spacing": "Medium", "facts": [{"title": "Stalled", "value": "2 partners"}]} \
         in card["body"]
@@ -161,20 +161,26 @@ def test_inline_code_becomes_bold():
     assert teams_markdown("type `help` or `log ACME`") == "type **help** or **log ACME**"
 
 
-def test_slack_style_emphasis_becomes_bold_but_lists_and_products_stay():
-    assert teams_markdown("*This week*: 3 logs") == "**This week**: 3 logs"
-    assert teams_markdown("2 * 3 and **bold**") == "2 * 3 and **bold**"
+def test_only_dialect_bold_is_bold_and_literal_stars_stay_literal():
+    # One dialect: **bold** is bold; a single-star pair is literal text (Slack's *bold* is not the dialect).
+    assert teams_markdown("**This week**: 3 logs") == "**This week**: 3 logs"
+    assert teams_markdown("*This week*: 2 * 3") == "\\*This week\\*: 2 \\* 3"
 
 
-def test_fenced_tables_become_fact_sets_and_other_fences_monospace():
-    card = reply_card(Reply(text="Indicators\n```\nPartnerships developed   4 / 10\nSurvivors placed   12\n```\n"
-                                 "```\nfree text\n```"))
+def test_fenced_text_becomes_monospace_lines_and_tables_become_table_elements():
+    table = Table(("Indicator", "Actual"), (("Partnerships developed", "4 / 10"), ("Survivors placed", "12")),
+                  title="Indicators", highlight=1)
+    card = reply_card(Reply(text="Report\n```\nfree text\n```", tables=[table]))
     body = card["body"]
-    assert body[0]["text"] == "Indicators"
-    assert body[1]["type"] == "FactSet" and body[1]["facts"] == [
-        {"title": "Partnerships developed", "value": "4 / 10"}, {"title": "Survivors placed", "value": "12"}]
-    assert body[2]["text"] == "free text" and body[2]["fontType"] == "Monospace"
-    assert "```" not in json.dumps(card)
+    assert body[0]["text"] == "Report"
+    assert body[1]["text"] == "free text" and body[1]["fontType"] == "Monospace"
+    assert body[2]["text"] == "**Indicators**"
+    grid = body[3]
+    assert grid["type"] == "Table" and grid["firstRowAsHeader"] and len(grid["columns"]) == 2
+    cells = [[c["items"][0]["text"] for c in r["cells"]] for r in grid["rows"]]
+    assert cells == [["Indicator", "Actual"], ["Partnerships developed", "4 / 10"], ["Survivors placed", "12"]]
+    assert grid["rows"][2]["style"] == "accent" and "style" not in grid["rows"][1]
+    assert "```" not in json.dumps(card) and "|" not in json.dumps(card)
 
 
 def test_passage_lists_are_kept_and_the_highlight_is_bolded_once():

@@ -4,15 +4,18 @@ A Reply may be longer than one Slack message allows, so `render` returns a list 
 `text` (the notification fallback) and `blocks`. Limits honoured (https://api.slack.com/reference/block-kit):
 at most 50 blocks per message, 3,000 characters per section text, 10 fields per section (2,000 characters
 each), 25 elements per actions block, 75 characters per button label and 2,000 per button value.
-Passage and fact text is escaped for mrkdwn; the highlighted sentence of a passage is shown in bold.
+Reply text is read in the one markup dialect (markup/dialect.py) and written as mrkdwn; every other string
+(facts, table cells, passage text, titles) is escaped, so no user text becomes a link, a mention or a
+disguised URL. Tables become section fields (two columns, few rows) or a preformatted block. The highlighted
+sentence of a passage is shown in bold.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable
 
+from markup.dialect import Block, Line, Span, Table, clean, parse, parse_document, table_text, to_plain
 from bot.reply import Button, Passage, Reply
 
 MAX_BLOCKS = 50
@@ -31,19 +34,56 @@ CONTINUED = " (continued)"
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Make text literal in mrkdwn: drop bidi/zero-width characters, escape `&`, `<`, `>` (no user link)."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_MD_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+def _styled(span: Span) -> str:
+    text = escape(span.text)
+    if span.code:
+        return f"`{text.replace('`', 'ˋ')}`"
+    if span.url:
+        url = escape(span.url).replace("|", "%7C")
+        text = url if span.text == span.url else f"<{url}|{text.replace('|', '¦')}>"
+    core = text.strip()
+    if not core:
+        return text
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+    if span.italic and not span.url:
+        core = "\n".join(f"_{ln}_" if ln.strip() else ln for ln in core.split("\n"))
+    if span.bold:
+        core = bold(core)
+    return lead + core + trail
+
+
+def line_mrkdwn(line: Line) -> str:
+    return "".join(_styled(s) for s in line)
+
+
+def table_mrkdwn(table: Table) -> str:
+    """A table as a preformatted block (Slack has no table element in messages); the marked row has ▶."""
+    return "```\n" + escape(table_text(table)) + "\n```"
+
+
+def blocks_mrkdwn(blocks: list[Block], document: bool = False) -> str:
+    out = ""
+    for b in blocks:
+        if b.kind == "code":
+            text = "```\n" + escape(b.code) + "\n```"
+        elif b.kind == "table" and b.table is not None:
+            text = table_mrkdwn(b.table)
+        else:
+            lines = [line_mrkdwn(ln) for ln in b.lines]
+            lines = [bold(ln) if i in b.marked or b.kind == "heading" else ln for i, ln in enumerate(lines)]
+            text = "\n".join(("• " + ln) if b.kind == "bullets" else ln for ln in lines)
+        if text:
+            out += ("\n\n" if b.gap else "\n") + text if out else text
+    return out
 
 
 def mrkdwn(text: str) -> str:
-    """Neutral markdown (as intents write it) → Slack mrkdwn: escape, `**bold**` → `*bold*`, links."""
-    out = escape(text)
-    out = _MD_BOLD.sub(lambda m: f"*{m.group(1).strip()}*", out)
-    return _MD_LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", out)
+    """Reply text in the one dialect (markup/dialect.py) → Slack mrkdwn: escaped, `**bold**` → `*bold*`, links."""
+    return blocks_mrkdwn(parse(text))
 
 
 def bold(text: str) -> str:
@@ -92,12 +132,53 @@ def passage_blocks(i: int, p: Passage) -> list[dict[str, Any]]:
     if p.section and p.section != p.title:
         where += f" › {p.section}"
     header = f"*[{i}] {escape(where)}*"
-    body = escape(p.text.strip())
-    hl = escape(p.highlight.strip()) if p.highlight else ""
-    if hl and hl in body:
+    body = blocks_mrkdwn(parse_document(p.text.strip(), p.highlight))
+    hl = escape(" ".join(p.highlight.replace("**", "").split())) if p.highlight else ""
+    if hl and hl in body and f"*{hl}" not in body:
         body = body.replace(hl, bold(hl), 1)
-    blocks = sections(f"{header}\n{body}")
+    blocks = _fenced_sections(f"{header}\n{body}")
     blocks.append(context(f"source: `{escape(p.source)}`" + (f" · section: {escape(p.section)}" if p.section else "")))
+    return blocks
+
+
+def _fenced_sections(text: str) -> list[dict[str, Any]]:
+    """Sections of at most MAX_SECTION characters; a ``` block split over two sections is closed and reopened."""
+    out, inside = [], False
+    for piece in chunks(text, MAX_SECTION - 8):
+        piece = "```\n" + piece if inside else piece
+        inside = piece.count("```") % 2 == 1
+        out.append(section(piece + "\n```" if inside else piece))
+    return out
+
+
+def table_blocks(table: Table) -> list[dict[str, Any]]:
+    """A two-column table of up to ten rows as section fields; any other as a preformatted block."""
+    blocks: list[dict[str, Any]] = []
+    if table.title:
+        blocks.append(section(bold(escape(table.title))))
+    if table.width == 2 and len(table.rows) <= 10:
+        fields = []
+        for j, row in enumerate(((table.header, True),) + tuple((r, False) for r in table.rows)):
+            cells, head = row
+            if not cells:
+                continue
+            marked = head or (j - 1 == table.highlight)
+            for c in table.cells(cells):
+                text = escape(c) or " "
+                fields.append({"type": "mrkdwn", "text": _clip(bold(text) if marked and c else text, MAX_FIELD)})
+        blocks += [{"type": "section", "fields": fields[k:k + MAX_FIELDS]} for k in range(0, len(fields), MAX_FIELDS)]
+    else:
+        lines = table_text(table).split("\n")
+        piece: list[str] = []
+        for ln in lines:
+            if piece and len(escape("\n".join(piece + [ln]))) > MAX_SECTION - 10:
+                blocks.append(section("```\n" + escape("\n".join(piece)) + "\n```"))
+                piece = []
+            piece.append(ln[: MAX_SECTION - 20])
+        if piece:
+            blocks.append(section("```\n" + escape("\n".join(piece)) + "\n```"))
+    if table.note:
+        blocks.append(context(escape(table.note)))
     return blocks
 
 
@@ -162,7 +243,9 @@ def reply_blocks(reply: Reply, extra_buttons: Iterable[Button] = (), heading: st
     """
     blocks: list[dict[str, Any]] = [context(heading)] if heading else []
     if reply.text.strip():
-        blocks += sections(mrkdwn(reply.text))
+        blocks += _fenced_sections(mrkdwn(reply.text))
+    for table in reply.tables:
+        blocks += table_blocks(table)
     for i, p in enumerate(reply.passages, 1):
         blocks += passage_blocks(i, p)
     blocks += fact_blocks(reply)
@@ -190,8 +273,8 @@ def render(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = ""
 
 def fallback_text(reply: Reply) -> str:
     """What notifications and screen readers show; never empty."""
-    base = reply.text.strip() or (reply.passages[0].title if reply.passages else "") or "PSE Assistant"
-    return _clip(base, MAX_FALLBACK)
+    base = to_plain(reply.text).strip() or (clean(reply.passages[0].title) if reply.passages else "")
+    return _clip(escape(base) or "PSE Assistant", MAX_FALLBACK)
 
 
 def message_text(blocks: list[dict[str, Any]]) -> str:

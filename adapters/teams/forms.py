@@ -7,9 +7,11 @@ import logging
 from dataclasses import replace
 
 from adapters.common.workers import Workers
-from adapters.teams.cards import form_card
+from adapters.teams.form_cards import form_card
 from bot.message import Message
 from bot.reply import Form
+from records import access, lookups
+from records.names import suggest_partners
 
 log = logging.getLogger("pse.teams")
 
@@ -21,11 +23,6 @@ def partner_choices(store, message: Message) -> list[tuple[str, str]]:
 
     A card in a channel is read by everyone there, so partners under an NDA are left out of it.
     """
-    try:
-        from records import access, lookups
-        from records.names import suggest_partners
-    except ImportError:
-        return []
     try:
         user = access.current_user(store, message)
         if not user.at_least("staff"):
