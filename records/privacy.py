@@ -64,9 +64,11 @@ def normalise(text: str) -> str:
 
 # --- recognisers (run on the normalised text) -------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}\s?(?:@|[\[(]at[\])])\s?[\w-]+(?:\s?(?:\.|[\[(]dot[\])])\s?[\w-]+)+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}\s?(?:@|[\[(]at[\])])\s?[\w-]+"
+                    r"(?:\s?(?:\.|[\[(]dot[\])])\s?[\w-]+)+", re.IGNORECASE)
 _SOCIAL_URL = re.compile(
-    r"(?<![\w.-])(?:https?://)?(?:[\w-]{1,30}\.)?(?:facebook\.com|fb\.com|fb\.me|m\.me|instagram\.com|instagr\.am|tiktok\.com|"
+    r"(?<![\w.-])(?:https?://)?(?:[\w-]{1,30}\.)?"
+    r"(?:facebook\.com|fb\.com|fb\.me|m\.me|instagram\.com|instagr\.am|tiktok\.com|"
     r"twitter\.com|x\.com|vk\.com|ok\.ru|threads\.net|linkedin\.com/in|youtube\.com/@)/?[^\s<>|)\]]*[\w@~]",
     re.IGNORECASE)
 _SOCIAL_HANDLE = re.compile(r"\b(?:facebook|fb|instagram|ig|tiktok|twitter)\s*(?:profile|account|name|id)?\s*[:=]\s*"
@@ -152,8 +154,8 @@ _PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)\s?\(?\d{1,4}\)?(?:[\s.-]?\(?\d{1,
 _PHONE_LOCAL = re.compile(r"(?<![\w/.-])\(?0\d{1,3}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?![\w/-])")
 # written like a phone number although no numbering plan validates it: 555-0199, 12-345-678
 _PHONE_GROUPED = re.compile(r"(?<![\w.,/-])\(?\d{2,4}\)?(?:[-.]\d{2,4}){1,3}(?![\w,/-]|\.\d)")
-_PHONE_CONTEXT = re.compile(r"\b(?:call(?:ed)?|phone|tel|telephone|mobile|mob|cell|hotline|sms|text|contact|"
-                            r"number|no\.|ph|whatsapp|viber)\b\.?\s*(?:(?:no|number|is|on|at)\b\.?\s*)?[:#-]?\s*"
+_PHONE_CONTEXT = re.compile(r"\b(?:call(?:ed)?|phone|tel|telephone|mobile|mob|cell|sms|ph|whatsapp|viber)\b\.?"
+                            r"\s*(?:(?:no|number|is|on|at)\b\.?\s*)?[:#-]?\s*"
                             r"(\+?\(?\d[\d\s().-]{5,}\d)", re.IGNORECASE)
 _PASSPORT = re.compile(r"(?<!\w)[A-Za-z]{1,2}\d{6,9}(?!\w)")
 _GROUPED_ID = re.compile(r"(?<![\w-])\d{1,6}(?:[- ]\d{1,6}){3,}(?![\w-])")
@@ -268,7 +270,7 @@ def find_identifiers(text: str) -> list[Finding]:
         if 9 <= _digits(m.group()) <= 11:
             out.match("phone number", m)
     for m in _PHONE_CONTEXT.finditer(numbers):
-        if 6 <= _digits(m.group(1)) <= 15:
+        if 7 <= _digits(m.group(1)) <= 15:
             out.match("phone number", m, 1)
     for m in _PASSPORT.finditer(numbers):
         out.match("passport or ID number", m)

@@ -66,6 +66,7 @@ ORDINARY = [
     "workers aged 18-25 are eligible", "partnership for 2 years with 40 workers", "placed 3 survivors with Thai Union",
     "hired 12 women and 3 men", "signal strong support from HR", "Facebook campaign reached 12,000 people",
     "victims of forced labour were identified by Acme", "hotline launched in 2 provinces", "met 20 workers, 2026",
+    "target number 150000 people reached", "hotline 1300 took 20000 calls", "number of workers 1200 350",
 ]
 
 
