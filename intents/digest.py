@@ -61,18 +61,8 @@ def _user(message: Message, services) -> access.User:
 
 def _scope(message: Message, services, country: str | None, action: str) -> tuple[str | None, Reply | None]:
     """The country project a digest covers: the one named, the user's only one, or all (admins only)."""
-    user = _user(message, services)
-    if country is not None:
-        if not user.in_country(country):
-            return None, Reply.problem(f"You can {action} only for your own country projects "
-                                       f"({', '.join(user.countries) or 'none yet'}); name one of them.")
-        return country, None
-    if user.role == "admin":
-        return None, None
-    if len(user.countries) == 1:
-        return user.countries[0], None
-    return None, Reply.problem(f"Which country project? Add it, e.g. `digest {action.split()[0]} "
-                               f"{(user.countries or ('Thailand',))[0]}`.")
+    scope, refusal = access.country_scope(_user(message, services), country, "digest", f"digest {action}")
+    return scope, (Reply.problem(refusal) if refusal else None)
 
 
 def _subscribe(message: Message, services, words: list[str]) -> Reply:
@@ -94,7 +84,7 @@ def _subscribe(message: Message, services, words: list[str]) -> Reply:
             tz = subs.check_tz(message.timezone) if message.timezone else "UTC"
     except SubscriptionError as err:
         return Reply.problem(f"{err} Nothing was changed.")
-    country, refusal = _scope(message, services, country, "subscribe a digest")
+    country, refusal = _scope(message, services, country, "subscribe")
     if refusal:
         return refusal
     weekday = 0 if weekday is None else weekday
@@ -125,7 +115,7 @@ def _preview(message: Message, services, words: list[str]) -> Reply:
     current = subs.get(store, message.platform, message.channel_id)
     if country is None and current is not None and current.active and current.country:
         country = current.country
-    country, refusal = _scope(message, services, country, "preview a digest")
+    country, refusal = _scope(message, services, country, "preview")
     if refusal:
         return refusal
     tz = current.tz if current is not None and current.active else (message.timezone or "UTC")

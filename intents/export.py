@@ -6,7 +6,7 @@ confidential); admins export everything. Confidential (NDA) partners are marked 
 
 from __future__ import annotations
 
-from records import export as csv_export
+from records import access, export as csv_export
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents.contract import Intent
@@ -27,8 +27,8 @@ def handle(message: Message, services) -> Reply:
     path = csv_export.default_path(services.settings.home / "exports", kind)
     user = pr.viewer(message, services.store)
     n = csv_export.write_csv(services.store, path, kind, pr.today(message), viewer=user)
-    scope = ("every country project" if user is None or user.role == "admin"
-             else "your country projects (" + ", ".join(user.countries) + ")")
+    mine = None if user is None else access.visible_countries(user, "export")
+    scope = "every country project" if mine is None else "your country projects (" + ", ".join(mine) + ")"
     return Reply(text=f"Exported {n} {kind} of {scope} to {path}. Confidential (NDA) partners are marked “yes” in the "
                       "`confidential` column; share the file accordingly.",
                  facts=[Fact("File", str(path)), Fact("Rows", str(n))], private=True,

@@ -3,6 +3,10 @@
 A vote arrives as a form {"vote": 1 | -1, "query": ..., "source": ...}. One person has one vote per
 (question, source): voting again changes it rather than counting twice. `feedback report [DAYS]` lists the
 sources and questions people found least helpful, so curators know which guidance to improve.
+
+What is kept: from guests (people the bot does not know) only the vote and the source, never the question;
+from staff the question, with any personal detail the privacy guard finds replaced by its kind
+("[phone number]"). The report masks personal details in rows stored before this rule, too.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from typing import Any
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents.contract import Intent
-from storage.store import utcnow
+from knowledge import feedback as repo
+from records import access, privacy
 
 NAME = "feedback"
 SUMMARY = "curators: `feedback report` shows the answers people marked unhelpful (votes come from the 👍/👎 buttons)"
@@ -21,6 +26,8 @@ USAGE = "feedback report [DAYS]"
 
 MAX_QUERY = 300
 MAX_SOURCE = 300
+MAX_RAW = 2000      # read at most this much of a vote's form (the guard looks at it before it is cut to size)
+SCAN = 500          # questions looked at for the report (masked forms of different questions are merged)
 DEFAULT_DAYS = 90
 MAX_DAYS = 3650
 TOP = 10
@@ -47,6 +54,11 @@ def handle(message: Message, services) -> Reply:
     )
 
 
+def _role(message: Message, store) -> str:
+    user = access.user_of(message) if message.role else access.current_user(store, message)
+    return user.role
+
+
 def record_vote(message: Message, store, form: dict[str, Any]) -> Reply:
     try:
         vote = int(form.get("vote"))
@@ -55,35 +67,39 @@ def record_vote(message: Message, store, form: dict[str, Any]) -> Reply:
     if vote not in (1, -1):
         return Reply.problem("That vote was not understood (it must be 👍 or 👎); nothing was recorded. "
                              "Use the buttons under an answer.")
-    query = " ".join(str(form.get("query") or "").split())[:MAX_QUERY]
-    source = str(form.get("source") or "").strip()[:MAX_SOURCE]
+    query = " ".join(str(form.get("query") or "")[:MAX_RAW].split())
+    source = " ".join(str(form.get("source") or "")[:MAX_RAW].split())
     if not query and not source:
         return Reply.problem("That vote did not say which answer it was about; nothing was recorded. "
                              "Use the buttons under an answer.")
-    with store.transaction() as c:
-        row = c.execute("SELECT id, vote FROM feedback WHERE user_id = ? AND platform = ? AND query = ? AND source = ?",
-                        (message.user_id, message.platform, query, source)).fetchone()
-        if row is None:
-            cur = c.execute("INSERT INTO feedback (at, user_id, platform, query, source, vote) VALUES (?, ?, ?, ?, ?, ?)",
-                            (utcnow(), message.user_id, message.platform, query, source, vote))
-            row_id, before = cur.lastrowid, None
-        else:
-            row_id, before = row[0], row[1]
-            if before != vote:
-                c.execute("UPDATE feedback SET vote = ?, at = ? WHERE id = ?", (vote, utcnow(), row_id))
-        if before != vote:
-            store.audit(f"{message.platform}:{message.user_id}", "feedback.vote", "feedback", row_id,
-                        {"vote": vote, "source": source, "changed_from": before})
-    if before == vote:
+    note = ""
+    if _role(message, store) == "guest":
+        # People the bot does not know: keep the vote and the source, never what they asked.
+        if not source:
+            return Reply.problem("Thanks — but that answer had no source, and I keep no question text from people "
+                                 "I don't know yet, so there is nothing to record. Nothing was stored.")
+        query = ""
+    elif privacy.find_identifiers(query):
+        query = privacy.redact(query)
+        note = " I kept your question without the personal details it contained."
+    if privacy.find_identifiers(source):
+        source = privacy.redact(source)
+    saved = repo.save_vote(store, message.user_id, message.platform, query[:MAX_QUERY], source[:MAX_SOURCE], vote)
+    if not saved.changed:
         return Reply(text="You had already voted that way; nothing changed. Thanks!", private=True)
     if vote == 1:
         text = "Thanks — glad it helped. Your 👍 is recorded."
     else:
         text = ("Thanks — your 👎 is recorded so curators can improve this guidance. "
                 "Try rephrasing, or `help` for other ways to get there.")
-    if before is not None:
+    if saved.before is not None:
         text += " (Your earlier vote was changed.)"
-    return Reply(text=text, private=True, data={"vote": vote, "source": source})
+    return Reply(text=text + note, private=True, data={"vote": vote, "source": source[:MAX_SOURCE]})
+
+
+def _shown(text: str) -> str:
+    """Stored text as the report shows it: rows from before the guard may hold personal details; mask them."""
+    return privacy.redact(text) if privacy.find_identifiers(text) else text
 
 
 def report(store, args: list[str]) -> Reply:
@@ -97,18 +113,15 @@ def report(store, args: list[str]) -> Reply:
             return Reply.problem(f"`{args[0]}` is not a number of days. Write e.g. `feedback report 30` "
                                  f"(1 to {MAX_DAYS}).")
     since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
-    c = store.db.conn
-    total_up, total_down = c.execute(
-        "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback WHERE at >= ?", (since,)
-    ).fetchone()
+    total_up, total_down = repo.totals(store, since)
     if not total_up and not total_down:
         return Reply(text=f"No votes in the last {days} days yet.", private=True)
-    sources = c.execute(
-        "SELECT source, SUM(vote = -1) AS down, SUM(vote = 1) AS up FROM feedback WHERE at >= ? AND source != '' "
-        "GROUP BY source HAVING down > 0 ORDER BY down DESC, up ASC, source LIMIT ?", (since, TOP)).fetchall()
-    queries = c.execute(
-        "SELECT query, SUM(vote = -1) AS down, MAX(source) FROM feedback WHERE at >= ? AND query != '' "
-        "GROUP BY query HAVING down > 0 ORDER BY down DESC, query LIMIT ?", (since, TOP)).fetchall()
+    sources = [[_shown(s), down, up] for s, down, up in repo.down_voted_sources(store, since, TOP)]
+    merged: dict[str, list] = {}
+    for q, down, src in repo.down_voted_questions(store, since, SCAN):
+        row = merged.setdefault(_shown(q), [_shown(q), 0, _shown(src)])
+        row[1] += down
+    queries = sorted(merged.values(), key=lambda r: (-r[1], r[0]))[:TOP]
     lines = [f"Feedback in the last {days} days: {total_up} 👍, {total_down} 👎."]
     if sources:
         lines.append("\n*Sources with the most 👎* (👎 / 👍):")
@@ -120,7 +133,7 @@ def report(store, args: list[str]) -> Reply:
         lines.append("No answer was marked unhelpful.")
     return Reply(text="\n".join(lines), private=True,
                  facts=[Fact("👍", str(total_up)), Fact("👎", str(total_down)), Fact("Days", str(days))],
-                 data={"sources": [list(r) for r in sources], "queries": [list(r) for r in queries]})
+                 data={"sources": sources, "queries": queries})
 
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

@@ -11,6 +11,8 @@ from indicators.periods import EXAMPLES, PeriodError, looks_like_period_word, pa
 from bot.reply import Reply
 from intents.contract import Intent
 from indicators.report import build_report, known_countries, match_country, render_report
+from intents import partner_replies as pr
+from records import access
 
 NAME = "report"
 SUMMARY = "indicator progress against targets, by country project and work stream (`report how` for definitions)"
@@ -44,6 +46,9 @@ def handle(message: Message, services) -> Reply:
                 f"I don't know the country project '{' '.join(rest)}'. Known: {', '.join(countries)}. "
                 f"For a period, try e.g. `report last quarter Thailand`.")
         return Reply.problem(f"{err} Usage: `{USAGE}`, e.g. `report FY2027 Q1 Nepal`.")
+    country, refusal = access.country_scope(pr.viewer(message, store), country, "report", "report")
+    if refusal:
+        return Reply.problem(refusal)
     return render_report(build_report(store, period, country))
 
 

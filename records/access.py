@@ -80,20 +80,72 @@ def refusal(user: User, needed: str, what: str) -> str:
             f"Ask an admin to run `admin users add {user.platform}:{user.user_id} {needed} COUNTRY`.")
 
 
+# --- what each role may see of a country project: ONE rule for reports, digests, exports and partner cards ----
+
+VIEWS = {  # what → the least role that may see it (for their own country projects; admins for all of them)
+    "report": "staff",     # `report [PERIOD] [COUNTRY]`
+    "digest": "staff",     # `digest preview [COUNTRY]`; subscribing needs a lead (checked by the router)
+    "export": "lead",      # `export`: the CSV holds the rows of the country projects the lead may view
+    "partner": "staff",    # partner cards, pipelines, logs
+}
+VIEW_TEXT = {"report": "indicator reports", "digest": "digests", "export": "exports", "partner": "partners"}
+
+
+def may_view_country(user: User, country: str | None, what: str = "report") -> bool:
+    """May `user` see `what` for the country project `country`? None or "" means all projects together.
+
+    Staff and leads: their own country projects, once their role reaches VIEWS[what]; admins: every project,
+    and all of them together. Guests: nothing.
+    """
+    if not user.at_least(VIEWS[what]):
+        return False
+    if user.role == "admin":
+        return True
+    return bool((country or "").strip()) and user.in_country(country)
+
+
+def visible_countries(user: User, what: str = "report") -> tuple[str, ...] | None:
+    """The country projects `user` may see `what` for: None means every one (admins); () means none."""
+    if not user.at_least(VIEWS[what]):
+        return ()
+    if user.role == "admin":
+        return None
+    return tuple(c for c in user.countries if may_view_country(user, c, what))
+
+
+def country_scope(user: User, country: str | None, what: str, command: str) -> tuple[str | None, str | None]:
+    """(the country project a report or digest covers, None) or (None, a friendly refusal).
+
+    The country named, if the user may view it; else the user's only project; all projects only for admins.
+    `command` is what the user typed it with (`report`, `digest preview`), for the example in the refusal."""
+    mine = visible_countries(user, what)
+    if country:
+        if may_view_country(user, country, what):
+            return country, None
+        return None, (f"You can see {VIEW_TEXT[what]} only for your own country projects "
+                      f"({', '.join(mine or ()) or 'none yet'}), and {country} is not one of them. "
+                      f"Name one of yours, e.g. `{command} {(mine or ('Thailand',))[0]}`, or ask an admin "
+                      "to add you to that project.")
+    if mine is None:
+        return None, None
+    if len(mine) == 1:
+        return mine[0], None
+    if not mine:
+        return None, (f"You don't belong to a country project yet, so there are no {VIEW_TEXT[what]} to show. "
+                      f"Ask an admin to run `admin users add {user.platform}:{user.user_id} {user.role} COUNTRY`.")
+    return None, f"Which country project? Add it, e.g. `{command} {mine[0]}` (yours: {', '.join(mine)})."
+
+
 def can_see_partner(user: User, partner: Mapping[str, Any]) -> bool:
-    """Staff and leads see partners of their own country projects; admins see all.
+    """Staff and leads see partners of their own country projects; admins see all (`may_view_country`).
 
     A partner with no country project belongs to no team in particular: every staff member may see it, unless it
     is confidential (an NDA partner must have a country project to be shared with; until then only admins see it).
     """
-    if not user.at_least("staff"):
-        return False
-    if user.role == "admin":
-        return True
     country = str(partner.get("country") or "").strip()
-    if not country:
-        return not partner.get("confidential")
-    return user.in_country(country)
+    if not country and user.role != "admin":
+        return user.at_least(VIEWS["partner"]) and not partner.get("confidential")
+    return may_view_country(user, country or None, "partner")
 
 
 def can_see_confidential_details(user: User, partner: Mapping[str, Any], message: Message) -> bool:

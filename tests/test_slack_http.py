@@ -273,7 +273,7 @@ async def test_feedback_button_records_a_vote_and_confirms(slack):
     assert "recorded" in call.blocks_text()
     assert call.data["response_type"] == "ephemeral"
     assert slack.rows("SELECT user_id, platform, query, source, vote FROM feedback") == [
-        ("U0001", "slack", "how do I frame this", "framing.md", -1)]
+        ("U0001", "slack", "", "framing.md", -1)]  # U0001 is a guest: the vote and source only, not the question
 
 
 async def test_share_button_posts_the_private_answer_in_the_channel(slack, monkeypatch):

@@ -1,0 +1,48 @@
+"""The privacy guard as a user meets it: through `log`, `partner` notes and the log form; nothing is stored."""
+
+import pytest
+
+from registry_support import dump, say, seed, submit
+from test_privacy import ISSUE_15_FORMS
+
+
+@pytest.fixture
+def svc(lite_services):
+    seed(lite_services)
+    return lite_services
+
+
+@pytest.mark.parametrize("detail", list(ISSUE_15_FORMS))
+def test_a_log_with_a_personal_detail_is_refused_and_stores_nothing(svc, detail):
+    before = dump(svc.store)
+    r = say(svc, f"log Acme Foods meeting today: talked about hiring; {detail}")
+    assert not r.ok and "didn't save anything" in r.text and ISSUE_15_FORMS[detail] in r.text, r.text
+    assert dump(svc.store) == before
+
+
+@pytest.mark.parametrize("detail", ["victim Ms. Nguyen Thi Lan, 17", "her LINE id: lan_bkk99"])
+def test_a_log_form_with_a_personal_detail_is_refused_and_stores_nothing(svc, detail):
+    before = dump(svc.store)
+    r = submit(svc, "log", {"partner": "Acme Foods Co.", "kind": "meeting", "date": "today",
+                            "summary": f"talked; {detail}"})
+    assert not r.ok and "privacy" in r.errors.get("summary", ""), (r.text, r.errors)
+    assert dump(svc.store) == before
+
+
+@pytest.mark.parametrize("line", [
+    "log Acme Foods meeting today: agreed terms; cash: 2,000,000 KHR; next: send MoU by 2026-11-20",
+    "log Acme Foods meeting today: 3 survivors placed; placed: 3; in-kind: 5000 USD",
+    "log Acme Foods call today: Mr. Somchai from HR will host 2 trainings; next: call back by 20/11/2026",
+])
+def test_ordinary_logs_are_stored(svc, line):
+    r = say(svc, line)
+    assert r.ok, r.text
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "1999-12-31", "3000-01-01"])
+def test_an_out_of_range_next_step_date_gets_a_date_message_not_a_privacy_refusal(svc, when):
+    before = dump(svc.store)
+    r = say(svc, f"log Acme Foods meeting today: talked; next: send concept note by {when}")
+    assert not r.ok and "I take years from 2000 to 2100" in r.text, r.text
+    assert "privacy" not in r.text and "phone" not in r.text
+    assert dump(svc.store) == before
