@@ -23,6 +23,9 @@ H2_PREFIX = ("Learning #", "WORK STREAM", "Develop a strategy", "Hire dedicated 
              "Conduct research into and evaluations", "THE CTIP PROJECTS HAVE TO AVOID", "PROJECT STAFF HAVE TO NAVIGATE")
 
 
+CONTINUATIONS = {"uncertain funding", "of PSE", "useful for showing impact", "PARTNERS"}
+
+
 def blocks(text: str) -> list[tuple[str, str]]:
     """(kind, text) in reading order: kind is h1, h2, bullet or p. Lines are joined into paragraphs."""
     out: list[tuple[str, str]] = []
@@ -53,8 +56,9 @@ def blocks(text: str) -> list[tuple[str, str]]:
         if s.startswith(H2_PREFIX):
             flush()
             head = s
-            while head.endswith(("objectives", "PSE,", "dilemmas", "TERM", "ARISE WITH", "not always")) \
-                    and i < len(lines) and lines[i]:
+            while i < len(lines) and lines[i] and (lines[i] in CONTINUATIONS or head.endswith(
+                    ("objectives", "PSE,", "(and possibly ethical)", "TERM", "HOW TO", "ARISE WITH", "not always",
+                     "because of"))):
                 head += " " + lines[i]
                 i += 1
             out.append(("h2", head))

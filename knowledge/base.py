@@ -22,7 +22,7 @@ from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
-from knowledge.ranking import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
+from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
 
 log = logging.getLogger("pse.knowledge")
@@ -31,7 +31,7 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 BUNDLED_PREFIX = "corpus/"
 CANDIDATES = 50  # how deep each ranked list goes before fusion
 # Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
@@ -76,6 +76,10 @@ class KnowledgeBase:
         self.corpus_dir = corpus_dir
         self.bundled_report: IngestReport | None = None
         self._ingest_lock = threading.Lock()
+        # Collections: how much the bundled guidance counts in fused ranking when a user's own documents compete
+        # (1.0: as much as the user's; 0.0: searched only when nothing of the user's matches; see ranking.py).
+        self.bundled_weight = BUNDLED_WEIGHT
+        self._bundled_ids: tuple[int, frozenset[int]] = (-1, frozenset())
 
     @classmethod
     def open(cls, index_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
@@ -217,6 +221,14 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------------------------------- search
 
+    def bundled_chunk_ids(self) -> frozenset[int]:
+        """Ids of the passages that belong to the bundled guidance (cached per index generation)."""
+        gen = self.index.generation()
+        if self._bundled_ids[0] != gen:
+            ids = self.index.chunk_ids_with_prefix(BUNDLED_PREFIX)
+            self._bundled_ids = (gen, frozenset(ids))
+        return self._bundled_ids[1]
+
     def warm(self) -> None:
         """Load the embedding model (once per process), so later searches only pay for the search itself."""
         self.embedder.warm()
@@ -244,8 +256,11 @@ class KnowledgeBase:
             ranked = [(cid, -bm) for cid, bm in kw[:top_k]]
         else:
             depth = max(FUSION_DEPTH, top_k)
-            ranked = rrf([[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]], k=RRF_K,
-                         weights=(1.0, KEYWORD_WEIGHT))[:top_k]
+            lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]
+            bundled = self.bundled_chunk_ids()
+            weight = {c: self.bundled_weight for lst in lists for c in lst if c in bundled} \
+                if self.bundled_weight != 1.0 else None
+            ranked = rrf(lists, k=RRF_K, weights=(1.0, KEYWORD_WEIGHT), item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}
         missing = [cid for cid in ids if cid not in sims]

@@ -286,31 +286,10 @@ def parse_text(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Sectio
 # ------------------------------------------------------------------------------------------------- PDF
 
 def parse_pdf(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
-    import io
-    import logging
+    """PDF text rebuilt from its layout: see knowledge/pdf_layout.py."""
+    from knowledge.pdf_layout import parse_pdf as parse
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(f"{name}: the PDF is password-protected; save an unprotected copy and ingest that.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except PdfReadError as exc:
-        raise LoadError(f"{name}: not a readable PDF ({exc}).") from exc
-    meta: dict[str, Any] = {"pages": len(pages)}
-    info_title = ""
-    try:
-        info_title = str((reader.metadata or {}).get("/Title") or "").strip()
-    except Exception:  # noqa: BLE001 - metadata is optional
-        pass
-    if not any(p.strip() for p in pages):
-        raise EmptyDocument(f"{name}: the PDF has no extractable text (a scanned image?). "
-                            "Run it through OCR or ingest a text version.")
-    title, sections = blocks_to_sections(clean_extracted_text("\n".join(pages)), info_title)
-    return title, meta, sections
+    return parse(data, name)
 
 
 # ------------------------------------------------------------------------------------------------ Word
