@@ -160,7 +160,7 @@ def layout_blocks(pages: list[list[Line]]) -> list[tuple[int, str]]:
             prev = ln
             continue
         end_head()
-        pattern_level = 0 if has_fonts else heading_level(ln.text)
+        pattern_level = 0 if sizes else heading_level(ln.text)  # no font-marked headings: use patterns
         if pattern_level:
             end_para()
             blocks.append((pattern_level, ln.text.rstrip(":")))
