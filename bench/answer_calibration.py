@@ -45,13 +45,15 @@ def collect() -> list[dict]:
     return items
 
 
-def rates(items: list[dict], threshold: float) -> tuple[float, float, int, int]:
-    from knowledge.answerability import judge
+def rates(items: list[dict], threshold: float, cov: float | None = None) -> tuple[float, float, int, int]:
+    from knowledge.answerability import MIN_COVERAGE, judge
+
+    cov = MIN_COVERAGE if cov is None else cov
 
     ans = [i for i in items if i["answerable"]]
     un = [i for i in items if not i["answerable"]]
-    fdk = sum(1 for i in ans if not judge(i["question"], i["sims"], i["texts"], threshold).confident)
-    fc = sum(1 for i in un if judge(i["question"], i["sims"], i["texts"], threshold).confident)
+    fdk = sum(1 for i in ans if not judge(i["question"], i["sims"], i["texts"], threshold, cov).confident)
+    fc = sum(1 for i in un if judge(i["question"], i["sims"], i["texts"], threshold, cov).confident)
     return fdk / max(1, len(ans)), fc / max(1, len(un)), len(ans), len(un)
 
 
@@ -61,13 +63,15 @@ def main() -> None:
     items = collect()
     dev = [i for i in items if i["split"] == "dev"]
     held = [i for i in items if i["split"] == "heldout"]
-    grid = [round(0.20 + 0.01 * i, 2) for i in range(31)]
-    best = min(grid, key=lambda t: (sum(rates(dev, t)[:2]), max(rates(dev, t)[:2])))
-    print("threshold  dev false-don't-know  dev false-confident")
-    for t in grid[::2]:
-        a, b, _, _ = rates(dev, t)
-        print(f"  {t:.2f}      {a:.3f}               {b:.3f}")
-    print(f"\nbest on dev: {best:.2f}; knowledge/answerability.py CONFIDENT = {CONFIDENT:.2f}\n")
+    from knowledge.answerability import MIN_COVERAGE
+
+    grid = [(round(0.25 + 0.01 * i, 2), round(c, 2)) for i in range(21) for c in (0.0, 0.2, 0.25, 0.34, 0.4, 0.5, 0.6)]
+    scored = sorted(grid, key=lambda g: (max(rates(dev, *g)[:2]), sum(rates(dev, *g)[:2])))
+    print("threshold  coverage  dev false-don't-know  dev false-confident   (best 8 on dev)")
+    for t, c in scored[:8]:
+        a, b, _, _ = rates(dev, t, c)
+        print(f"  {t:.2f}      {c:.2f}      {a:.3f}               {b:.3f}")
+    print(f"\nin use: CONFIDENT = {CONFIDENT:.2f}, MIN_COVERAGE = {MIN_COVERAGE:.2f}\n")
     print("| split | answerable | unanswerable | false don't-know | false confident |")
     print("|---|---:|---:|---:|---:|")
     for name, part in (("dev", dev), ("held-out", held)):
