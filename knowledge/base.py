@@ -30,6 +30,7 @@ log = logging.getLogger("pse.knowledge")
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 BUNDLED_PREFIX = "corpus/"
 CANDIDATES = 50  # how deep each ranked list goes before fusion
+EMBED_BATCH_CHUNKS = 512  # ingest embeds the passages of many files together, in calls of about this many
 # Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
 PIPELINE_VERSION = "2"
 
@@ -121,10 +122,7 @@ class KnowledgeBase:
                            if BUNDLED_PREFIX + f.name in excluded]
         names = {BUNDLED_PREFIX + f.name for f in files}
         with self._ingest_lock:
-            for f in files:
-                self._ingest_file(f, BUNDLED_PREFIX + f.name, "bundled", report)
-                if progress:
-                    progress(BUNDLED_PREFIX + f.name)
+            self._ingest_batch([(f, BUNDLED_PREFIX + f.name) for f in files], "bundled", report, progress)
             for info in self.index.documents():
                 if info.origin == "bundled" and info.source not in names:
                     self.index.remove(info.source)
@@ -139,40 +137,77 @@ class KnowledgeBase:
         report = IngestReport(errors=list(errors), skipped=skipped)
         with self._ingest_lock:
             try:
-                for f in files:
-                    self._ingest_file(f, str(f.resolve()), "user", report)
-                    if progress:
-                        progress(str(f))
+                self._ingest_batch([(f, str(f.resolve())) for f in files], "user", report, progress,
+                                   names=[str(f) for f in files])
             finally:
                 self.index.save()
         return report
 
     def _ingest_file(self, path: Path, source: str, origin: str, report: IngestReport) -> None:
+        self._ingest_batch([(path, source)], origin, report)
+
+    def _prepare(self, path: Path, source: str, report: IngestReport):
+        """Read, parse and chunk one file; None when it is unchanged (counted) or failed (error recorded)."""
         try:
             data = path.read_bytes()
         except OSError as exc:
             report.errors.append((source, f"cannot be read ({exc.strerror or exc})."))
-            return
+            return None
         sha = hashlib.sha256(data).hexdigest()
         old = self.index.document(source)
         if old is not None and old.sha256 == sha and old.meta.get("_pipeline") == PIPELINE_VERSION:
             report.unchanged.append(source)
             report.chunks_total += old.chunks
-            return
+            return None
         try:
             doc = load(path, source=source, data=data)
         except LoadError as exc:
             msg = str(exc)
             prefix = source + ": "
             report.errors.append((source, msg[len(prefix):] if msg.startswith(prefix) else msg))
-            return
+            return None
         doc.meta["_pipeline"] = PIPELINE_VERSION
-        chunks = chunk_document(doc)
-        vectors = self.embedder.embed([c.embedding_text() for c in chunks])
-        self.index.replace_document(doc, chunks, vectors, origin)
-        report.chunks_embedded += len(chunks)
-        report.chunks_total += len(chunks)
-        (report.updated if old is not None else report.added).append(source)
+        return doc, chunk_document(doc), old is not None
+
+    def _ingest_batch(self, items: list[tuple[Path, str]], origin: str, report: IngestReport,
+                      progress: Callable[[str], None] | None = None, names: list[str] | None = None) -> None:
+        """Parse and chunk files, then embed their passages together in batches of about EMBED_BATCH_CHUNKS
+        (a file at a time would leave the model running small, one-thread calls), then store each document."""
+        pending: list[tuple] = []
+        count = 0
+
+        def flush() -> None:
+            nonlocal count
+            if not pending:
+                return
+            texts = [c.embedding_text() for _, chunks, _, _ in pending for c in chunks]
+            vectors = self.embedder.embed(texts) if texts else None
+            at = 0
+            for doc, chunks, existed, name in pending:
+                vecs = vectors[at:at + len(chunks)]
+                at += len(chunks)
+                self.index.replace_document(doc, chunks, vecs, origin)
+                report.chunks_embedded += len(chunks)
+                report.chunks_total += len(chunks)
+                (report.updated if existed else report.added).append(doc.source)
+                if progress:
+                    progress(name)
+            pending.clear()
+            count = 0
+
+        for i, (path, source) in enumerate(items):
+            name = names[i] if names else source
+            prepared = self._prepare(path, source, report)
+            if prepared is None:
+                if progress:
+                    progress(name)
+                continue
+            doc, chunks, existed = prepared
+            pending.append((doc, chunks, existed, name))
+            count += len(chunks)
+            if count >= EMBED_BATCH_CHUNKS:
+                flush()
+        flush()
 
     def remove(self, source: str) -> bool:
         """Remove a document by its source (as listed by `documents()`; a user file's path also works).
