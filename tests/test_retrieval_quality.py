@@ -19,9 +19,7 @@ def scores(bundled_kb):
 
 
 def test_fused_is_at_least_as_good_as_each_single_ranking(scores):
-    # Fusion is tuned on real documents (bench/tune_fusion.py, dev split); on the bundled guidance it may trail
-    # vector-only by a hair (0.711 vs 0.714 measured) but never by more than 0.01.
-    fused = scores["fused"].mrr + 0.01
+    fused = scores["fused"].mrr
     assert fused >= scores["vector"].mrr, {m: round(r.mrr, 3) for m, r in scores.items()}
     assert fused >= scores["keyword"].mrr, {m: round(r.mrr, 3) for m, r in scores.items()}
 
