@@ -18,6 +18,7 @@ from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
 from intents.contract import Intent
+from knowledge.answerability import judge
 from knowledge.chunking import split_sentences
 
 NAME = "ask"
@@ -55,6 +56,11 @@ def handle(message: Message, services) -> Reply:
             chosen.append(h)
         if len(chosen) == MAX_PASSAGES:
             break
+    # Never answer confidently about a code or number no shown passage contains, or with passages that share
+    # almost none of the question's topic words (knowledge/answerability.py).
+    verdict = judge(question, [h.similarity for h in chosen], [h.text for h in chosen], threshold=CONFIDENT)
+    if not verdict.confident:
+        return _no_match(question, hits, best)
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = [Passage(text=h.text, source=h.source, title=h.title, section=h.section,
                         score=round(h.similarity, 3), highlight=hl) for h, hl in zip(chosen, highlights)]

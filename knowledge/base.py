@@ -22,7 +22,7 @@ from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
-from knowledge.ranking import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
+from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
 
 log = logging.getLogger("pse.knowledge")
@@ -30,8 +30,9 @@ log = logging.getLogger("pse.knowledge")
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 BUNDLED_PREFIX = "corpus/"
 CANDIDATES = 50  # how deep each ranked list goes before fusion
+EMBED_BATCH_CHUNKS = 512  # ingest embeds the passages of many files together, in calls of about this many
 # Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
@@ -76,6 +77,10 @@ class KnowledgeBase:
         self.corpus_dir = corpus_dir
         self.bundled_report: IngestReport | None = None
         self._ingest_lock = threading.Lock()
+        # Collections: how much the bundled guidance counts in fused ranking when a user's own documents compete
+        # (1.0: as much as the user's; 0.0: searched only when nothing of the user's matches; see ranking.py).
+        self.bundled_weight = BUNDLED_WEIGHT
+        self._bundled_ids: tuple[int, frozenset[int]] = (-1, frozenset())
 
     @classmethod
     def open(cls, index_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
@@ -117,10 +122,7 @@ class KnowledgeBase:
                            if BUNDLED_PREFIX + f.name in excluded]
         names = {BUNDLED_PREFIX + f.name for f in files}
         with self._ingest_lock:
-            for f in files:
-                self._ingest_file(f, BUNDLED_PREFIX + f.name, "bundled", report)
-                if progress:
-                    progress(BUNDLED_PREFIX + f.name)
+            self._ingest_batch([(f, BUNDLED_PREFIX + f.name) for f in files], "bundled", report, progress)
             for info in self.index.documents():
                 if info.origin == "bundled" and info.source not in names:
                     self.index.remove(info.source)
@@ -135,40 +137,77 @@ class KnowledgeBase:
         report = IngestReport(errors=list(errors), skipped=skipped)
         with self._ingest_lock:
             try:
-                for f in files:
-                    self._ingest_file(f, str(f.resolve()), "user", report)
-                    if progress:
-                        progress(str(f))
+                self._ingest_batch([(f, str(f.resolve())) for f in files], "user", report, progress,
+                                   names=[str(f) for f in files])
             finally:
                 self.index.save()
         return report
 
     def _ingest_file(self, path: Path, source: str, origin: str, report: IngestReport) -> None:
+        self._ingest_batch([(path, source)], origin, report)
+
+    def _prepare(self, path: Path, source: str, report: IngestReport):
+        """Read, parse and chunk one file; None when it is unchanged (counted) or failed (error recorded)."""
         try:
             data = path.read_bytes()
         except OSError as exc:
             report.errors.append((source, f"cannot be read ({exc.strerror or exc})."))
-            return
+            return None
         sha = hashlib.sha256(data).hexdigest()
         old = self.index.document(source)
         if old is not None and old.sha256 == sha and old.meta.get("_pipeline") == PIPELINE_VERSION:
             report.unchanged.append(source)
             report.chunks_total += old.chunks
-            return
+            return None
         try:
             doc = load(path, source=source, data=data)
         except LoadError as exc:
             msg = str(exc)
             prefix = source + ": "
             report.errors.append((source, msg[len(prefix):] if msg.startswith(prefix) else msg))
-            return
+            return None
         doc.meta["_pipeline"] = PIPELINE_VERSION
-        chunks = chunk_document(doc)
-        vectors = self.embedder.embed([c.embedding_text() for c in chunks])
-        self.index.replace_document(doc, chunks, vectors, origin)
-        report.chunks_embedded += len(chunks)
-        report.chunks_total += len(chunks)
-        (report.updated if old is not None else report.added).append(source)
+        return doc, chunk_document(doc), old is not None
+
+    def _ingest_batch(self, items: list[tuple[Path, str]], origin: str, report: IngestReport,
+                      progress: Callable[[str], None] | None = None, names: list[str] | None = None) -> None:
+        """Parse and chunk files, then embed their passages together in batches of about EMBED_BATCH_CHUNKS
+        (a file at a time would leave the model running small, one-thread calls), then store each document."""
+        pending: list[tuple] = []
+        count = 0
+
+        def flush() -> None:
+            nonlocal count
+            if not pending:
+                return
+            texts = [c.embedding_text() for _, chunks, _, _ in pending for c in chunks]
+            vectors = self.embedder.embed(texts) if texts else None
+            at = 0
+            for doc, chunks, existed, name in pending:
+                vecs = vectors[at:at + len(chunks)]
+                at += len(chunks)
+                self.index.replace_document(doc, chunks, vecs, origin)
+                report.chunks_embedded += len(chunks)
+                report.chunks_total += len(chunks)
+                (report.updated if existed else report.added).append(doc.source)
+                if progress:
+                    progress(name)
+            pending.clear()
+            count = 0
+
+        for i, (path, source) in enumerate(items):
+            name = names[i] if names else source
+            prepared = self._prepare(path, source, report)
+            if prepared is None:
+                if progress:
+                    progress(name)
+                continue
+            doc, chunks, existed = prepared
+            pending.append((doc, chunks, existed, name))
+            count += len(chunks)
+            if count >= EMBED_BATCH_CHUNKS:
+                flush()
+        flush()
 
     def remove(self, source: str) -> bool:
         """Remove a document by its source (as listed by `documents()`; a user file's path also works).
@@ -217,6 +256,14 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------------------------------- search
 
+    def bundled_chunk_ids(self) -> frozenset[int]:
+        """Ids of the passages that belong to the bundled guidance (cached per index generation)."""
+        gen = self.index.generation()
+        if self._bundled_ids[0] != gen:
+            ids = self.index.chunk_ids_with_prefix(BUNDLED_PREFIX)
+            self._bundled_ids = (gen, frozenset(ids))
+        return self._bundled_ids[1]
+
     def warm(self) -> None:
         """Load the embedding model (once per process), so later searches only pay for the search itself."""
         self.embedder.warm()
@@ -244,8 +291,11 @@ class KnowledgeBase:
             ranked = [(cid, -bm) for cid, bm in kw[:top_k]]
         else:
             depth = max(FUSION_DEPTH, top_k)
-            ranked = rrf([[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]], k=RRF_K,
-                         weights=(1.0, KEYWORD_WEIGHT))[:top_k]
+            lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]
+            bundled = self.bundled_chunk_ids()
+            weight = {c: self.bundled_weight for lst in lists for c in lst if c in bundled} \
+                if self.bundled_weight != 1.0 else None
+            ranked = rrf(lists, k=RRF_K, weights=(1.0, KEYWORD_WEIGHT), item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}
         missing = [cid for cid in ids if cid not in sims]

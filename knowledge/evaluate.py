@@ -5,6 +5,10 @@ A question set is a JSON-lines file, one object per line:
     {"question": "how do I open a conversation with a seafood exporter?", "expected_source": "corpus/framing-and-business-case.md"}
 
 `expected_section` is optional; when given, a hit counts only if its section contains that text (case-insensitive).
+`expected_text` is optional too: a distinctive phrase of the passage that holds the answer; a hit counts only if
+its text contains the phrase (compared as lower-case words, so punctuation, quotes and line breaks do not matter).
+This names the answer without depending on chunk ids, so the same question set scores any chunking.
+`split` ("dev" or "heldout") is kept as given, so a tuning script can leave the held-out questions alone.
 A passage matches the expected source when its source is the same path, or ends with it ("corpus/x.md" matches
 "/data/docs/corpus/x.md"), so curators can write short names.
 """
@@ -12,6 +16,7 @@ A passage matches the expected source when its source is the same path, or ends 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -32,6 +37,8 @@ class Question:
     expected_source: str
     expected_section: str = ""
     line: int = 0
+    expected_text: str = ""
+    split: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,12 @@ def load_questions(path: Path | str) -> list[Question]:
         if not isinstance(section, str):
             problems.append(f'line {number}: "expected_section" must be text.')
             continue
-        questions.append(Question(item["question"].strip(), _norm(item["expected_source"]), section.strip(), number))
+        phrase, split = item.get("expected_text") or "", item.get("split") or ""
+        if not isinstance(phrase, str) or not isinstance(split, str):
+            problems.append(f'line {number}: "expected_text" and "split" must be text.')
+            continue
+        questions.append(Question(item["question"].strip(), _norm(item["expected_source"]), section.strip(), number,
+                                  phrase.strip(), split.strip()))
 
     if problems:
         shown = problems[:MAX_REPORTED_PROBLEMS]
@@ -148,10 +160,23 @@ def source_matches(hit_source: str, expected: str) -> bool:
     return hit_source == expected or hit_source.endswith("/" + expected.lstrip("/"))
 
 
-def _matches(hit: Any, q: Question) -> bool:
-    if not source_matches(hit.source, q.expected_source):
+def normalise_words(text: str) -> str:
+    """Lower-case words joined by single spaces (a word cut by an end-of-line hyphen is joined first)."""
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text or "")
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).replace("_", " ").split())
+
+
+def passage_matches(source: str, section: str, text: str, q: Question) -> bool:
+    """Does a passage (its source, section label and text) hold the answer `q` expects?"""
+    if not source_matches(source, q.expected_source):
         return False
-    return not q.expected_section or q.expected_section.lower() in (hit.section or "").lower()
+    if q.expected_section and q.expected_section.lower() not in (section or "").lower():
+        return False
+    return not q.expected_text or normalise_words(q.expected_text) in normalise_words(text)
+
+
+def _matches(hit: Any, q: Question) -> bool:
+    return passage_matches(hit.source, hit.section, hit.text, q)
 
 
 def evaluate(kb: Any, questions: Iterable[Question], mode: str = "fused", top_k: int = 5) -> EvalResult:

@@ -331,6 +331,12 @@ class HybridIndex:
                 [int(i) for i in ids]).fetchall()
         return {r["id"]: dict(r) for r in rows}
 
+    def chunk_ids_with_prefix(self, prefix: str) -> list[int]:
+        """Ids of the chunks whose source starts with `prefix` (e.g. the bundled guidance's "corpus/")."""
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source LIKE ? ESCAPE '\\'", (like,))]
+
     def chunk_count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

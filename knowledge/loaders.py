@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from knowledge.text_blocks import blocks_to_sections, clean_extracted_text, clean_inline, heading_level  # noqa: F401
 from knowledge.types import DOC_TYPES, Document, EmptyDocument, LoadError, Section, UnsupportedFileType
 
 SUPPORTED: dict[str, str] = {
@@ -55,7 +56,7 @@ def load(path: Path | str, source: str | None = None, data: bytes | None = None)
     sections = [s for s in sections if s.text]
     if not sections:
         raise EmptyDocument(f"{name}: no readable text found (a scanned image or an empty document?).")
-    title = _clean_inline(title) or _title_from_name(path)
+    title = clean_inline(title) or _title_from_name(path)
     doc_type = str(meta.get("type") or "guidance").strip().lower()
     if doc_type not in DOC_TYPES:
         doc_type = "guidance"
@@ -74,12 +75,6 @@ def _decode(data: bytes) -> str:
             continue
     return data.decode("cp1252", errors="replace")
 
-
-def _clean_inline(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-# ---------------------------------------------------------------------------------------------- markdown
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
@@ -165,7 +160,7 @@ def parse_markdown(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Se
         if m is None:
             buf.append(_md_inline(raw) if not in_fence else raw)
             continue
-        level, heading = len(m.group(1)), _clean_inline(_md_inline(m.group(2)).replace("**", ""))
+        level, heading = len(m.group(1)), clean_inline(_md_inline(m.group(2)).replace("**", ""))
         flush()
         if level == 1 and not title:
             title = heading
@@ -183,98 +178,6 @@ def parse_markdown(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Se
 
 # ------------------------------------------------------------------------------------------- plain text
 
-_BULLET = re.compile(r"^\s*(?:[-*•●▪◦–]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)])\s+")
-_NUMBERED_HEADING = re.compile(r"^(?:(?:section|chapter|part)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$", re.I)
-_PAGE_NOISE = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
-_SENTENCE_END = re.compile(r"[.!?:;\"'”’)]\s*$")
-
-
-def heading_level(line: str) -> int:
-    """2/3/4 for a line that looks like a heading in extracted text (ALL CAPS or numbered), else 0."""
-    s = line.strip()
-    if not s or len(s) > 90 or len(s.split()) > 12:
-        return 0
-    letters = [c for c in s if c.isalpha()]
-    if len(letters) >= 3 and not any(c.islower() for c in letters) and not s.endswith((",", ";", ".")):
-        # a lone short upper-case word is more often an acronym (a glossary entry) than a heading
-        if len(s.split()) > 1 or len(letters) >= 6:
-            return 2
-    m = _NUMBERED_HEADING.match(s)
-    if m:
-        rest = m.group(2).strip()
-        if rest[:1].isupper() and not re.search(r"[.,;]$", rest) and len(rest.split()) <= 10:
-            return min(2 + m.group(1).count("."), 4)
-    return 0
-
-
-def clean_extracted_text(text: str) -> list[tuple[int, str]]:
-    """Repair text extracted from a PDF: re-join hard-wrapped lines, undo end-of-line hyphenation and drop
-    page numbers. Returns blocks as (heading level or 0, text): headings and paragraphs in reading order."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").replace("\u00ad", "")
-    text = text.replace("\t", " ")
-    lines = [ln.rstrip() for ln in text.split("\n")]
-    lengths = sorted(len(ln) for ln in lines if len(ln.strip()) > 20)
-    typical = lengths[int(len(lengths) * 0.8)] if lengths else 80
-    blocks: list[tuple[int, str]] = []
-    para: list[str] = []
-
-    def end_para() -> None:
-        if para:
-            blocks.append((0, _clean_inline(" ".join(para))))
-            para.clear()
-
-    for line in lines:
-        s = line.strip()
-        if not s:
-            end_para()
-            continue
-        if _PAGE_NOISE.match(s):
-            continue
-        level = heading_level(s)
-        if level:
-            end_para()
-            blocks.append((level, _clean_inline(s.rstrip(":"))))
-            continue
-        if _BULLET.match(s):
-            end_para()
-            para.append(s)
-            continue
-        if para and para[-1].endswith("-") and len(para[-1]) > 1 and para[-1][-2].isalpha() and s[:1].islower():
-            para[-1] = para[-1][:-1] + s.split(" ", 1)[0]  # de-hyphenate "traffick-\ning"
-            rest = s.split(" ", 1)[1] if " " in s else ""
-            if rest:
-                para.append(rest)
-        else:
-            para.append(s)
-        # A clearly short line that ends a sentence closes the paragraph even without a blank line.
-        if _SENTENCE_END.search(s) and len(line) < 0.7 * typical:
-            end_para()
-    end_para()
-    return blocks
-
-
-def blocks_to_sections(blocks: list[tuple[int, str]], title: str = "") -> tuple[str, list[Section]]:
-    """Group (level, text) blocks into sections. The first heading becomes the title when none is given."""
-    sections: list[Section] = []
-    stack: list[tuple[int, str]] = []
-    buf: list[str] = []
-    for level, text in blocks:
-        if level:
-            if not title and not sections and not buf:
-                title = text
-                continue
-            if buf:
-                sections.append(Section(tuple(h for _, h in stack), "\n\n".join(buf)))
-                buf = []
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, text))
-        else:
-            buf.append(text)
-    if buf:
-        sections.append(Section(tuple(h for _, h in stack), "\n\n".join(buf)))
-    return title, sections
-
 
 def parse_text(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
     text = _decode(data)
@@ -286,31 +189,10 @@ def parse_text(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Sectio
 # ------------------------------------------------------------------------------------------------- PDF
 
 def parse_pdf(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
-    import io
-    import logging
+    """PDF text rebuilt from its layout: see knowledge/pdf_layout.py."""
+    from knowledge.pdf_layout import parse_pdf as parse
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(f"{name}: the PDF is password-protected; save an unprotected copy and ingest that.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except PdfReadError as exc:
-        raise LoadError(f"{name}: not a readable PDF ({exc}).") from exc
-    meta: dict[str, Any] = {"pages": len(pages)}
-    info_title = ""
-    try:
-        info_title = str((reader.metadata or {}).get("/Title") or "").strip()
-    except Exception:  # noqa: BLE001 - metadata is optional
-        pass
-    if not any(p.strip() for p in pages):
-        raise EmptyDocument(f"{name}: the PDF has no extractable text (a scanned image?). "
-                            "Run it through OCR or ingest a text version.")
-    title, sections = blocks_to_sections(clean_extracted_text("\n".join(pages)), info_title)
-    return title, meta, sections
+    return parse(data, name)
 
 
 # ------------------------------------------------------------------------------------------------ Word
@@ -337,7 +219,7 @@ def parse_docx(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Sectio
             for row in item.rows:
                 cells = []
                 for c in row.cells:
-                    t = _clean_inline(c.text)
+                    t = clean_inline(c.text)
                     if t and (not cells or cells[-1] != t):
                         cells.append(t)
                 if cells:
@@ -345,7 +227,7 @@ def parse_docx(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Sectio
             if rows:
                 blocks.append((0, "\n".join(rows)))
             continue
-        text = _clean_inline(item.text)
+        text = clean_inline(item.text)
         if not text:
             continue
         style = (item.style.name if item.style is not None else "") or ""
@@ -379,53 +261,11 @@ def parse_docx(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Sectio
 
 # ------------------------------------------------------------------------------------------------ HTML
 
-_HTML_DROP = ("script", "style", "nav", "header", "footer", "aside", "noscript", "form", "template", "svg", "iframe")
-_HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th", "dt", "dd",
-                "figcaption")
-
-
 def parse_html(data: bytes, name: str) -> tuple[str, dict[str, Any], list[Section]]:
-    from bs4 import BeautifulSoup
+    """HTML text by its block elements and headings: see knowledge/html_loader.py."""
+    from knowledge.html_loader import parse_html as parse
 
-    soup = BeautifulSoup(data, "html.parser")
-    for tag in soup(list(_HTML_DROP)):
-        tag.decompose()
-    for tag in soup.select('[role="navigation"], [aria-hidden="true"]'):
-        tag.decompose()
-    title = _clean_inline(soup.title.get_text(" ")) if soup.title else ""
-    h1 = soup.find("h1")
-    if h1 is not None and (not title or len(title) > 120):
-        title = _clean_inline(h1.get_text(" "))
-    meta: dict[str, Any] = {}
-    desc = soup.find("meta", attrs={"name": "description"})
-    if desc is not None and desc.get("content"):
-        meta["description"] = str(desc["content"])
-    root = soup.body or soup
-    blocks: list[tuple[int, str]] = []
-    for el in root.find_all(list(_HTML_BLOCKS)):
-        if el.find_parent([t for t in _HTML_BLOCKS if not t.startswith("h")]) is not None:
-            continue  # its text is already part of an enclosing block (a <p> inside an <li>)
-        text = _clean_inline(el.get_text(" "))
-        if not text:
-            continue
-        if el.name[0] == "h" and el.name[1:].isdigit():
-            level = int(el.name[1:])
-            if level == 1 and _clean_inline(text) == title:
-                continue
-            blocks.append((max(level, 2), text))
-        elif el.name == "li":
-            if blocks and blocks[-1][0] == 0 and blocks[-1][1].startswith("- "):
-                blocks[-1] = (0, blocks[-1][1] + "\n- " + text)
-            else:
-                blocks.append((0, "- " + text))
-        else:
-            blocks.append((0, text))
-    if not blocks:
-        text = _clean_inline(root.get_text(" "))
-        if text:
-            blocks.append((0, text))
-    title, sections = blocks_to_sections(blocks, title)
-    return title, meta, sections
+    return parse(data, name)
 
 
 _PARSERS: dict[str, Callable[[bytes, str], tuple[str, dict[str, Any], list[Section]]]] = {

@@ -1,5 +1,5 @@
-from knowledge.chunking import (MAX_WORDS, MERGE_BELOW, MIN_WORDS, chunk_document, chunk_section_text,
-                                merge_small_sections, split_sentences, words)
+from knowledge.chunking import (MAX_TOKENS, MERGE_BELOW, MIN_TOKENS, WINDOW, chunk_document, chunk_section_text,
+                                count_tokens, merge_small_sections, split_sentences)
 from knowledge.types import Document, Section
 
 
@@ -26,10 +26,10 @@ def test_long_section_splits_at_paragraphs_within_bounds_with_small_overlap():
     chunks = chunk_section_text(text)
     assert len(chunks) >= 3
     for i, c in enumerate(chunks):
-        assert words(c) <= MAX_WORDS + 20
-        if i:  # every later chunk starts with the previous chunk's last sentence
+        assert count_tokens(c) <= MAX_TOKENS
+        if i:  # every later chunk starts with (at least) the previous chunk's last sentence
             prev_last = split_sentences(chunks[i - 1])[-1]
-            assert c.startswith(prev_last)
+            assert prev_last in c.split("\n\n")[0]
     # every paragraph survives whole in some chunk
     for p in paras:
         assert any(p in c for c in chunks)
@@ -40,7 +40,7 @@ def test_overlong_paragraph_is_cut_at_sentence_ends():
     chunks = chunk_section_text(text)
     assert len(chunks) >= 3
     for c in chunks:
-        assert words(c) <= MAX_WORDS + 20
+        assert count_tokens(c) <= MAX_TOKENS
         assert c.rstrip().endswith(".")
 
 
@@ -63,9 +63,28 @@ def test_small_sections_merge_under_their_shared_parent_only():
     assert merged[0].text.startswith("Intro line for the whole document.")  # preamble joins the first section
     assert merged[1].text.startswith("One\n\nKeep it short.\n\nTwo\n\n")  # sub-headings kept as lines
     assert merged[2].text == tiny  # no shared parent: left alone rather than mislabelled
-    assert MERGE_BELOW < MIN_WORDS
+    assert MERGE_BELOW <= MIN_TOKENS
 
 
 def test_split_sentences_keeps_list_items_apart():
     assert split_sentences("First one. Second one!\n- item a\n- item b") == \
         ["First one.", "Second one!", "- item a", "- item b"]
+
+
+def test_tokens_are_the_models_word_pieces():
+    # "diligence" is three word pieces in the MiniLM vocabulary; a word count would say 1
+    assert count_tokens("diligence") == 3 and count_tokens("CTIP") == 2
+    assert count_tokens("partner") == 1
+
+
+def test_every_chunk_with_its_heading_fits_the_model_window():
+    long_title = "A very long document title that takes many word pieces of the model window"
+    text = "\n\n".join(" ".join(_sentence(p * 10 + i) for i in range(5)) for p in range(12))
+    doc = Document(source="s.md", title=long_title, doc_type="guidance", meta={},
+                   sections=[Section(("Section with a long heading about partnership agreements",), text)],
+                   sha256="x")
+    chunks = chunk_document(doc)
+    assert len(chunks) >= 4
+    for c in chunks:
+        assert count_tokens(c.embedding_text()) + 2 <= WINDOW
+    assert all(count_tokens(c.text) >= MIN_TOKENS for c in chunks)  # no scraps
