@@ -1,6 +1,6 @@
 """The contract between the digest scheduler and the chat platforms: a Sender posts a Reply into a channel.
 
-Adapters implement it (adapters/slack.py: SlackSender, adapters/teams.py: TeamsSender). A sender raises
+Adapters implement it (adapters/slack/sender.py: SlackSender, adapters/teams/sender.py: TeamsSender). A sender raises
 `DeliveryGone` when the platform says the bot can no longer post there (removed from the channel, blocked,
 archived, HTTP 403/404 on the conversation): the scheduler then deactivates that subscription. Any other
 exception is a transient failure and the scheduler retries later.

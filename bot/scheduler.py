@@ -6,7 +6,7 @@ A send is CLAIMED by inserting (subscription, week) into `digest_sends` inside a
 INSERT OR IGNORE: when two schedulers (two processes, two hosts on one database file, a restart) race, the
 UNIQUE constraint lets exactly one win. The winner composes and sends, then marks the row `sent`.
 
-- A failed send is marked `failed` and retried by a later tick (after RETRY_AFTER, at most MAX_ATTEMPTS times,
+- A failed send is marked `failed` and retried by a later tick (after digest_sends.RETRY_AFTER, at most MAX_ATTEMPTS times,
   and only while it is still that week).
 - A successful send is never repeated.
 - A row left `sending` (the process died mid-send) is NOT retried: the message may have gone out, and a lost
@@ -19,22 +19,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Awaitable, Callable, Mapping
 
-from indicators import subscriptions as subs
 from bot.delivery import DeliveryGone, Sender
 from bot.reply import Reply
-from storage.store import Store
+from indicators import digest_sends
+from indicators import subscriptions as subs
 from indicators.subscriptions import Subscription
+from storage.store import Store
 
 log = logging.getLogger("pse.scheduler")
 
-RETRY_AFTER = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
 
 Compose = Callable[[Subscription, datetime], "Reply | Awaitable[Reply]"]
 
@@ -64,47 +61,6 @@ def due_at(sub: Subscription, now: datetime) -> tuple[str, datetime]:
     return week_key(local), wall.astimezone(timezone.utc)
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def _who() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim(store: Store, sub_id: int, week: str, now: datetime) -> bool:
-    """Claim this week's send for this process. True only for the one caller that may send it."""
-    with store.transaction() as c:
-        cur = c.execute(
-            "INSERT OR IGNORE INTO digest_sends (subscription_id, week_key, claimed_at, claimed_by, status, attempts) "
-            "VALUES (?, ?, ?, ?, 'sending', 1)", (sub_id, week, _iso(now), _who()))
-        if cur.rowcount == 1:
-            return True
-        # Retry a failed attempt, once the back-off has passed; the WHERE makes this a compare-and-set.
-        cur = c.execute(
-            "UPDATE digest_sends SET status = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
-            "WHERE subscription_id = ? AND week_key = ? AND status = 'failed' AND attempts < ? AND claimed_at <= ?",
-            (_iso(now), _who(), sub_id, week, MAX_ATTEMPTS, _iso(now - RETRY_AFTER)))
-        return cur.rowcount == 1
-
-
-def _finish(store: Store, sub_id: int, week: str, status: str, now: datetime, error: str = "") -> None:
-    with store.transaction() as c:
-        c.execute("UPDATE digest_sends SET status = ?, sent_at = ?, error = ? WHERE subscription_id = ? AND week_key = ?",
-                  (status, _iso(now) if status == "sent" else None, error[:1000], sub_id, week))
-
-
-def _already_done(store: Store, sub_id: int, week: str, now: datetime) -> bool:
-    row = store.db.conn.execute("SELECT status, attempts, claimed_at FROM digest_sends WHERE subscription_id = ? "
-                                "AND week_key = ?", (sub_id, week)).fetchone()
-    if row is None:
-        return False
-    status, attempts, claimed_at = row
-    if status != "failed" or attempts >= MAX_ATTEMPTS:
-        return True
-    return claimed_at > _iso(now - RETRY_AFTER)
-
-
 async def run_due(store: Store, compose: Compose, senders: Mapping[str, Sender], now: datetime) -> list[SendResult]:
     """Send every digest that is due at `now` (an aware datetime) and not yet sent this week."""
     if now.tzinfo is None:
@@ -116,13 +72,13 @@ async def run_due(store: Store, compose: Compose, senders: Mapping[str, Sender],
         except Exception as err:  # noqa: BLE001 - a broken zone must not stop the other subscriptions
             log.error("subscription %s has an unusable time zone %r: %s", sub.id, sub.tz, err)
             continue
-        if now < due or _iso(due) < sub.starts_at or _already_done(store, sub.id, week, now):
+        if now < due or digest_sends.iso(due) < sub.starts_at or digest_sends.already_done(store, sub.id, week, now):
             continue
         sender = senders.get(sub.platform)
         if sender is None:
             results.append(SendResult(sub.id, week, "skipped", f"no sender configured for {sub.platform}"))
             continue
-        if not claim(store, sub.id, week, now):
+        if not digest_sends.claim(store, sub.id, week, now):
             continue
         results.append(await _deliver(store, compose, sender, sub, week, now))
     return results
@@ -136,16 +92,16 @@ async def _deliver(store: Store, compose: Compose, sender: Sender, sub: Subscrip
             reply = await reply
         await sender.send(sub.channel_id, reply)
     except DeliveryGone as err:
-        _finish(store, sub.id, week, "gone", now, str(err) or "gone")
+        digest_sends.finish(store, sub.id, week, "gone", now, str(err) or "gone")
         subs.deactivate(store, sub.id, f"platform refused delivery: {err}")
         log.warning("digest %s for %s:%s: channel gone, subscription deactivated (%s)",
                     week, sub.platform, sub.channel_id, err)
         return SendResult(sub.id, week, "gone", str(err))
     except Exception as err:  # noqa: BLE001 - recorded, retried on a later tick
-        _finish(store, sub.id, week, "failed", now, f"{type(err).__name__}: {err}")
+        digest_sends.finish(store, sub.id, week, "failed", now, f"{type(err).__name__}: {err}")
         log.warning("digest %s for %s:%s failed: %s", week, sub.platform, sub.channel_id, err)
         return SendResult(sub.id, week, "failed", f"{type(err).__name__}: {err}")
-    _finish(store, sub.id, week, "sent", now)
+    digest_sends.finish(store, sub.id, week, "sent", now)
     log.info("digest %s sent to %s:%s", week, sub.platform, sub.channel_id)
     return SendResult(sub.id, week, "sent")
 

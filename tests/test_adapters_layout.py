@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp")
 REPOSITORY = ROOT / "adapters" / "teams" / "conversations.py"
-RENDERERS_BEING_REWRITTEN = {ROOT / "adapters" / "teams" / "cards.py"}  # issue 13's reply-model rewrite
+RENDERERS_BEING_REWRITTEN: set[Path] = set()  # none: every adapter module is within the limit
 SQL = re.compile(r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.I | re.S)
 
 

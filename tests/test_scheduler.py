@@ -7,7 +7,8 @@ import pytest
 from indicators import subscriptions as subs
 from bot.delivery import ConsoleSender, DeliveryGone, Sender
 from bot.reply import Reply
-from bot.scheduler import MAX_ATTEMPTS, RETRY_AFTER, due_at, run_due, week_key
+from bot.scheduler import due_at, run_due, week_key
+from indicators.digest_sends import MAX_ATTEMPTS, RETRY_AFTER
 from storage.store import Store
 
 UTC = timezone.utc
@@ -305,7 +306,7 @@ def test_real_digest_through_console_sender(settings, store, tmp_path):
 
 
 def test_claim_is_won_by_exactly_one_of_many_connections(settings, store):
-    from bot.scheduler import claim
+    from indicators.digest_sends import claim
 
     add(store)
     n = 6
@@ -332,9 +333,9 @@ def test_claim_is_won_by_exactly_one_of_many_connections(settings, store):
 
 
 def test_racing_schedulers_that_both_pass_the_precheck_still_send_once(settings, store, monkeypatch):
-    import bot.scheduler as scheduler
+    from indicators import digest_sends
 
-    monkeypatch.setattr(scheduler, "_already_done", lambda *a: False)  # as if both looked at the same instant
+    monkeypatch.setattr(digest_sends, "already_done", lambda *a: False)  # as if both looked at the same instant
     for i in range(10):
         add(store, channel=f"C{i}")
     sender = Recorder(delay=0.005)
