@@ -20,6 +20,7 @@ from bot.reply import Button, Passage, Reply
 from intents.contract import Intent
 from knowledge.answerability import judge
 from knowledge.chunking import split_sentences
+from markup.dialect import escape
 
 NAME = "ask"
 SUMMARY = "ask a question about PSE work in your own words; I answer from the team's guidance with sources"
@@ -66,7 +67,7 @@ def handle(message: Message, services) -> Reply:
                         score=round(h.similarity, 3), highlight=hl) for h, hl in zip(chosen, highlights)]
     top = chosen[0]
     where = top.title + (f" › {top.section}" if top.section else "")
-    lead = f"Here is what the guidance says, best match first (from *{where}*)."
+    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)."
     vote = {"query": question[:200], "source": top.source}
     buttons = [
         Button(label="👍 Helpful", action="feedback", value=json.dumps({"vote": 1, **vote})),
@@ -85,7 +86,7 @@ def _no_match(question: str, hits, best: float) -> Reply:
     if hits and best >= SUGGEST:
         near = max(hits, key=lambda h: h.similarity)
         topic = near.title + (f" › {near.section}" if near.section else "")
-        text += f"\nThe closest topic I have is *{topic}*; ask about that if it is what you meant."
+        text += f"\nThe closest topic I have is _{escape(topic)}_; ask about that if it is what you meant."
     return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
 
 

@@ -53,7 +53,7 @@ def handle(message: Message, services) -> Reply:
 
 
 def definitions() -> Reply:
-    lines = ["*How each indicator is counted* (`*` = mandated by the donor)"]
+    lines = ["**How each indicator is counted** (`*` = mandated by the donor)"]
     for ind in load_indicators():
         target = "target per country project and year" if ind.has_target else "no target"
         lines.append(f"• *{ind.label}*{' *' if ind.mandated else ''} (`{ind.id}`, {ind.unit}; {target}): {ind.how}")

@@ -32,7 +32,7 @@ BUNDLED_PREFIX = "corpus/"
 CANDIDATES = 50  # how deep each ranked list goes before fusion
 EMBED_BATCH_CHUNKS = 512  # ingest embeds the passages of many files together, in calls of about this many
 # Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:

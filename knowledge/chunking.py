@@ -66,6 +66,10 @@ def count_tokens(text: str) -> int:
     return len(tok.encode(text, add_special_tokens=False).ids)
 
 
+_LINE_UNITS = re.compile(r"^\s*(?:\||[-*+•]\s|\d{1,3}[.)]\s)", re.M)
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph (list items count as sentences of their own)."""
     out: list[str] = []
@@ -98,20 +102,26 @@ def _pieces(text: str, budget: int, target: int) -> list[str]:
         if count_tokens(p) <= budget:
             out.append(p)
             continue
+        # Tables and lists keep one row or item per line (a table split in two repeats its header), prose is cut
+        # between sentences.
+        lined = bool(_LINE_UNITS.search(p))
+        units = [ln.strip() for ln in p.split("\n") if ln.strip()] if lined else split_sentences(p)
+        sep = "\n" if lined else " "
+        header = units[:2] if lined and len(units) > 2 and _TABLE_RULE.match(units[1]) else []
         piece: list[str] = []
-        for s in split_sentences(p):
+        for s in units[len(header):]:
             if count_tokens(s) > budget:
                 if piece:
-                    out.append(" ".join(piece))
+                    out.append(sep.join(header + piece))
                     piece = []
                 out.extend(_hard_cut(s, target))
                 continue
-            if piece and count_tokens(" ".join(piece + [s])) > target:
-                out.append(" ".join(piece))
+            if piece and count_tokens(sep.join(header + piece + [s])) > target:
+                out.append(sep.join(header + piece))
                 piece = []
             piece.append(s)
         if piece:
-            out.append(" ".join(piece))
+            out.append(sep.join(header + piece))
     return out
 
 
@@ -146,7 +156,7 @@ def chunk_section_text(text: str, budget: int = MAX_TOKENS) -> list[str]:
     for i in range(1, len(chunks)):
         room = budget - count_tokens(chunks[i]) - 2
         tail = _tail_overlap(chunks[i - 1], room)
-        if tail and not chunks[i].startswith(tail):
+        if tail and not chunks[i].startswith(tail) and not chunks[i].startswith("|"):  # a table keeps its header first
             chunks[i] = tail + "\n\n" + chunks[i]
     return chunks
 

@@ -88,3 +88,18 @@ def test_every_chunk_with_its_heading_fits_the_model_window():
     for c in chunks:
         assert count_tokens(c.embedding_text()) + 2 <= WINDOW
     assert all(count_tokens(c.text) >= MIN_TOKENS for c in chunks)  # no scraps
+
+
+def test_a_long_table_keeps_one_row_per_line_and_repeats_its_header():
+    from knowledge.chunking import chunk_section_text
+
+    rows = "\n".join(f"| word number {i} that companies find alarming | a calmer phrase number {i} for the same idea |"
+                     for i in range(60))
+    text = "| Instead of | Try |\n|---|---|\n" + rows
+    chunks = chunk_section_text(text)
+    assert len(chunks) > 1
+    for c in chunks:
+        lines = c.splitlines()
+        assert lines[0] == "| Instead of | Try |" and lines[1] == "|---|---|"
+        assert all(ln.startswith("| ") and ln.endswith(" |") for ln in lines[2:])
+    assert sum(len(c.splitlines()) - 2 for c in chunks) >= 60
