@@ -39,7 +39,12 @@ def fill_form(form: Form, ask: Callable[[str], str], out: TextIO) -> dict[str, s
             label += " [" + " / ".join(v for v, _ in f.options) + "]"
         if f.initial:
             label += f" ({f.initial})"
-        answer = ask(f"  {label}: ").strip() or f.initial
+        try:
+            answer = ask(f"  {label}: ").strip() or f.initial
+        except EOFError:  # piped input ran out mid-form: say so, keep the session, no traceback
+            out.write(f"\nThe input ended before “{f.label}”; nothing was saved. Type the command in one line "
+                      "instead (see `help`).\n")
+            return None
         if f.required and not answer:
             out.write("Cancelled; nothing was saved.\n")
             return None

@@ -42,7 +42,7 @@ def test_level_override_and_longest_known_name(svc):
     assert r.ok, r.text
     pid = svc.store.db.conn.execute("SELECT partner_id FROM interactions").fetchone()[0]
     assert svc.store.db.conn.execute("SELECT name FROM partners WHERE id = ?", (pid,)).fetchone()[0] == "Acme Foods Co."
-    assert rows(svc.store)[0][0] == "2026-11-17" and rows(svc.store)[0][5] == "medium"
+    assert rows(svc.store)[0][0] == "2026-11-10" and rows(svc.store)[0][5] == "medium"  # last Tuesday: previous week
 
 
 def test_kind_defaults_to_meeting_and_date_to_today(svc):
