@@ -248,3 +248,39 @@ def test_outcomes_without_a_colon_are_recorded_not_left_in_the_summary(svc):
     assert row(svc.store, n)[2] == "job fair"
     assert outcomes(svc.store, n) == [("cash", 300.0, "USD", "2026-11-18"), ("survivors_placed", 2.0, None, "2026-11-18"),
                                       ("survivors_trained", 15.0, None, "2026-11-18")]
+
+
+# --- money in the programme currencies --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed,stored", [
+    ("2,000,000 riel", (2_000_000.0, "KHR")), ("KHR 2000000", (2_000_000.0, "KHR")), ("฿15,000", (15_000.0, "THB")),
+    ("15000 baht", (15_000.0, "THB")), ("$5,000", (5_000.0, "USD")), ("300 dollars", (300.0, "USD")),
+    ("50,000 taka", (50_000.0, "BDT")), ("৳500", (500.0, "BDT")), ("1,000,000 kip", (1_000_000.0, "LAK")),
+    ("20000 rupees", (20_000.0, "NPR")), ("NPR 500", (500.0, "NPR")), ("10000 som", (10_000.0, "KGS")),
+    ("€300", (300.0, "EUR")), ("5000usd", (5_000.0, "USD")),
+])
+def test_cash_in_programme_currencies_is_stored_with_its_currency(svc, typed, stored):
+    r = say(svc, f"log Blue Ocean agreement today: MoU; cash: {typed}")
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert svc.store.db.conn.execute("SELECT quantity, currency FROM outcomes").fetchall() == [stored]
+
+
+def test_exports_and_the_partner_card_keep_currencies_apart(svc):
+    import csv
+    import io
+
+    from records import export
+
+    log(svc, "log Blue Ocean agreement 10 Nov: MoU; cash: 4,000,000 KHR; in-kind: 300 USD")
+    log(svc, "log Blue Ocean event yesterday: fair; cash: 15,000 baht")
+    log(svc, "log Acme Foods meeting yesterday: pledge; cash: 500 USD")
+    rows = list(csv.DictReader(io.StringIO(export.as_text(svc.store, "interactions"))))
+    mou = next(r for r in rows if r["summary"] == "MoU")
+    assert (mou["cash"], mou["cash_currency"], mou["in_kind"], mou["in_kind_currency"]) == ("4000000", "KHR", "300", "USD")
+    partners = {r["partner"]: r for r in csv.DictReader(io.StringIO(export.as_text(svc.store, "partners")))}
+    blue = partners["Blue Ocean Seafood"]
+    assert (blue["cash_KHR"], blue["cash_THB"], blue["cash_USD"], blue["in_kind_USD"]) == ("4000000", "15000", "", "300")
+    assert partners["Acme Foods Co."]["cash_USD"] == "500" and "total_cash" not in blue
+    card = say(svc, "partner Blue Ocean Seafood")
+    outcomes_fact = {f.label: f.value for f in card.facts}["Outcomes"]
+    assert "4,000,000 KHR" in outcomes_fact and "15,000 THB" in outcomes_fact
