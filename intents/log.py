@@ -47,6 +47,8 @@ def handle(message: Message, services) -> Reply:
     text = message.text.strip()
     if not text:
         return Reply(text="Log a partner contact (or in one line: `" + EXAMPLE + "`).", form=log_form(), private=True)
+    if text.lower() in ("confirm", "yes", "save"):
+        return confirm(message, services)
     managed = log_manage.dispatch(message, services, text)
     if managed is not None:
         return managed
@@ -93,11 +95,26 @@ def from_text(message: Message, services, text: str) -> Reply:
     return reply
 
 
+def confirm(message: Message, services) -> Reply:
+    """`log confirm`: save the user's draft without its unread parts (their words go into the summary)."""
+    store = services.store
+    draft = drafts.get(store, message.platform, message.user_id)
+    if draft is None:
+        return Reply.problem("There is no draft waiting; nothing to confirm.")
+    got = understand(message, services, draft.raw)
+    if isinstance(got, Reply):
+        return got
+    partner, parsed = got
+    unread = [seg for seg, _ in parsed.problems]
+    parsed.summary = "; ".join([parsed.summary] + unread) if parsed.summary else "; ".join(unread)
+    parsed.problems = []
+    reply = _store(message, store, partner, parsed, raw=draft.raw, today=pr.today(message))
+    if reply.ok:
+        drafts.drop(store, message.platform, message.user_id)
+    return reply
+
+
 # --- storing and replying -------------------------------------------------------------------------------------
-
-def store_parsed(message: Message, store, partner: partners.Partner, parsed: Parsed, raw: str) -> Reply:
-    return _store(message, store, partner, parsed, raw=raw, today=pr.today(message))
-
 
 def _store(message: Message, store, partner: partners.Partner, parsed: Parsed, raw: str, today: date,
            errors_as_fields: bool = False) -> Reply:

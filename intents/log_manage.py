@@ -33,8 +33,8 @@ def dispatch(message: Message, services, text: str) -> Reply | None:
     """The reply for a `log` sub-command, or None when `text` is a log line."""
     words = text.split()
     first = words[0].lower()
-    if len(words) == 1 and first in ("undo", "confirm", "yes", "save", "cancel", "discard"):
-        return {"undo": undo, "cancel": cancel, "discard": cancel}.get(first, confirm)(message, services)
+    if len(words) == 1 and first in ("undo", "cancel", "discard"):  # `log confirm` is intents.log.confirm
+        return {"undo": undo, "cancel": cancel, "discard": cancel}[first](message, services)
     m = _NUMBERED.fullmatch(text.strip())
     if m:
         number, rest = int(m.group(2)), m.group(3).strip()
@@ -287,26 +287,6 @@ def apply_fix(raw: str, fix: str) -> str:
         else:
             segs.append(part)
     return f"{head}: " + "; ".join(segs)
-
-
-def confirm(message: Message, services) -> Reply:
-    from intents import log as log_intent
-
-    store = services.store
-    draft = drafts.get(store, message.platform, message.user_id)
-    if draft is None:
-        return Reply.problem("There is no draft waiting; nothing to confirm.")
-    got = log_intent.understand(message, services, draft.raw)
-    if isinstance(got, Reply):
-        return got
-    partner, parsed = got
-    unread = [seg for seg, _ in parsed.problems]
-    parsed.summary = "; ".join([parsed.summary] + unread) if parsed.summary else "; ".join(unread)
-    parsed.problems = []
-    reply = log_intent.store_parsed(message, store, partner, parsed, draft.raw)
-    if reply.ok:
-        drafts.drop(store, message.platform, message.user_id)
-    return reply
 
 
 def cancel(message: Message, services) -> Reply:
