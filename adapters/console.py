@@ -5,10 +5,10 @@ from __future__ import annotations
 import getpass
 from typing import Callable, TextIO
 
-from markup.dialect import clean, to_plain
 from bot.message import Message
 from bot.reply import Form, Reply
 from bot.router import route
+from markup.dialect import clean, to_plain
 
 PROMPT = "you› "
 GOODBYE = {"quit", "exit", "bye", ":q"}
@@ -43,7 +43,12 @@ def fill_form(form: Form, ask: Callable[[str], str], out: TextIO) -> dict[str, s
             label += f" ({clean(f.initial)})"
         if f.hint:
             label += f" — {to_plain(f.hint)}"
-        answer = ask(f"  {label}: ").strip() or f.initial
+        try:
+            answer = ask(f"  {label}: ").strip() or f.initial
+        except EOFError:  # piped input ran out mid-form: say so, keep the session, no traceback
+            out.write(f"\nThe input ended before “{clean(f.label)}”; nothing was saved. Type the command in one line "
+                      "instead (see `help`).\n")
+            return None
         if f.required and not answer:
             out.write("Cancelled; nothing was saved.\n")
             return None

@@ -42,7 +42,7 @@ def handle(message: Message, services) -> Reply:
         last = diligence.latest_diligence(store, target.id)
         intro = f"Due-diligence checklist for {pr.lock(target)}{target.name}."
         if last:
-            intro += f" Last review: {last['risk_rating']} risk on {last['reviewed_on']} by {last['reviewer']}."
+            intro += f" Last review: {diligence.describe(last)} on {last['reviewed_on']} by {last['reviewer']}."
         return Reply(text=intro + f"\nRating rule: {diligence.RISK_RULE}.", form=checklist_form(target.name),
                      private=True)
     return _submit(message, store, dict(answers, partner=name), as_fields=False)
@@ -51,8 +51,8 @@ def handle(message: Message, services) -> Reply:
 def checklist_form(partner: str = "") -> Form:
     fields = [FormField("partner", "Partner", "partner", required=True, initial=partner)]
     for q in diligence.CHECKLIST:
-        fields.append(FormField(q.key, q.text, "select", required=True, options=tuple((o, o) for o in q.options),
-                                initial="unknown"))
+        fields.append(FormField(q.key, q.text, "select", options=(("", "not answered yet"),)
+                                + tuple((o, o) for o in q.options)))
     fields.append(FormField("rating", "Risk rating (leave empty to use the rule)", "select",
                             options=(("", "From the answers"), ("low", "low"), ("medium", "medium"), ("high", "high")),
                             hint="You may raise the rating the answers give, not lower it."))
@@ -107,6 +107,9 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
                                  errors={"partner": target.text.split(" Is it")[0]})
         return target
     answers = {q.key: values.get(q.key, "") for q in diligence.CHECKLIST}
+    last = diligence.latest_diligence(store, target.id)
+    if not as_fields and last and last["risk_rating"] == diligence.INCOMPLETE:  # completing an incomplete review
+        answers = {k: v or (last["answers"].get(k, "") if k not in last["missing"] else "") for k, v in answers.items()}
     _, errors = diligence.validate_answers(answers)
     if errors:
         if as_fields:
@@ -123,10 +126,17 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
                                f"({dates.human(today)}).", diligence_id=did)
     clean, _ = diligence.validate_answers(answers)
     facts = [Fact("Risk rating", rating), Fact("Reviewer", pr.actor(message)), Fact("Date", today.isoformat())]
-    facts += [Fact(q.key, clean[q.key]) for q in diligence.CHECKLIST]
-    return Reply(text=f"Saved the due-diligence review of {pr.lock(target)}{target.name}: {rating} risk "
-                      f"({dates.human(today)}). Rule: {diligence.RISK_RULE}.",
-                 facts=facts, private=True, data={"diligence_id": did, "risk_rating": rating})
+    facts += [Fact(q.key, clean.get(q.key, "— not answered")) for q in diligence.CHECKLIST]
+    missing = diligence.missing_items(answers)
+    if missing:
+        text = (f"Saved an **incomplete** due-diligence review of {pr.lock(target)}{target.name}: no risk level until "
+                f"these are answered: {', '.join(missing)}. Add them with `diligence {target.name} "
+                f"{missing[0]}: …`.")
+    else:
+        text = (f"Saved the due-diligence review of {pr.lock(target)}{target.name}: {rating} risk "
+                f"({dates.human(today)}). Rule: {diligence.RISK_RULE}.")
+    return Reply(text=text, facts=facts, private=True,
+                 data={"diligence_id": did, "risk_rating": rating, "missing": missing})
 
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

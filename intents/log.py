@@ -16,17 +16,18 @@ Logs about a confidential (NDA) partner are confirmed privately; in a shared cha
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from bot.message import Message
-from bot.reply import Fact, Form, FormField, Reply
+from bot.reply import Fact, Reply
+from intents import log_manage
 from intents import partner_replies as pr
 from intents.contract import Intent
+from intents.log_form import FORM_OUTCOMES, log_form
+from intents.log_parse import KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head  # noqa: F401
 from markup.dialect import code, escape
-from records import checks, dates, interactions, names, partners, privacy
-from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
+from records import checks, dates, drafts, interactions, money, names, partners, privacy
+from storage.schema import INTERACTION_KINDS
 
 NAME = "log"
 SUMMARY = "record a meeting, call, email, event, training or agreement with a partner (no text: a form)"
@@ -34,51 +35,6 @@ USAGE = "log PARTNER KIND DATE: SUMMARY; next: STEP by DATE; level: high|medium|
 ACCESS = "staff"
 EXAMPLE = "log Acme Foods meeting yesterday: discussed 5 placements; next: send concept note by Friday"
 
-KIND_WORDS = {
-    "meeting": "meeting", "meet": "meeting", "met": "meeting", "mtg": "meeting", "visit": "meeting",
-    "visited": "meeting", "call": "call", "called": "call", "phone": "call", "phoned": "call", "zoom": "call",
-    "email": "email", "emailed": "email", "e-mail": "email", "mail": "email", "wrote": "email",
-    "event": "event", "workshop": "event", "conference": "event", "forum": "event", "webinar": "event",
-    "training": "training", "agreement": "agreement", "mou": "agreement", "signed": "agreement",
-    "signing": "agreement", "contract": "agreement",
-}
-OUTCOME_KEYS = {
-    "placed": "survivors_placed", "survivors placed": "survivors_placed", "placements": "survivors_placed",
-    "trained": "survivors_trained", "survivors trained": "survivors_trained",
-    "cash": "cash", "funding": "cash", "funds": "cash", "money": "cash",
-    "in-kind": "in_kind", "in kind": "in_kind", "inkind": "in_kind", "in_kind": "in_kind",
-    "activities": "joint_activity", "activity": "joint_activity", "joint activities": "joint_activity",
-    "joint activity": "joint_activity", "policy": "policy_change", "policies": "policy_change",
-    "policy change": "policy_change", "policy changes": "policy_change",
-}
-for _m in ("3", "6", "12"):
-    for _w in ("employed", "still employed", "retained"):
-        OUTCOME_KEYS[f"{_w} {_m}m"] = f"retained_{_m}m"
-        OUTCOME_KEYS[f"{_w} {_m} months"] = f"retained_{_m}m"
-NEXT_KEYS = ("next", "next step", "next steps", "todo", "to do", "follow up", "follow-up")
-LEVEL_KEYS = ("level", "action level", "action")
-DUE_KEYS = ("due", "by", "deadline")
-CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "฿": "THB", "৳": "BDT", "៛": "KHR", "₭": "LAK"}
-FORM_OUTCOMES = ("survivors_trained", "survivors_placed", "cash", "in_kind", "joint_activity", "policy_change")
-
-
-class LogError(ValueError):
-    def __init__(self, message: str, field_name: str | None = None):
-        super().__init__(message)
-        self.field = field_name
-
-
-@dataclass
-class Parsed:
-    partner_text: str
-    kind: str
-    occurred_on: date
-    summary: str
-    next_step: str = ""
-    next_due: date | None = None
-    level: str | None = None
-    outcomes: list[interactions.OutcomeDraft] = field(default_factory=list)
-    kind_given: bool = True
 
 
 def required_role(message: Message) -> str:
@@ -87,16 +43,27 @@ def required_role(message: Message) -> str:
 
 def handle(message: Message, services) -> Reply:
     if message.form is not None:
+        if (message.form or {}).get("number"):
+            return log_manage.edit_from_form(message, services)
         return _from_form(message, services)
     text = message.text.strip()
     if not text:
         return Reply(text="Log a partner contact (or in one line: `" + EXAMPLE + "`).", form=log_form(), private=True)
-    return _from_text(message, services, text)
+    if text.lower() in ("confirm", "yes", "save"):
+        return confirm(message, services)
+    managed = log_manage.dispatch(message, services, text)
+    if managed is not None:
+        return managed
+    draft = drafts.get(services.store, message.platform, message.user_id)
+    if draft is not None and log_manage.is_fix(text):
+        return from_text(message, services, log_manage.apply_fix(draft.raw, text))
+    return from_text(message, services, text)
 
 
 # --- the one-line form ----------------------------------------------------------------------------------------
 
-def _from_text(message: Message, services, text: str) -> Reply:
+def understand(message: Message, services, text: str) -> tuple[partners.Partner, Parsed] | Reply:
+    """The partner and the parsed log line, or the Reply that explains why it can't be read (nothing saved)."""
     store = services.store
     today = pr.today(message)
     head, sep, tail = text.partition(":")
@@ -114,134 +81,39 @@ def _from_text(message: Message, services, text: str) -> Reply:
                         message=message)
     if isinstance(target, Reply):
         return target
-    return _store(message, store, target, parsed, raw=text, today=today)
+    return target, parsed
 
 
-MAX_HEAD_WORDS = 24  # partner name + kind + date words; more is a summary typed before the colon
+def from_text(message: Message, services, text: str) -> Reply:
+    got = understand(message, services, text)
+    if isinstance(got, Reply):
+        return got
+    partner, parsed = got
+    if parsed.problems:
+        return log_manage.keep_draft(message, services, partner, parsed, text)
+    reply = _store(message, services.store, partner, parsed, raw=text, today=pr.today(message))
+    if reply.ok:
+        drafts.drop(services.store, message.platform, message.user_id)
+    return reply
 
 
-def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | None, date]:
-    """Partner words, kind and date from `Acme Foods meeting yesterday` (the longest known name wins).
-
-    Only names of partners `viewer` may see count as known (None: all partners)."""
-    words = head.split()
-    if not words:
-        raise LogError("Start with the partner's name, then the kind of contact and when.")
-    if len(words) > MAX_HEAD_WORDS:
-        raise LogError(f"The part before the colon has {len(words)} words; it should only be the partner's name, "
-                       "the kind of contact and when (e.g. `Acme Foods meeting yesterday`). Put the rest after "
-                       "the colon.")
-    for j in names.known_prefix_lengths(store, words, viewer):
-        try:
-            kind, day = _explain(words[j:], today)
-        except dates.DateError:
-            continue
-        return " ".join(words[:j]), kind, day
-    fits: list[int] = []
-    for j in range(1, len(words) + 1):
-        try:
-            _explain(words[j:], today)
-        except dates.DateError:
-            continue
-        fits.append(j)
-    # Prefer a split whose name part is a partner we can find; if such a name is followed by words that are
-    # not a date ("Blue Ocean call yestrday"), report those words rather than asking to create a partner.
-    found = [j for j in range(1, len(words) + 1)
-             if names.find_partner(store, " ".join(words[:j]), viewer).status == "found"]
-    for j in found:
-        if j in fits:
-            kind, day = _explain(words[j:], today)
-            return " ".join(words[:j]), kind, day
-    for j in found:
-        if j < len(words) and _kind_word(words[j]):
-            _explain(words[j:], today)  # raises the DateError naming the words it could not read
-    if fits:
-        j = fits[0]
-        kind, day = _explain(words[j:], today)
-        return " ".join(words[:j]), kind, day
-    raise LogError(f"I couldn't tell which words of “{head.strip()}” are the partner, the kind of contact "
-                   f"({', '.join(INTERACTION_KINDS)}) and the date.")
-
-
-def _kind_word(word: str) -> str | None:
-    return KIND_WORDS.get(word.lower().strip(",."))
-
-
-def _explain(rest: list[str], today: date) -> tuple[str | None, date]:
-    kind, others = None, []
-    for w in rest:
-        k = _kind_word(w)
-        if k is not None and kind is None:
-            kind = k
-        else:
-            others.append(w)
-    text = " ".join(others)
-    return kind, (dates.parse_date(text, today) if text.strip() else today)
-
-
-def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
-    partner_text, kind, day = split_head(store, head, today, viewer)
-    segments = [s.strip() for s in re.split(r"[;\n]", tail)]
-    summary_parts, p = [], Parsed(partner_text, kind or "meeting", day, "", kind_given=kind is not None)
-    for i, seg in enumerate(segments):
-        if not seg:
-            continue
-        key, sep, value = seg.partition(":")
-        k = " ".join(key.lower().split())
-        if i == 0 or not sep:
-            summary_parts.append(seg)
-        elif k in NEXT_KEYS:
-            p.next_step, due = _split_due(value.strip(), today)
-            p.next_due = due or p.next_due
-        elif k in DUE_KEYS:
-            p.next_due = dates.parse_date(value, today, future=True)
-        elif k in LEVEL_KEYS:
-            p.level = value.strip().lower()
-            if p.level not in ACTION_LEVELS:
-                raise LogError(f"“{value.strip()}” is not an action level; use high, medium or low "
-                               f"({checks.LEVEL_HELP}).", "level")
-        elif k in OUTCOME_KEYS:
-            p.outcomes.append(parse_outcome(OUTCOME_KEYS[k], value))
-        else:
-            summary_parts.append(seg)
-    p.summary = "; ".join(summary_parts)
-    kinds = [o.kind for o in p.outcomes]
-    dup = {k for k in kinds if kinds.count(k) > 1}
-    if dup:
-        raise LogError(f"{checks.OUTCOME_LABELS[dup.pop()].capitalize()} is given twice; give it once.")
-    return p
-
-
-def _split_due(step: str, today: date) -> tuple[str, date | None]:
-    """`send concept note by Friday` → ("send concept note", the Friday)."""
-    m = re.match(r"^(.*\S)\s+(?:by|before|due|on)\s+(\S.*)$", step, re.IGNORECASE)
-    if not m:
-        return step, None
-    when = m.group(2)
-    if len(when.split()) > 4:
-        return step, None
-    return m.group(1), dates.parse_date(when, today, future=True)
-
-
-def parse_outcome(kind: str, value: str) -> interactions.OutcomeDraft:
-    """`5`, `5,000 USD`, `USD 5000`, `$5000`, `5000usd` → an outcome draft."""
-    v = value.strip()
-    label = checks.OUTCOME_LABELS[kind]
-    currency = None
-    for sign, code in CURRENCY_SIGNS.items():
-        if sign in v:
-            v, currency = v.replace(sign, " "), code
-    m = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s*)?([\d][\d,]*(?:\.\d+)?)\s*([A-Za-z]{3})?\s*", v)
-    if not m or (m.group(1) and m.group(3)):
-        raise LogError(f"I couldn't read “{value.strip()}” as a number for {label}. "
-                       + ("Write e.g. `cash: 5000 USD`." if kind in checks.MONEY_KINDS else "Write e.g. `placed: 5`."),
-                       kind)
-    try:
-        qty = float(m.group(2).replace(",", ""))
-    except ValueError:
-        raise LogError(f"I couldn't read “{value.strip()}” as a number for {label}.", kind) from None
-    code = (m.group(1) or m.group(3) or currency or "")
-    return interactions.OutcomeDraft(kind, qty, code.upper() or None)
+def confirm(message: Message, services) -> Reply:
+    """`log confirm`: save the user's draft without its unread parts (their words go into the summary)."""
+    store = services.store
+    draft = drafts.get(store, message.platform, message.user_id)
+    if draft is None:
+        return Reply.problem("There is no draft waiting; nothing to confirm.")
+    got = understand(message, services, draft.raw)
+    if isinstance(got, Reply):
+        return got
+    partner, parsed = got
+    unread = [seg for seg, _ in parsed.problems]
+    parsed.summary = "; ".join([parsed.summary] + unread) if parsed.summary else "; ".join(unread)
+    parsed.problems = []
+    reply = _store(message, store, partner, parsed, raw=draft.raw, today=pr.today(message))
+    if reply.ok:
+        drafts.drop(store, message.platform, message.user_id)
+    return reply
 
 
 # --- storing and replying -------------------------------------------------------------------------------------
@@ -263,7 +135,7 @@ def _store(message: Message, store, partner: partners.Partner, parsed: Parsed, r
             return Reply.problem("Please fix the marked fields; nothing was saved.", errors={e.field: str(e)})
         return Reply.problem(f"{e} Nothing was saved.")
     if result.duplicate:
-        return Reply(text=f"You logged exactly this a moment ago (entry #{result.interaction_id}), so I didn't "
+        return Reply(text=f"You logged exactly this a moment ago (#{result.interaction_id}), so I didn't "
                           "store it twice.", private=True, data={"interaction_id": result.interaction_id,
                                                                  "duplicate": True})
     return _saved_reply(partner, draft, result, parsed, today, message, store)
@@ -276,12 +148,11 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     when = when if when in ("today", "yesterday") else "on " + when
     article = "an" if kind[0] in "aeiou" else "a"
     if pr.hidden(message, partner, store):
-        return pr.hidden_reply(f"Logged {article} {kind} with {pr.label(message, partner, store)} {when} "
-                               f"(entry #{result.interaction_id}).",
+        return pr.hidden_reply(f"Logged #{result.interaction_id}: {article} {kind} with "
+                               f"{pr.label(message, partner, store)} {when}.",
                                interaction_id=result.interaction_id, outcome_ids=result.outcome_ids,
                                partner_id=partner.id, duplicate=False)
-    text = (f"Logged {article} {kind} with {pr.lock(partner)}{escape(partner.name)} {when} "
-            f"(entry #{result.interaction_id}).")
+    text = f"Logged #{result.interaction_id}: {article} {kind} with {pr.lock(partner)}{escape(partner.name)} {when}."
     facts = [Fact("Partner", pr.lock(partner) + partner.name), Fact("Date", draft.occurred_on.isoformat()),
              Fact("Kind", checks.KIND_LABELS[draft.kind]), Fact("Summary", draft.summary),
              Fact("Action level", result.action_level + ("" if draft.action_level else " (default)"))]
@@ -289,9 +160,11 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
         due = f" — due {dates.human(draft.next_due, today)}" if draft.next_due else ""
         facts.append(Fact("Next step", draft.next_step + due))
     for o in draft.outcomes:
-        amount = f"{o.quantity:,.2f}".rstrip("0").rstrip(".")
-        facts.append(Fact(checks.OUTCOME_LABELS[o.kind].capitalize(), amount + (f" {o.currency}" if o.currency else "")))
+        facts.append(Fact(checks.OUTCOME_LABELS[o.kind].capitalize(), money.format_amount(o.quantity, o.currency)))
     tips = []
+    if draft.next_step and not draft.next_due:
+        tips.append("⚠ No due date found in the next step; add one with "
+                    f"`log edit {result.interaction_id} next: {draft.next_step} by Friday`.")
     if not parsed.kind_given:
         tips.append("No kind word was given, so I recorded a meeting.")
     if not draft.action_level:
@@ -300,38 +173,14 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     if draft.kind == "agreement" and partner.stage not in ("agreement", "co_creation", "training_placement",
                                                            "post_placement_support"):
         tips.append(f"If this agreement is signed, move the stage: {code(f'stage {partner.name} agreement')}.")
-    if tips:
-        text += "\n" + " ".join(tips)
+    tips.append(f"Wrong? {code(f'log edit {result.interaction_id}')} or `log undo`.")
+    text += "\n" + " ".join(tips)
     return Reply(text=text, facts=facts, private=partner.confidential,
                  data={"interaction_id": result.interaction_id, "outcome_ids": result.outcome_ids,
                        "partner_id": partner.id, "duplicate": False})
 
 
-# --- the interactive form -------------------------------------------------------------------------------------
-
-def log_form(partner: str = "") -> Form:
-    kinds = tuple((k, checks.KIND_LABELS[k]) for k in INTERACTION_KINDS)
-    levels = (("", "Default (low; high for a funded agreement)"), ("high", "High — contract signed, company "
-              "resources"), ("medium", "Medium — company–government meeting, policy change expected"),
-              ("low", "Low — meeting, training, event"))
-    fields = [
-        FormField("partner", "Partner", "partner", required=True, initial=partner, placeholder="Start typing a name"),
-        FormField("kind", "Kind of contact", "select", required=True, options=kinds, initial="meeting"),
-        FormField("date", "When", "date", required=True, initial="today", hint="A date or words: yesterday, Friday…"),
-        FormField("summary", "What happened", "long_text", required=True,
-                  placeholder="e.g. discussed 5 placements", hint="Counts only: no names or contacts of survivors."),
-        FormField("level", "Action level", "select", options=levels, hint=checks.LEVEL_HELP),
-        FormField("next_step", "Next step", "text", placeholder="e.g. send concept note"),
-        FormField("next_due", "Next step due", "date", hint="A date or words: Friday, in 2 weeks…"),
-        FormField("survivors_trained", "Survivors trained", "number"),
-        FormField("survivors_placed", "Survivors placed", "number"),
-        FormField("cash", "Cash leveraged", "text", placeholder="e.g. 5000 USD"),
-        FormField("in_kind", "In-kind leveraged", "text", placeholder="e.g. 800 USD"),
-        FormField("joint_activity", "Joint activities delivered", "number"),
-        FormField("policy_change", "Company policy changes", "number"),
-    ]
-    return Form(command="log", title="Log a partner contact", fields=tuple(fields), submit_label="Log it")
-
+# --- the form ------------------------------------------------------------------------------------------------
 
 def _from_form(message: Message, services) -> Reply:
     store = services.store

@@ -199,7 +199,7 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
         facts.append(Fact("Also known as", ", ".join(p.aliases)))
     facts.append(Fact("Confidential", "🔒 yes — NDA in place" if p.confidential else "no"))
     if dd:
-        facts.append(Fact("Due diligence", f"{dd['risk_rating']} risk ({dates.human(dd['reviewed_on'])})"))
+        facts.append(Fact("Due diligence", f"{diligence.describe(dd)} ({dates.human(dd['reviewed_on'])})"))
     totals = interactions.outcome_totals(store, p.id)
     if totals:
         facts.append(Fact("Outcomes", "; ".join(

@@ -1,10 +1,14 @@
 """Date words → dates, relative to a given `today` (in the user's time zone).
 
 Understood: today, yesterday, tomorrow; weekday names ("Friday": the next one for due dates, the last one for
-past events; never today — say "today" for that); "last Tuesday", "next Tuesday", "this Friday"; "next week",
+past events; never today — say "today" for that); "last Tuesday" (the Tuesday of the previous week, as people
+mean it: on a Friday, "last Thursday" is 8 days back, not yesterday), "next Tuesday", "this Friday" (the Friday of
+this week), "last week Thursday"; "end of month", "end of next month", "end of week"; "next week",
 "last week" (± 7 days); "in 3 days", "3 days ago", "in 2 weeks", "a week ago"; ISO 2026-11-20; 20/11/2026 and
 20-11-2026 (day first); "20 Nov", "Nov 20", "20 November 2026", "Nov 20, 2026". A day and month without a year
-is the nearest one in the right direction (past for events, future for due dates).
+is the nearest one in the right direction (past for events, future for due dates). Anything else that looks like
+a date ("next month", "3rd of December", "in 2 months") goes to dateparser, a well-kept library.
+`find_date` finds such an expression anywhere in a sentence ("call them next Friday").
 """
 
 from __future__ import annotations
@@ -117,14 +121,24 @@ def parse_date(text: str, today: date, future: bool = False) -> date:
         return today + timedelta(days=2)
 
     words = t.split()
+    m = re.fullmatch(r"(?:the )?end of (?:the )?(this |next )?(month|week)", t)
+    if m:
+        return _end_of(today, m.group(2), m.group(1) == "next ")
+    m = re.fullmatch(r"(last|next|this) week('s)? (?:on )?([a-z]+)", t)
+    if m and m.group(3) in WEEKDAYS:
+        monday = today - timedelta(days=today.weekday()) + timedelta(days={"last": -7, "next": 7, "this": 0}[m.group(1)])
+        return monday + timedelta(days=WEEKDAYS[m.group(3)])
     # weekday names, optionally with last / next / this
     if len(words) <= 2 and words[-1] in WEEKDAYS and (len(words) == 1 or words[0] in ("last", "next", "this", "on")):
         target = WEEKDAYS[words[-1]]
         mode = words[0] if len(words) == 2 else ("next" if future else "last")
+        monday = today - timedelta(days=today.weekday())
         if mode == "this":
-            return today + timedelta(days=(target - today.weekday()) % 7)
+            return monday + timedelta(days=target)
         if mode == "next" or (mode == "on" and future):
             return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)
+        if mode == "last" and len(words) == 2:  # "last Thursday": the Thursday of the previous week
+            return monday - timedelta(days=7) + timedelta(days=target)
         return today - timedelta(days=(today.weekday() - target - 1) % 7 + 1)
     # in N days / weeks, N days / weeks ago
     m = re.fullmatch(r"in (\w+) (days?|weeks?|wks?)", t)
@@ -156,7 +170,70 @@ def parse_date(text: str, today: date, future: bool = False) -> date:
     if m and m.group(1) in MONTHS:
         mo, d, y = MONTHS[m.group(1)], int(m.group(2)), m.group(3)
         return _make(int(y), mo, d, original) if y else _nearest(mo, d, today, future, original)
+    found = _library(t, today, future)
+    if found is not None:
+        return found
     raise DateError(f"I couldn't read “{original}” as a date. Try e.g. {EXAMPLES}.")
+
+
+def _end_of(today: date, unit: str, following: bool) -> date:
+    if unit == "week":
+        return today + timedelta(days=6 - today.weekday() + (7 if following else 0))
+    y, m = (today.year + (today.month == 12), today.month % 12 + 1) if following else (today.year, today.month)
+    y2, m2 = (y + (m == 12), m % 12 + 1)
+    return date(y2, m2, 1) - timedelta(days=1)
+
+
+DATEISH = re.compile(r"\d|\b(?:" + "|".join(sorted(set(WEEKDAYS) | set(MONTHS) | {
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "fortnight", "ago", "now", "tomorrow",
+    "yesterday", "today"}, key=len, reverse=True)) + r")\b")
+
+
+def _library(t: str, today: date, future: bool) -> date | None:
+    """dateparser for expressions the rules above don't cover ("next month", "3rd of December")."""
+    if len(t) > 40 or len(t.split()) < 2 or not DATEISH.search(t):
+        return None
+    try:
+        import dateparser
+
+        found = dateparser.parse(t, languages=["en"], settings={
+            "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12),
+            "PREFER_DATES_FROM": "future" if future else "past", "DATE_ORDER": "DMY", "STRICT_PARSING": False})
+    except Exception:  # noqa: BLE001 - a library hiccup on odd text means "not a date", never a crash
+        return None
+    if found is None or not MIN_YEAR <= found.year <= MAX_YEAR:
+        return None
+    return found.date()
+
+
+LEADS = ("by", "before", "due", "on", "until", "till")
+
+
+def find_date(text: str, today: date, future: bool = True, max_words: int = 5) -> tuple[date, str, str] | None:
+    """The date named anywhere in `text`: (date, the text without "by/on DATE" — or all of it when the date has no
+    such lead word, "call them next Friday" — and the words of the date).
+
+    The longest run of words that reads as a date wins, the latest in the sentence on ties; None if none does.
+    """
+    words = text.split()
+    best = None
+    for n in range(min(max_words, len(words)), 0, -1):
+        for i in range(len(words) - n, -1, -1):
+            chunk = " ".join(words[i:i + n]).strip(".,;:!?()")
+            if not chunk or not DATEISH.search(chunk.lower()) or chunk.lower() in ("now", "day", "week", "month"):
+                continue
+            try:
+                day = parse_date(chunk, today, future)
+            except DateError:
+                continue
+            led = chunk.split()[0].lower() in LEADS or (i > 0 and words[i - 1].lower() in LEADS)
+            start = i - 1 if i > 0 and words[i - 1].lower() in LEADS else i
+            rest = " ".join(words[:start] + words[i + n:]).strip(" ,;") if led else text.strip()
+            best = (day, rest, chunk)
+            break
+        if best:
+            return best
+    return None
 
 
 def is_date(text: str, today: date, future: bool = False) -> bool:

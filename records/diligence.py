@@ -62,11 +62,22 @@ def compute_risk(answers: dict[str, str]) -> str:
     return "low"
 
 
+INCOMPLETE = "incomplete"
+
+
+def missing_items(raw: dict[str, str]) -> list[str]:
+    """Checklist items with no answer at all ("unknown" is an answer: the reviewer looked and could not tell)."""
+    return [q.key for q in CHECKLIST if not (raw.get(q.key) or "").strip()]
+
+
 def validate_answers(raw: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(clean answers, errors by question key). Missing answers become "unknown"."""
+    """(clean answers, errors by question key). Unanswered items are left out; an answer outside the allowed values
+    is refused with them, never guessed."""
     answers, errors = {}, {}
     for q in CHECKLIST:
-        value = (raw.get(q.key) or "unknown").strip().lower()
+        value = (raw.get(q.key) or "").strip().lower()
+        if not value:
+            continue
         if value in ("?", "n/a", "na", "dont know", "don't know", "not sure"):
             value = "unknown"
         if value not in q.options:
@@ -77,11 +88,16 @@ def validate_answers(raw: dict[str, str]) -> tuple[dict[str, str], dict[str, str
 
 def record_diligence(store: Store, partner: Partner, answers: dict[str, str], *, reviewer: str, on: date,
                      rating: str | None = None, notes: str = "") -> tuple[int, str]:
-    """Store a checklist review; returns (id, rating). A given rating may raise the computed one, never lower it."""
+    """Store a checklist review; returns (id, rating). A given rating may raise the computed one, never lower it.
+
+    A review with unanswered items gets no risk level: it is stored as "incomplete" with the missing items."""
     clean, errors = validate_answers(answers)
     if errors:
         raise RegistryError(" ".join(errors.values()), next(iter(errors)))
-    computed = compute_risk(clean)
+    missing = missing_items(answers)
+    computed = compute_risk(clean) if not missing else INCOMPLETE
+    if rating is not None and missing:
+        raise RegistryError(f"A risk rating needs every item answered; still missing: {', '.join(missing)}.", "rating")
     if rating is not None:
         rating = rating.strip().lower()
         if rating not in RISK_RATINGS:
@@ -93,20 +109,27 @@ def record_diligence(store: Store, partner: Partner, answers: dict[str, str], *,
     notes = check_text(notes, MAX_NOTE, "diligence notes", "notes")
     stored = dict(clean, notes=notes, computed_rating=computed)
     with store.transaction() as c:
-        did = c.execute("INSERT INTO diligence (partner_id, answers, risk_rating, reviewer, reviewed_on, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
+        did = c.execute("INSERT INTO diligence (partner_id, answers, risk_rating, reviewer, reviewed_on, created_at, "
+                        "missing) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (partner.id, json.dumps(stored, ensure_ascii=False), final, reviewer, on.isoformat(),
-                         utcnow())).lastrowid
+                         utcnow(), json.dumps(missing))).lastrowid
         store.audit(reviewer, "diligence.add", "diligence", did, {"partner_id": partner.id, "risk_rating": final,
-                                                                   "computed": computed})
+                                                                   "computed": computed, "missing": missing})
     return did, final
 
 
 def latest_diligence(store: Store, partner_id: int) -> dict[str, Any] | None:
-    row = store.db.conn.execute("SELECT id, answers, risk_rating, reviewer, reviewed_on FROM diligence "
+    row = store.db.conn.execute("SELECT id, answers, risk_rating, reviewer, reviewed_on, missing FROM diligence "
                                 "WHERE partner_id = ? ORDER BY reviewed_on DESC, id DESC LIMIT 1",
                                 (partner_id,)).fetchone()
     if not row:
         return None
     return {"id": row[0], "answers": json.loads(row[1]), "risk_rating": row[2], "reviewer": row[3],
-            "reviewed_on": row[4]}
+            "reviewed_on": row[4], "missing": json.loads(row[5] or "[]")}
+
+
+def describe(review: dict[str, Any]) -> str:
+    """`medium risk` or `incomplete (missing: lawsuits, conflict)`."""
+    if review["risk_rating"] == INCOMPLETE:
+        return f"incomplete (missing: {', '.join(review.get('missing') or []) or '?'})"
+    return f"{review['risk_rating']} risk"

@@ -14,21 +14,24 @@ from pathlib import Path
 from typing import Iterator
 
 from records import access, partners, pipeline, stages, visibility
+from records.checks import MONEY_KINDS
 from storage.schema import OUTCOME_KINDS
 from storage.store import Store
 
 KINDS = ("interactions", "partners")
 
+COUNTS = tuple(k for k in OUTCOME_KINDS if k not in MONEY_KINDS)
+# Each money outcome has its amount and its own currency column: amounts of different currencies never share one.
 INTERACTION_COLUMNS = (
     ["interaction_id", "date", "partner", "partner_id", "confidential", "country", "stream", "stage_now", "kind",
      "action_level", "summary", "next_step", "next_due", "logged_by", "platform"]
-    + [f"{k}" for k in OUTCOME_KINDS] + ["currency"]
+    + [c for k in MONEY_KINDS for c in (k, f"{k}_currency")] + list(COUNTS)
 )
 PARTNER_COLUMNS = [
     "partner_id", "partner", "confidential", "country", "sector", "stream", "stage", "stage_since", "days_in_stage",
     "last_contact", "stalled", "interactions", "actions_high", "actions_medium", "actions_low",
     "latest_risk_rating", "created_at",
-] + [f"total_{k}" for k in OUTCOME_KINDS]
+] + [f"total_{k}" for k in COUNTS]  # then one column per money kind and currency: cash_USD, cash_KHR, in_kind_THB…
 
 
 def _safe(value) -> str:
@@ -42,34 +45,53 @@ def _safe(value) -> str:
 
 def interaction_rows(store: Store, viewer: access.User | None = None) -> Iterator[list[str]]:
     allowed = visibility.visible_ids(store, viewer)
-    sums = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN quantity END)" for k in OUTCOME_KINDS)
-    sql = f"""
+    c = store.db.conn
+    outs: dict[int, dict[str, tuple[float, str | None]]] = {}
+    for iid, kind, quantity, currency in c.execute(
+            "SELECT interaction_id, kind, SUM(quantity), currency FROM outcomes WHERE interaction_id IS NOT NULL "
+            "GROUP BY interaction_id, kind, currency ORDER BY interaction_id, kind, currency"):
+        got = outs.setdefault(iid, {})
+        if kind in got and kind in MONEY_KINDS:  # one log, one money kind in two currencies: keep both, apart
+            q, cur = got[kind]
+            got[kind] = (f"{_safe(q)}; {_safe(quantity)}", f"{cur}; {currency}")  # type: ignore[assignment]
+        else:
+            got[kind] = (quantity, currency)
+    sql = """
         SELECT i.id, i.occurred_on, p.name, p.id, p.confidential, p.country, p.stream, p.stage, i.kind,
-               i.action_level, i.summary, i.next_step, i.next_due, i.logged_by, i.platform, o.*
-        FROM interactions i JOIN partners p ON p.id = i.partner_id
-        LEFT JOIN (SELECT interaction_id, {sums}, MAX(currency) FROM outcomes
-                   WHERE interaction_id IS NOT NULL GROUP BY interaction_id) o ON o.interaction_id = i.id
-        ORDER BY i.occurred_on, i.id"""
-    for row in store.db.conn.execute(sql):
+               i.action_level, i.summary, i.next_step, i.next_due, i.logged_by, i.platform
+        FROM interactions i JOIN partners p ON p.id = i.partner_id ORDER BY i.occurred_on, i.id"""
+    for row in c.execute(sql):
         if allowed is not None and row[3] not in allowed:
             continue
-        base = list(row[:15])
+        base = list(row)
         base[4] = "yes" if row[4] else "no"
         base[6] = stages.STREAM_LABELS.get(row[6], row[6])
         base[7] = stages.label(row[7])
-        yield [_safe(v) for v in base + list(row[16:])]
+        got = outs.get(row[0], {})
+        money_cells = [v for k in MONEY_KINDS for v in (got.get(k, (None, None)))]
+        yield [_safe(v) for v in base + money_cells + [got.get(k, (None, None))[0] for k in COUNTS]]
 
 
-def partner_rows(store: Store, today: date, viewer: access.User | None = None) -> Iterator[list[str]]:
+def money_columns(store: Store) -> list[str]:
+    """`cash_KHR`, `cash_USD`, `in_kind_THB`…: one per money kind and currency present."""
+    return [f"{k}_{cur}" for k, cur in store.db.conn.execute(
+        "SELECT DISTINCT kind, UPPER(COALESCE(currency, '')) FROM outcomes WHERE kind IN ('cash', 'in_kind') "
+        "ORDER BY kind, 2")]
+
+
+def partner_rows(store: Store, today: date, viewer: access.User | None = None,
+                 money: list[str] | None = None) -> Iterator[list[str]]:
     c = store.db.conn
+    money = money_columns(store) if money is None else money
     last = dict(c.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
     counts: dict[int, dict[str, int]] = {}
     for pid, level, n in c.execute("SELECT partner_id, COALESCE(action_level, ''), COUNT(*) FROM interactions "
                                    "GROUP BY partner_id, action_level"):
         counts.setdefault(pid, {})[level] = n
     totals: dict[int, dict[str, float]] = {}
-    for pid, kind, q in c.execute("SELECT partner_id, kind, SUM(quantity) FROM outcomes GROUP BY partner_id, kind"):
-        totals.setdefault(pid, {})[kind] = q
+    for pid, kind, cur, q in c.execute("SELECT partner_id, kind, UPPER(COALESCE(currency, '')), SUM(quantity) "
+                                       "FROM outcomes GROUP BY partner_id, kind, 3"):
+        totals.setdefault(pid, {})[f"{kind}_{cur}" if kind in MONEY_KINDS else kind] = q
     risk = dict(c.execute("SELECT partner_id, risk_rating FROM diligence d WHERE id = (SELECT id FROM diligence "
                           "WHERE partner_id = d.partner_id ORDER BY reviewed_on DESC, id DESC LIMIT 1)"))
     for p in partners.all_partners(store, viewer):
@@ -79,7 +101,7 @@ def partner_rows(store: Store, today: date, viewer: access.User | None = None) -
         row = [p.id, p.name, "yes" if p.confidential else "no", p.country, p.sector, p.stream_label, p.stage_label,
                p.stage_since, in_stage, last.get(p.id), "; ".join(reasons), sum(n.values()), n.get("high", 0),
                n.get("medium", 0), n.get("low", 0), risk.get(p.id, ""), p.created_at]
-        yield [_safe(v) for v in row] + [_safe(t.get(k)) for k in OUTCOME_KINDS]
+        yield [_safe(v) for v in row] + [_safe(t.get(k)) for k in COUNTS] + [_safe(t.get(k)) for k in money]
 
 
 def write_csv(store: Store, out, kind: str = "interactions", today: date | None = None,
@@ -88,8 +110,9 @@ def write_csv(store: Store, out, kind: str = "interactions", today: date | None 
     if kind not in KINDS:
         raise ValueError(f"Unknown export “{kind}”; choose {' or '.join(KINDS)}.")
     today = today or datetime.now(timezone.utc).date()
-    header = INTERACTION_COLUMNS if kind == "interactions" else PARTNER_COLUMNS
-    rows = interaction_rows(store, viewer) if kind == "interactions" else partner_rows(store, today, viewer)
+    money = money_columns(store)
+    header = INTERACTION_COLUMNS if kind == "interactions" else PARTNER_COLUMNS + money
+    rows = interaction_rows(store, viewer) if kind == "interactions" else partner_rows(store, today, viewer, money)
     if isinstance(out, (str, Path)):
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)

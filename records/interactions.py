@@ -155,9 +155,9 @@ def log_interaction(store: Store, draft: InteractionDraft, *, actor: str, platfo
         if dup:
             return LogResult(dup[0], [], True, dup[1] or level)
         iid = c.execute(
-            "INSERT INTO interactions (partner_id, occurred_on, kind, summary, next_step, next_due, action_level, "
-            "logged_by, platform, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (partner.id, draft.occurred_on.isoformat(), draft.kind, draft.summary, draft.next_step,
+            "INSERT INTO interactions (id, partner_id, occurred_on, kind, summary, next_step, next_due, action_level, "
+            "logged_by, platform, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (next_log_number(c), partner.id, draft.occurred_on.isoformat(), draft.kind, draft.summary, draft.next_step,
              draft.next_due.isoformat() if draft.next_due else None, level, actor, platform, fp, created),
         ).lastrowid
         oids = []
@@ -175,6 +175,14 @@ def log_interaction(store: Store, draft: InteractionDraft, *, actor: str, platfo
                     {"partner_id": partner.id, "kind": draft.kind, "occurred_on": draft.occurred_on.isoformat(),
                      "action_level": level, "outcomes": len(oids), "platform": platform})
     return LogResult(iid, oids, False, level)
+
+
+def next_log_number(c) -> int:
+    """One above every log number ever given, deleted ones included (the audit log remembers them), so a number
+    is never reused. Call inside the write transaction."""
+    top = c.execute("SELECT MAX(id) FROM interactions").fetchone()[0] or 0
+    gone = c.execute("SELECT MAX(row_id) FROM audit_log WHERE table_name = 'interactions'").fetchone()[0] or 0
+    return max(top, gone) + 1
 
 
 def recent_interactions(store: Store, partner_id: int, limit: int = 5) -> list[dict[str, Any]]:

@@ -194,6 +194,36 @@ CREATE INDEX outcomes_interaction ON outcomes(interaction_id);
 CREATE INDEX diligence_partner ON diligence(partner_id, reviewed_on);
 """
 
+LOG_TRUST_SQL = """
+CREATE INDEX audit_log_table_row ON audit_log(table_name, row_id);
+CREATE TABLE log_drafts (
+    id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    command TEXT NOT NULL DEFAULT 'log',
+    raw TEXT NOT NULL,                           -- what the user typed, kept until confirmed or cancelled
+    understood TEXT NOT NULL DEFAULT '{}',       -- JSON of the parts that were understood
+    problems TEXT NOT NULL DEFAULT '[]',         -- JSON list of the parts still to settle
+    created_at TEXT NOT NULL,
+    UNIQUE (platform, user_id)
+);
+CREATE TABLE diligence_new (
+    id INTEGER PRIMARY KEY,
+    partner_id INTEGER NOT NULL REFERENCES partners(id),
+    answers TEXT NOT NULL,
+    risk_rating TEXT NOT NULL CHECK (risk_rating IN ('low', 'medium', 'high', 'incomplete')),
+    reviewer TEXT NOT NULL DEFAULT '',
+    reviewed_on TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    missing TEXT NOT NULL DEFAULT '[]'           -- JSON list of checklist items not answered
+);
+INSERT INTO diligence_new (id, partner_id, answers, risk_rating, reviewer, reviewed_on, created_at)
+    SELECT id, partner_id, answers, risk_rating, reviewer, reviewed_on, created_at FROM diligence;
+DROP TABLE diligence;
+ALTER TABLE diligence_new RENAME TO diligence;
+CREATE INDEX diligence_partner ON diligence(partner_id, reviewed_on);
+"""
+
 # Ordered (name, sql) pairs. Append only.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", CORE),
@@ -201,4 +231,5 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0004_teams", TEAMS_SQL),
     ("0003_reports", REPORTS_SQL),
     ("0002_registry", REGISTRY_SQL),
+    ("0006_log_trust", LOG_TRUST_SQL),
 ]

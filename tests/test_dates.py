@@ -15,7 +15,7 @@ WED = date(2026, 11, 18)  # a Wednesday
     ("tomorrow", date(2026, 11, 19), date(2026, 11, 19)),
     ("Friday", date(2026, 11, 13), date(2026, 11, 20)),
     ("wednesday", date(2026, 11, 11), date(2026, 11, 25)),
-    ("last Tuesday", date(2026, 11, 17), date(2026, 11, 17)),
+    ("last Tuesday", date(2026, 11, 10), date(2026, 11, 10)),  # the Tuesday of the previous week
     ("next Tuesday", date(2026, 11, 24), date(2026, 11, 24)),
     ("this Friday", date(2026, 11, 20), date(2026, 11, 20)),
     ("next week", date(2026, 11, 25), date(2026, 11, 25)),

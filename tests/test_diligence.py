@@ -41,8 +41,35 @@ def test_form_submission_stores_answers_rating_reviewer_and_date(svc):
 def test_one_line_answers(svc):
     r = say(svc, "diligence Acme Foods " + ALL_LOW)
     assert r.ok and r.data["risk_rating"] == "low"
-    r = say(svc, "dd Acme Foods lawsuits: current")
+    r = say(svc, "dd Acme Foods " + ALL_LOW.replace("lawsuits: none", "lawsuits: current"))
     assert r.ok and r.data["risk_rating"] == "high"
+
+
+def test_a_review_with_unanswered_items_is_incomplete_not_rated(svc):
+    r = say(svc, "dd Acme Foods lawsuits: past; csr: yes")
+    assert r.ok and r.data["risk_rating"] == "incomplete", r.text
+    assert r.data["missing"] == ["financial", "reputation", "supply_chain", "conflict"]
+    assert "incomplete" in r.text and "financial, reputation, supply_chain, conflict" in r.text
+    stored = svc.store.db.conn.execute("SELECT risk_rating, missing FROM diligence").fetchone()
+    assert stored == ("incomplete", '["financial", "reputation", "supply_chain", "conflict"]')
+    card = say(svc, "partner acme foods")
+    assert {f.label: f.value for f in card.facts}["Due diligence"].startswith("incomplete (missing: financial")
+    # answering the missing items completes it; only then is there a risk level
+    r = say(svc, "dd Acme Foods financial: stable; reputation: none; supply chain: none; conflict: no")
+    assert r.ok and r.data["risk_rating"] == "medium" and not r.data["missing"], r.text  # a past lawsuit: medium
+
+
+@pytest.mark.parametrize("line,allowed", [
+    ("dd Acme Foods csr: probably", "yes, partly, no, unknown"),
+    ("dd Acme Foods financial: ok", "stable, uncertain, weak, unknown"),
+    ("dd Acme Foods " + ALL_LOW + "; rating: severe", "low, medium or high"),
+    ("dd Acme Foods lawsuits: none; rating: high", "every item answered"),
+])
+def test_unknown_ratings_are_refused_with_the_allowed_values(svc, line, allowed):
+    before = dump(svc.store)
+    r = say(svc, line)
+    assert not r.ok and allowed in r.text, r.text
+    assert dump(svc.store) == before
 
 
 @pytest.mark.parametrize("line,words", [

@@ -29,7 +29,7 @@ def test_export_writes_csv_under_home_and_marks_confidential(svc):
     rows = read(path)
     assert len(rows) == 2 and r.data["rows"] == 2
     blue = next(x for x in rows if x["partner"] == "Blue Ocean Seafood")
-    assert blue["confidential"] == "yes" and blue["cash"] == "5000" and blue["currency"] == "USD"
+    assert blue["confidential"] == "yes" and blue["cash"] == "5000" and blue["cash_currency"] == "USD"
     assert blue["survivors_placed"] == "3" and blue["action_level"] == "high"
     acme = next(x for x in rows if x["partner"] == "Acme Foods Co.")
     assert acme["confidential"] == "no" and acme["summary"].startswith("'=HYPERLINK")
@@ -39,7 +39,7 @@ def test_partner_export(svc):
     r = say(svc, "export partners")
     rows = {x["partner"]: x for x in read(r.data["path"])}
     assert set(rows) == {"Acme Foods Co.", "Acme Logistics Ltd", "Blue Ocean Seafood"}
-    assert rows["Blue Ocean Seafood"]["total_cash"] == "5000" and rows["Blue Ocean Seafood"]["actions_high"] == "1"
+    assert rows["Blue Ocean Seafood"]["cash_USD"] == "5000" and rows["Blue Ocean Seafood"]["actions_high"] == "1"
     assert rows["Blue Ocean Seafood"]["confidential"] == "yes"
 
 

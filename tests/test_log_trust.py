@@ -1,0 +1,286 @@
+"""Records people can trust: log numbers, one-line and form edits, undo, delete, history, the audit trail, drafts.
+
+Everything goes through the real router over a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from registry_support import counts, dump, say, seed, submit
+
+from bot.reply import Form
+from records import access
+
+TABLES = ("partners", "interactions", "outcomes", "stage_history", "diligence")
+
+
+@pytest.fixture
+def svc(lite_services):
+    seed(lite_services)
+    return lite_services
+
+
+def records_dump(store) -> list:
+    c = store.db.conn
+    return [c.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES]
+
+
+def row(store, number):
+    return store.db.conn.execute("SELECT occurred_on, kind, summary, next_step, next_due, action_level FROM "
+                                 "interactions WHERE id = ?", (number,)).fetchone()
+
+
+def outcomes(store, number):
+    return store.db.conn.execute("SELECT kind, quantity, currency, recorded_on FROM outcomes WHERE interaction_id = ? "
+                                 "ORDER BY kind", (number,)).fetchall()
+
+
+def log(svc, text, **kw) -> int:
+    r = say(svc, text, **kw)
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert r.text.startswith(f"Logged #{r.data['interaction_id']}:"), r.text
+    return r.data["interaction_id"]
+
+
+def test_every_log_gets_a_visible_number_and_numbers_are_never_reused(svc):
+    a = log(svc, "log Blue Ocean meeting yesterday: first")
+    b = log(svc, "log Blue Ocean call today: second")
+    assert b == a + 1
+    assert say(svc, "log undo").ok
+    c = log(svc, "log Blue Ocean email today: third")
+    assert c == b + 1  # #b was deleted; its number stays retired
+
+
+@pytest.mark.parametrize("edit,expect_row,expect_outcomes", [
+    ("summary: met the HR director", ("2026-11-17", "meeting", "met the HR director", "call back", "2026-11-20", "low"), None),
+    ("date: 12 Nov", ("2026-11-12", "meeting", "talked", "call back", "2026-11-20", "low"), "2026-11-12"),
+    ("kind: call", ("2026-11-17", "call", "talked", "call back", "2026-11-20", "low"), None),
+    ("next: send concept note in two weeks", ("2026-11-17", "meeting", "talked", "send concept note in two weeks", "2026-12-02", "low"), None),
+    ("level: medium", ("2026-11-17", "meeting", "talked", "call back", "2026-11-20", "medium"), None),
+])
+def test_one_line_edit_changes_one_field_and_is_audited_with_before_and_after(svc, edit, expect_row, expect_outcomes):
+    n = log(svc, "log Blue Ocean meeting yesterday: talked; next: call back by Friday; placed: 2")
+    r = say(svc, f"log edit {n} {edit}")
+    assert r.ok and f"Updated log #{n}" in r.text, r.text
+    assert row(svc.store, n) == expect_row
+    if expect_outcomes:
+        assert outcomes(svc.store, n)[0][3] == expect_outcomes  # outcomes move with the date
+    at, actor, detail = svc.store.db.conn.execute(
+        "SELECT at, actor, detail FROM audit_log WHERE action = 'interaction.edit' AND row_id = ?", (n,)).fetchone()
+    detail = json.loads(detail)
+    assert actor == "console:amara" and at
+    assert detail["before"]["summary"] == "talked" and detail["after"]["occurred_on"] == expect_row[0]
+
+
+def test_outcomes_edit_replaces_and_a_single_outcome_edit_merges(svc):
+    n = log(svc, "log Blue Ocean agreement yesterday: MoU; cash: 5000 USD; placed: 2")
+    assert say(svc, f"log edit {n} cash: 2,000,000 riel").ok
+    assert outcomes(svc.store, n) == [("cash", 2_000_000.0, "KHR", "2026-11-17"),
+                                      ("survivors_placed", 2.0, None, "2026-11-17")]
+    assert say(svc, f"log edit {n} outcomes: trained 15 survivors").ok
+    assert outcomes(svc.store, n) == [("survivors_trained", 15.0, None, "2026-11-17")]
+
+
+def test_edit_alone_opens_the_same_form_prefilled_and_its_submission_edits(svc):
+    n = log(svc, "log Blue Ocean meeting yesterday: talked; cash: 300 USD; next: call back by Friday")
+    r = say(svc, f"log edit {n}")
+    assert isinstance(r.form, Form) and r.form.command == "log"
+    initial = {f.name: f.initial for f in r.form.fields}
+    assert initial["number"] == str(n) and initial["partner"] == "Blue Ocean Seafood"
+    assert initial["summary"] == "talked" and initial["date"] == "2026-11-17" and initial["cash"] == "300 USD"
+    assert initial["next_due"] == "2026-11-20"
+    values = dict(initial, summary="talked about placements", survivors_placed="3", cash="")
+    r = submit(svc, "log", values)
+    assert r.ok, (r.text, r.errors)
+    assert row(svc.store, n)[2] == "talked about placements"
+    assert outcomes(svc.store, n) == [("survivors_placed", 3.0, None, "2026-11-17")]
+    assert counts(svc.store)["interactions"] == 1
+
+
+@pytest.mark.parametrize("line,words", [
+    ("log edit 1 date: tomorrow", "in the future"),
+    ("log edit 1 date: someday", "couldn't read"),
+    ("log edit 1 kind: dinner", "not a kind"),
+    ("log edit 1 level: urgent", "not an action level"),
+    ("log edit 1 cash: lots", "couldn't read"),
+    ("log edit 1 colour: blue", "can't edit"),
+    ("log edit 1 summary: phone +66 81 234 5678", "privacy"),
+    ("log edit 99 summary: x", "no log #99"),
+    ("log delete 99", "no log #99"),
+    ("log edit", "Which log"),
+])
+def test_bad_edits_change_nothing(svc, line, words):
+    log(svc, "log Blue Ocean meeting yesterday: talked")
+    before = dump(svc.store)
+    r = say(svc, line)
+    assert not r.ok and words in r.text, r.text
+    assert dump(svc.store) == before
+
+
+def test_undo_removes_only_your_own_latest_log_and_the_counts_follow(svc):
+    mine = log(svc, "log Blue Ocean meeting yesterday: mine; placed: 2")
+    log(svc, "log Blue Ocean call today: theirs", user_id="someone-else")
+    r = say(svc, "log undo")
+    assert r.ok and f"#{mine}" in r.text
+    assert svc.store.db.conn.execute("SELECT logged_by FROM interactions").fetchall() == [("console:someone-else",)]
+    assert counts(svc.store)["outcomes"] == 0
+    before = dump(svc.store)
+    r = say(svc, "log undo")
+    assert not r.ok and "no log to undo" in r.text
+    assert dump(svc.store) == before
+    detail = json.loads(svc.store.db.conn.execute(
+        "SELECT detail FROM audit_log WHERE action = 'interaction.delete'").fetchone()[0])
+    assert detail["before"]["summary"] == "mine" and detail["before"]["outcomes"][0]["quantity"] == 2
+
+
+def test_indicator_counts_follow_edits_and_deletes(svc):
+    from datetime import date
+
+    from indicators import definitions, periods
+
+    def placed_and_low_actions():
+        p = periods.parse_period("this month", date(2026, 11, 18))
+        inds = {i.id: i for i in definitions.load_indicators()}
+        return (definitions.measure(svc.store, inds["placed"], p).value,
+                definitions.measure(svc.store, inds["actions_low"], p).value)
+
+    a = log(svc, "log Acme Foods meeting yesterday: a; placed: 2")
+    log(svc, "log Acme Foods meeting yesterday: b; placed: 3")
+    assert placed_and_low_actions() == (5, 2)
+    assert say(svc, f"log edit {a} placed: 4").ok
+    assert placed_and_low_actions() == (7, 2)
+    assert say(svc, f"log delete {a}").ok
+    assert placed_and_low_actions() == (3, 1)
+
+
+def slack(user):
+    return {"platform": "slack", "user_id": user, "channel_kind": "dm", "channel_id": "D1"}
+
+
+def test_delete_by_author_or_a_lead_of_the_partners_project_only(svc):
+    for key, role, countries in (("slack:UA", "staff", ["Thailand"]), ("slack:UB", "staff", ["Thailand"]),
+                                 ("slack:ULEAD", "lead", ["Thailand"]), ("slack:UNEP", "lead", ["Nepal"])):
+        access.add_user(svc.store, key, role, countries, actor="test")
+    n = log(svc, "log Acme Foods meeting yesterday: talked", **slack("UA"))
+    before = dump(svc.store)
+    r = say(svc, f"log delete {n}", **slack("UB"))
+    assert not r.ok and "someone else" in r.text
+    r = say(svc, f"log edit {n} summary: hijacked", **slack("UB"))
+    assert not r.ok and "someone else" in r.text
+    r = say(svc, f"log delete {n}", **slack("UNEP"))  # a lead of another project does not even see it
+    assert not r.ok and f"no log #{n}" in r.text
+    assert dump(svc.store) == before
+    r = say(svc, f"log delete {n}", **slack("ULEAD"))
+    assert r.ok and r.data["deleted"]
+    assert counts(svc.store)["interactions"] == 0
+    r = say(svc, f"log delete {n}", **slack("ULEAD"))
+    assert not r.ok and "already deleted" in r.text
+
+
+def test_history_lists_a_partners_logs_with_their_numbers(svc):
+    a = log(svc, "log Acme Foods meeting 10 Nov: first")
+    b = log(svc, "log Acme Foods call yesterday: second; cash: 2,000,000 riel")
+    log(svc, "log Blue Ocean call yesterday: other partner")
+    r = say(svc, "log history Acme Foods")
+    assert r.ok and r.data["numbers"] == [b, a]
+    assert f"#{a}" in r.text and f"#{b}" in r.text and "2,000,000 KHR" in r.text and "other partner" not in r.text
+
+
+# --- drafts: nothing typed is thrown away -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("line,words,fix", [
+    ("log Blue Ocean meeting today: talked; next: call back by someday soon", "“someday soon”",
+     "log next: call back by Friday"),
+    ("log Blue Ocean meeting today: talked; level: urgent", "not an action level", "log level: medium"),
+    ("log Blue Ocean meeting today: talked; cash: lots", "“lots”", "log cash: 5,000 USD"),
+    ("log Blue Ocean meeting today: talked; cash: 500", "no currency", "log cash: 500 USD"),
+    ("log Blue Ocean meeting today: talked; placed: 2; cash: 2 milion riel", "milion", "log cash: 2,000,000 riel"),
+])
+def test_a_part_not_understood_keeps_a_draft_and_asks_only_about_it(svc, line, words, fix):
+    before = records_dump(svc.store)
+    r = say(svc, line)
+    assert r.data.get("draft") and "Not saved yet" in r.text and words in r.text, r.text
+    assert "talked" in {f.value for f in r.facts}  # what was understood is shown
+    assert records_dump(svc.store) == before  # nothing saved yet
+    r = say(svc, fix)
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert counts(svc.store)["interactions"] == 1
+    assert svc.store.db.conn.execute("SELECT COUNT(*) FROM log_drafts").fetchone()[0] == 0
+    assert row(svc.store, r.data["interaction_id"])[2] == "talked"
+
+
+def test_confirm_saves_a_draft_keeping_the_unread_part_and_cancel_drops_it(svc):
+    say(svc, "log Blue Ocean meeting today: talked; placed: 2; cash: lots")
+    r = say(svc, "log confirm")
+    assert r.ok, r.text
+    n = r.data["interaction_id"]
+    assert row(svc.store, n)[2] == "talked; cash: lots"
+    assert outcomes(svc.store, n) == [("survivors_placed", 2.0, None, "2026-11-18")]
+    say(svc, "log Blue Ocean call today: again; level: urgent")
+    before = records_dump(svc.store)
+    assert say(svc, "log cancel").ok
+    assert records_dump(svc.store) == before
+    assert not say(svc, "log confirm").ok
+
+
+def test_drafts_work_through_the_router_for_slack_users_too(svc):
+    access.add_user(svc.store, "slack:UA", "staff", ["Cambodia"], actor="test")
+    r = say(svc, "log Blue Ocean meeting today: talked; cash: 2 lakh riel", **slack("UA"))
+    assert r.data.get("draft")
+    assert not say(svc, "log confirm").ok  # another user's draft is not yours
+    r = say(svc, "log cash: 200,000 riel", **slack("UA"))
+    assert r.ok and r.data.get("interaction_id")
+
+
+def test_next_step_without_a_date_is_saved_with_a_warning(svc):
+    r = say(svc, "log Blue Ocean meeting today: talked; next: send the concept note")
+    assert r.ok and "No due date" in r.text
+    r = say(svc, "log Blue Ocean call today: talked again; next: call them next Friday")
+    assert r.ok and "No due date" not in r.text
+    assert row(svc.store, r.data["interaction_id"])[3:5] == ("call them next Friday", "2026-11-20")
+
+
+def test_outcomes_without_a_colon_are_recorded_not_left_in_the_summary(svc):
+    r = say(svc, "log Blue Ocean training today: job fair; placed 2; trained 15 survivors; cash 300 USD")
+    assert r.ok, r.text
+    n = r.data["interaction_id"]
+    assert row(svc.store, n)[2] == "job fair"
+    assert outcomes(svc.store, n) == [("cash", 300.0, "USD", "2026-11-18"), ("survivors_placed", 2.0, None, "2026-11-18"),
+                                      ("survivors_trained", 15.0, None, "2026-11-18")]
+
+
+# --- money in the programme currencies --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed,stored", [
+    ("2,000,000 riel", (2_000_000.0, "KHR")), ("KHR 2000000", (2_000_000.0, "KHR")), ("฿15,000", (15_000.0, "THB")),
+    ("15000 baht", (15_000.0, "THB")), ("$5,000", (5_000.0, "USD")), ("300 dollars", (300.0, "USD")),
+    ("50,000 taka", (50_000.0, "BDT")), ("৳500", (500.0, "BDT")), ("1,000,000 kip", (1_000_000.0, "LAK")),
+    ("20000 rupees", (20_000.0, "NPR")), ("NPR 500", (500.0, "NPR")), ("10000 som", (10_000.0, "KGS")),
+    ("€300", (300.0, "EUR")), ("5000usd", (5_000.0, "USD")),
+])
+def test_cash_in_programme_currencies_is_stored_with_its_currency(svc, typed, stored):
+    r = say(svc, f"log Blue Ocean agreement today: MoU; cash: {typed}")
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert svc.store.db.conn.execute("SELECT quantity, currency FROM outcomes").fetchall() == [stored]
+
+
+def test_exports_and_the_partner_card_keep_currencies_apart(svc):
+    import csv
+    import io
+
+    from records import export
+
+    log(svc, "log Blue Ocean agreement 10 Nov: MoU; cash: 4,000,000 KHR; in-kind: 300 USD")
+    log(svc, "log Blue Ocean event yesterday: fair; cash: 15,000 baht")
+    log(svc, "log Acme Foods meeting yesterday: pledge; cash: 500 USD")
+    rows = list(csv.DictReader(io.StringIO(export.as_text(svc.store, "interactions"))))
+    mou = next(r for r in rows if r["summary"] == "MoU")
+    assert (mou["cash"], mou["cash_currency"], mou["in_kind"], mou["in_kind_currency"]) == ("4000000", "KHR", "300", "USD")
+    partners = {r["partner"]: r for r in csv.DictReader(io.StringIO(export.as_text(svc.store, "partners")))}
+    blue = partners["Blue Ocean Seafood"]
+    assert (blue["cash_KHR"], blue["cash_THB"], blue["cash_USD"], blue["in_kind_USD"]) == ("4000000", "15000", "", "300")
+    assert partners["Acme Foods Co."]["cash_USD"] == "500" and "total_cash" not in blue
+    card = say(svc, "partner Blue Ocean Seafood")
+    outcomes_fact = {f.label: f.value for f in card.facts}["Outcomes"]
+    assert "4,000,000 KHR" in outcomes_fact and "15,000 THB" in outcomes_fact
