@@ -79,6 +79,9 @@ def serve(services, host: str = "0.0.0.0", port: int | None = None, socket_mode:
         problem = configuration_problem(settings, socket_mode=True)
         if problem:
             raise SystemExit(problem)
+    if settings.teams_insecure_local and host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("--insecure-local-teams: listening on 127.0.0.1 only (not %s)", host)
+        host = "127.0.0.1"
     app = build_app(services, slack=True, teams=True, slack_socket_mode=socket_mode)
     port = settings.port if port is None else port
     log.info("serving", extra={"host": host, "port": port, "socket_mode": socket_mode})

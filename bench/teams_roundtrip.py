@@ -13,6 +13,7 @@ Prints p50 / p95 / max, the adapter overhead over the baseline, and the card siz
 
 from __future__ import annotations
 
+from dataclasses import replace
 import argparse
 import asyncio
 import json
@@ -56,7 +57,7 @@ async def main(n: int, text: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSOFT_APP")}
     env.update({"PSE_HOME": str(home), "PSE_RATE_PER_MINUTE": "100000"})
     os.environ.update({"PSE_RATE_PER_MINUTE": "100000"})
-    settings = Settings.from_env(env, dotenv=False)
+    settings = replace(Settings.from_env(env, dotenv=False), teams_insecure_local=True)  # Emulator-style, loopback
     settings.ensure_home()
     services = Services(settings)
     t0 = time.perf_counter()

@@ -27,6 +27,7 @@ class Settings:
     rate_per_minute: int = 30
     rate_burst: int = 10
     search_timeout: float = 10.0
+    teams_insecure_local: bool = False  # `pse-bot serve --insecure-local-teams`: unauthenticated Teams on loopback
 
     @property
     def db_path(self) -> Path:

@@ -142,6 +142,8 @@ class Server:
 async def start_server(services):
     from adapters.teams.handler import RUNTIME
 
+    if not services.settings.microsoft_app_id:  # the Emulator-style local trial: unauthenticated, loopback only
+        services.settings = replace(services.settings, teams_insecure_local=True)
     app = build_app(services, slack=False, teams=True)
     runner = web.AppRunner(app)
     await runner.setup()

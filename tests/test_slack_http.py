@@ -3,6 +3,8 @@ to a local mock of the Slack Web API (and of response_url)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import sys
@@ -496,3 +498,42 @@ async def test_a_slow_form_submission_is_acked_in_time_and_answered_afterwards(s
     assert _time.monotonic() - started < 3.0
     [done] = await slack.mock.wait_for("chat.postEphemeral")
     assert "Saved after a while." in done.blocks_text()
+
+
+# ------------------------------------------------------------------------------------------------ malformed input
+
+def _malformed_requests(n: int = 60, seed: int = 15):
+    """Bodies, headers and timestamps a stranger or a broken proxy might send: random but repeatable."""
+    import random
+    import time as _time
+
+    rng = random.Random(seed)
+    now = str(int(_time.time()))
+    bodies = [b"", b"garbage{{", b"payload=%7Bnot-json", b'{"type":"event_callback"}', b"command=/pse",
+              b"\xff\xfe\x00bad", b"payload=" + b"%" * 50, b'{"type": 5, "event": []}', b"[]", b"null"]
+    stamps = ["abc", "", "-1", "1e9", " 12", now, now + "0", "99999999999999999999", "１２３"]
+    ctypes = ["application/json", "application/x-www-form-urlencoded", "text/plain", ""]
+    for _ in range(n):
+        body = rng.choice(bodies) + bytes(rng.randrange(256) for _ in range(rng.randrange(0, 12)))
+        ts = rng.choice(stamps)
+        headers = {"Content-Type": rng.choice(ctypes), "X-Slack-Request-Timestamp": ts}
+        if rng.random() < 0.7:  # some signed correctly, so the body itself is what is malformed
+            base = f"v0:{ts}:".encode() + body
+            headers["X-Slack-Signature"] = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+        else:
+            headers["X-Slack-Signature"] = rng.choice(["", "v0=00", "v1=" + "a" * 64])
+        yield body, headers
+
+
+async def test_malformed_requests_get_a_4xx_and_change_nothing(slack):
+    tables = ("processed_events", "interactions", "audit_log", "feedback")
+    before = [slack.rows(f"SELECT COUNT(*) FROM {t}") for t in tables]
+    statuses = []
+    async with aiohttp.ClientSession() as s:
+        for body, headers in _malformed_requests():
+            async with s.post(slack.url, data=body, headers=headers) as r:
+                statuses.append(r.status)
+    assert all(400 <= st < 500 for st in statuses), sorted(set(statuses))
+    assert [slack.rows(f"SELECT COUNT(*) FROM {t}") for t in tables] == before
+    await slack.mock.settle(0.2)
+    assert [c.method for c in slack.mock.calls if c.method != "auth.test"] == []

@@ -83,7 +83,15 @@ class SlackRequestHandler:
         self.app = app
 
     async def handle(self, request: web.Request) -> web.Response:
-        bolt_resp = await self.app.async_dispatch(await to_bolt_request(request))
+        # Malformed requests get a 4xx and touch nothing: a timestamp that is not a number can't be signed
+        # (slack-bolt would raise on it), and a body that is not what its content type says can't be read.
+        if not request.headers.get("X-Slack-Request-Timestamp", "").strip().isdigit():
+            return web.json_response({"ok": False, "error": "invalid request timestamp or signature"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"ok": False, "error": "the request body could not be read"}, status=400)
+        bolt_resp = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_resp)
 
 

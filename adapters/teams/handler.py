@@ -141,15 +141,46 @@ async def terms(request: web.Request) -> web.Response:
     return web.Response(text=TERMS)
 
 
+LOOPBACK = ("127.", "::1", "localhost")
+NOT_CONFIGURED = ("Microsoft Teams is not configured on this server: set MICROSOFT_APP_ID and "
+                  "MICROSOFT_APP_PASSWORD (see the README section 'Microsoft Teams'). For a trial on your own machine "
+                  "with the Bot Framework Emulator, run `pse-bot serve --insecure-local-teams`.")
+
+
+def is_loopback(remote: str | None) -> bool:
+    return bool(remote) and (remote or "").startswith(LOOPBACK)
+
+
+async def not_configured(request: web.Request) -> web.Response:
+    """Without Bot Framework credentials nobody is let in: no activity is read, nothing is stored or sent."""
+    return web.json_response({"error": NOT_CONFIGURED}, status=401)
+
+
+def loopback_only(handle):
+    async def guarded(request: web.Request) -> web.Response:
+        if not is_loopback(request.remote):
+            return web.json_response({"error": "unauthenticated Teams requests are accepted from this machine "
+                                               "only (--insecure-local-teams)"}, status=403)
+        return await handle(request)
+
+    return guarded
+
+
 def add_routes(app: web.Application, services, workers: Workers) -> None:
-    if not services.settings.microsoft_app_id:
-        log.warning(
-            "MICROSOFT_APP_ID is not set: Bot Framework authentication is OFF and /api/messages accepts "
-            "unauthenticated requests. Use this only on your own machine; set MICROSOFT_APP_ID and "
-            "MICROSOFT_APP_PASSWORD before exposing the server."
-        )
-    handler = TeamsRequestHandler(services, workers)
-    app[RUNTIME] = handler
-    app.router.add_post(MESSAGES_PATH, handler.handle)
+    settings = services.settings
     app.router.add_get("/teams/privacy", privacy)
     app.router.add_get("/teams/terms", terms)
+    if not settings.microsoft_app_id and not settings.teams_insecure_local:
+        app.router.add_post(MESSAGES_PATH, not_configured)
+        return
+    handler = TeamsRequestHandler(services, workers)
+    app[RUNTIME] = handler
+    if settings.microsoft_app_id:
+        app.router.add_post(MESSAGES_PATH, handler.handle)
+        return
+    log.warning(
+        "INSECURE: --insecure-local-teams: Bot Framework authentication is OFF. /api/messages accepts "
+        "unauthenticated requests from this machine only (loopback). Never use this on a server others can reach; "
+        "set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD instead."
+    )
+    app.router.add_post(MESSAGES_PATH, loopback_only(handler.handle))

@@ -137,12 +137,22 @@ for _rcmd in (registry_cli.backup, registry_cli.restore, registry_cli.export):
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, default=None, help="Port to listen on (default: $PORT, else 3978).")
 @click.option("--socket-mode", is_flag=True, help="Receive Slack events over Socket Mode (needs SLACK_APP_TOKEN).")
-def serve(host: str, port: int | None, socket_mode: bool) -> None:
+@click.option("--insecure-local-teams", is_flag=True,
+              help="Serve Teams (/api/messages) WITHOUT Bot Framework authentication, on 127.0.0.1 only: for the "
+                   "Bot Framework Emulator on your own machine. Without Microsoft credentials or this flag, "
+                   "/api/messages refuses every request.")
+def serve(host: str, port: int | None, socket_mode: bool, insecure_local_teams: bool) -> None:
     """Run the HTTP server: Slack (/slack/events), Teams (/api/messages) and /healthz."""
+    from dataclasses import replace
+
     from adapters.server import serve as run_server
+    from bot import app
     from bot.logs import setup
 
-    services = make_services()
+    settings = Settings.from_env()
+    if insecure_local_teams:
+        settings = replace(settings, teams_insecure_local=True)
+    services = app.build_services(settings)
     setup(services.settings.log_level)
     run_server(services, host=host, port=port, socket_mode=socket_mode)
 
