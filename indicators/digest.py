@@ -48,33 +48,38 @@ def _country_sql(country: str | None) -> tuple[str, list]:
     return (" AND p.country = ? COLLATE NOCASE", [country]) if country else ("", [])
 
 
-def _new_interactions(store, since: datetime, country: str | None) -> list[_Item]:
+def _new_interactions(store, since: datetime, first_day: date, country: str | None) -> tuple[list[_Item], list[_Item]]:
+    """(contacts that happened in the window, by their own date; contacts typed in the window for earlier dates)."""
     where, args = _country_sql(country)
     rows = store.db.conn.execute(
         "SELECT p.id, p.name, p.confidential, i.occurred_on, i.kind, i.summary, i.action_level FROM interactions i "
-        f"JOIN partners p ON p.id = i.partner_id WHERE i.created_at >= ?{where} ORDER BY i.occurred_on, i.id",
-        [since.astimezone(timezone.utc).isoformat(timespec="seconds"), *args]).fetchall()
-    out = []
+        f"JOIN partners p ON p.id = i.partner_id WHERE (i.occurred_on >= ? OR i.created_at >= ?){where} "
+        "ORDER BY i.occurred_on, i.id",
+        [first_day.isoformat(), since.astimezone(timezone.utc).isoformat(timespec="seconds"), *args]).fetchall()
+    in_window, late = [], []
     for pid, name, conf, day, kind, summary, level in rows:
+        occurred = date.fromisoformat(day[:10])
         lvl = f" · {level} action" if level else ""
-        out.append(_Item(pid, bool(conf), f"{escape(name)} — {kind} on {fmt_day(date.fromisoformat(day[:10]))}{lvl}: "
-                                           f"{escape(_clip(summary))}"))
-    return out
+        item = _Item(pid, bool(conf), f"{escape(name)} — {kind} on {fmt_day(occurred)}{lvl}: {escape(_clip(summary))}")
+        (in_window if occurred >= first_day else late).append(item)
+    return in_window, late
 
 
-def _stage_moves(store, since: datetime, country: str | None) -> list[_Item]:
+def _stage_moves(store, first_day: date, country: str | None) -> tuple[list[_Item], list[_Item]]:
+    """(real stage changes dated in the window, partners added in the window); adding a partner is not a move."""
     where, args = _country_sql(country)
     rows = store.db.conn.execute(
         "SELECT p.id, p.name, p.confidential, h.from_stage, h.to_stage, h.moved_on FROM stage_history h "
-        f"JOIN partners p ON p.id = h.partner_id WHERE h.created_at >= ?{where} ORDER BY h.moved_on, h.id",
-        [since.astimezone(timezone.utc).isoformat(timespec="seconds"), *args]).fetchall()
-    out = []
+        f"JOIN partners p ON p.id = h.partner_id WHERE h.moved_on >= ?{where} ORDER BY h.moved_on, h.id",
+        [first_day.isoformat(), *args]).fetchall()
+    moves, added = [], []
     for pid, name, conf, src, dst, day in rows:
         when = fmt_day(date.fromisoformat(day[:10]))
-        text = (f"{escape(name)} moved {stages.label(src)} → {stages.label(dst)} ({when})" if src
-                else f"{escape(name)} added at {stages.label(dst)} ({when})")
-        out.append(_Item(pid, bool(conf), text))
-    return out
+        if src:
+            moves.append(_Item(pid, bool(conf), f"{escape(name)} moved {stages.label(src)} → {stages.label(dst)} ({when})"))
+        else:
+            added.append(_Item(pid, bool(conf), f"{escape(name)} added at {stages.label(dst)} ({when})"))
+    return moves, added
 
 
 def _bullets(items: list[_Item], one: str, many: str) -> list[str]:
@@ -102,16 +107,20 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     week_label = f"{year}-W{week:02d}"
     scope = country or "all country projects"
 
-    logged = _new_interactions(store, since, country)
-    moves = _stage_moves(store, since, country)
+    first_day = since.astimezone(zone).date()
+    logged, late = _new_interactions(store, since, first_day, country)
+    moves, added = _stage_moves(store, first_day, country)
     entries = [e for e in pipeline.pipeline(store, today)
                if not country or e.partner.country.casefold() == country.casefold()]
 
     lines = [f"**{escape(heading)}** · {escape(scope)} · week {week_label} (to {fmt_day(today)})", ""]
-    lines.append(f"**This week**: {_plural(len(logged), 'interaction')} logged, "
-                 f"{_plural(len(moves), 'stage move')}.")
-    lines += _bullets(logged + moves, "had activity", "had activity") if (logged or moves) else \
-        ["- Nothing new was logged in the last seven days."]
+    lines.append(f"**This week** (by the date things happened): {_plural(len(logged), 'interaction')}, "
+                 f"{_plural(len(moves), 'stage move')}, {_plural(len(added), 'new partner')}.")
+    lines += _bullets(logged + moves + added, "had activity", "had activity") if (logged or moves or added) else \
+        ["- Nothing happened in the last seven days, as far as the logs say."]
+    if late:
+        lines += ["", f"**Also logged this week for earlier dates** ({len(late)})"]
+        lines += _bullets(late, "had activity", "had activity")
 
     # Indicators, fiscal year to date.
     ytd = Period(fy_bounds(fy)[0], today, f"FY{fy} to date")

@@ -13,7 +13,7 @@ from typing import Any
 from bot.reply import Fact, Reply, Table
 from indicators.definitions import Indicator, Measurement, load_indicators, measure
 from indicators.periods import Period
-from indicators.targets import target_countries, target_for
+from indicators.targets import summed_from_countries, target_countries, target_for
 from markup.dialect import escape
 from records.stages import STREAM_LABELS
 from storage.schema import STREAMS
@@ -30,6 +30,10 @@ class Row:
     actual: Measurement            # in the period
     to_date: Measurement | None    # fiscal year start → period end, when the period is part of one fiscal year
     target: float | None           # the fiscal year's target
+    # Programme-wide, when the target is the sum of country targets: the basis counting only the countries that
+    # have a target, and the results of countries without one (shown apart, never set against others' targets).
+    targeted: float | None = None
+    untargeted: dict[str, float] = field(default_factory=dict)
 
     @property
     def basis(self) -> Measurement:
@@ -38,11 +42,12 @@ class Row:
 
     @property
     def progress(self) -> float | None:
-        if self.target is None or self.basis.value is None:
+        value = self.targeted if self.targeted is not None else self.basis.value
+        if self.target is None or value is None:
             return None
         if self.target == 0:
-            return 1.0 if self.basis.value >= 0 else None
-        return self.basis.value / self.target
+            return 1.0 if value >= 0 else None
+        return value / self.target
 
 
 @dataclass
@@ -96,7 +101,19 @@ def indicator_rows(store, period: Period, country: str | None = None,
         actual = measure(store, ind, period, country)
         to_date = measure(store, ind, ytd, country) if ytd is not None else None
         target = target_for(store, ind, fy, country) if fy is not None else None
-        rows.append(Row(ind, actual, to_date, target))
+        row = Row(ind, actual, to_date, target)
+        summed = summed_from_countries(store, ind, fy) if fy is not None and not country and target else []
+        if summed:
+            basis_period = ytd if ytd is not None else period
+            targeted = {c.casefold() for c in summed}
+            row.targeted = 0.0
+            for c in known_countries(store):
+                value = measure(store, ind, basis_period, c).value or 0.0
+                if c.casefold() in targeted:
+                    row.targeted += value
+                elif value:
+                    row.untargeted[c] = value
+        rows.append(row)
     return rows
 
 
@@ -212,6 +229,12 @@ def render_report(report: Report) -> Reply:
     money = [f"{r.indicator.label.split(' (')[0]} in other currencies: {_others(r.actual)}"
              for r in report.rows if _others(r.actual)]
     notes.extend(money)
+    for r in report.rows:
+        if r.untargeted:
+            apart = "; ".join(f"{c} {fmt_value(r.indicator, v)}" for c, v in sorted(r.untargeted.items()))
+            notes.append(f"{r.indicator.label}: the programme-wide share counts only the country projects that have "
+                         f"a target ({fmt_value(r.indicator, r.targeted)} against {fmt_value(r.indicator, r.target)}); "
+                         f"results without a target, listed apart: {apart}.")
     tables = [main_table(report, note=notes[0])]
     sliced = [r.indicator for r in report.rows if r.indicator.measure != "median_stage_days"]
     if report.by_country:

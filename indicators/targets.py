@@ -95,6 +95,17 @@ def target_for(store: Store, ind: Indicator, fiscal_year: int, country: str | No
     return row[0] if row and row[1] else None
 
 
+def summed_from_countries(store: Store, ind: Indicator, fiscal_year: int) -> list[str]:
+    """The country projects whose targets make up the programme-wide target, or [] when an admin set one."""
+    c = store.db.conn
+    if not ind.has_target or not ind.additive or c.execute(
+            "SELECT 1 FROM targets WHERE indicator = ? AND country = '' AND fiscal_year = ?",
+            (ind.id, fiscal_year)).fetchone():
+        return []
+    return [r[0] for r in c.execute("SELECT country FROM targets WHERE indicator = ? AND country != '' "
+                                    "AND fiscal_year = ? ORDER BY country COLLATE NOCASE", (ind.id, fiscal_year))]
+
+
 def target_countries(store: Store) -> list[str]:
     return [r[0] for r in store.db.conn.execute(
         "SELECT DISTINCT country FROM targets WHERE country != '' ORDER BY country COLLATE NOCASE")]

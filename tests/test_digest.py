@@ -60,7 +60,8 @@ def assert_secret_absent(reply):
 def test_digest_sections(store, settings, world):
     reply = compose_digest(store, settings.charts_dir, world["now"])
     text = reply.text
-    assert "**This week**: 3 interactions logged, 5 stage moves" in text  # 4 partners added + 1 move
+    # by the date things happened: partners typed in this week but added long ago are not new, nor stage moves
+    assert "**This week** (by the date things happened): 3 interactions, 1 stage move, 0 new partners." in text
     assert "Acme Foods — meeting" in text and "discussed five placements" in text
     assert "Acme Foods moved Landscape assessment → First meetings" in text
     assert "**Stalled partnerships**" in text and "Quiet Partners" in text and "no contact for 90 days" in text
@@ -194,3 +195,14 @@ def test_check_tz_rejects_paths():
         with pytest.raises(subs.SubscriptionError):
             subs.check_tz(bad)
     assert subs.check_tz("Asia/Kathmandu") == "Asia/Kathmandu" and subs.check_tz("utc") == "UTC"
+
+
+def test_digest_files_logs_by_event_date_and_lists_late_entries_apart(store, settings, world):
+    today = world["today"]
+    acme = __import__("records.names", fromlist=["x"]).exact_partner(store, "Acme Foods")
+    log(store, acme, today - timedelta(days=24), summary="back-filled factory visit")  # typed now, happened earlier
+    fresh = partner(store, "Brand New Co", country="Thailand", added=today)
+    reply = compose_digest(store, settings.charts_dir, world["now"])
+    head, _, late = reply.text.partition("**Also logged this week for earlier dates** (1)")
+    assert "3 interactions, 1 stage move, 1 new partner." in head and "back-filled factory visit" not in head
+    assert "back-filled factory visit" in late and "Brand New Co added at" in head and fresh.name

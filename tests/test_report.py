@@ -176,3 +176,21 @@ def test_admin_in_terminal_sets_programme_target_and_lists(svc, store):
     assert route(msg("target cash 50,000 FY27"), svc).ok
     r = route(msg("target list FY2027"), svc)
     assert r.ok and any("programme" in f.label and "50,000" in f.value for f in r.facts)
+
+
+def test_programme_share_counts_only_countries_that_have_a_target(store):
+    """Cambodia's placements have no target: they must not be set against Thailand's target (issue 14)."""
+    from indicators.periods import Period, fy_bounds
+
+    period = Period(*fy_bounds(2027), "FY2027")
+    th = partner(store, "Siam Jobs", country="Thailand", stream="survivor_employment", added=date(2026, 10, 2))
+    kh = partner(store, "Mekong Jobs", country="Cambodia", stream="survivor_employment", added=date(2026, 10, 2))
+    log(store, th, date(2026, 11, 3), summary="placements", outcomes=[("survivors_placed", 3, None)])
+    log(store, kh, date(2026, 11, 3), summary="placements", outcomes=[("survivors_placed", 4, None)])
+    set_target(store, "placed", 20, 2027, "Thailand")
+    report = build_report(store, period)
+    row = next(r for r in report.rows if r.indicator.id == "placed")
+    assert row.actual.value == 7 and row.target == 20
+    assert abs(row.progress - 3 / 20) < 1e-9 and row.untargeted == {"Cambodia": 4}   # not 7/20
+    text = render_report(report).text
+    assert "Cambodia 4" in text and "only the country projects that have a target" in text
