@@ -168,8 +168,8 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     if not parsed.kind_given:
         tips.append("No kind word was given, so I recorded a meeting.")
     if not draft.action_level:
-        tips.append(f"Action level defaults to {result.action_level}; add `level: medium` or `level: high` to change "
-                    f"it ({checks.LEVEL_HELP}).")
+        others = " or ".join(f"`level: {lv}`" for lv in ("high", "medium", "low") if lv != result.action_level)
+        tips.append(f"Action level defaults to {result.action_level}; add {others} to change it ({checks.LEVEL_HELP}).")
     if draft.kind == "agreement" and partner.stage not in ("agreement", "co_creation", "training_placement",
                                                            "post_placement_support"):
         tips.append(f"If this agreement is signed, move the stage: {code(f'stage {partner.name} agreement')}.")

@@ -35,9 +35,9 @@ from records import (
 
 NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
-USAGE = "partner NAME | partner add NAME [--stream S] [--country C] [--sector S] [--confidential]"
+USAGE = "partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential]"
 ACCESS = "staff"
-OPTIONS = ("stream", "country", "sector", "owner", "confidential")
+OPTIONS = ("stream", "country", "sector", "owner", "confidential", "since")
 
 
 def required_role(message: Message) -> str:
@@ -74,6 +74,9 @@ def parse_add(text: str) -> tuple[str, dict[str, str]]:
     parts = re.split(r"\s+--(?=[A-Za-z])", " " + text.strip())
     name = parts[0].strip()
     opts: dict[str, str] = {}
+    words = re.match(r"(.+?)\s+since\s+(\S.*)$", name, re.I)  # `partner add Acme Foods since 3 March 2026`
+    if words:
+        name, opts["since"] = words.group(1).strip(), words.group(2).strip()
     for part in parts[1:]:
         key, _, value = part.partition(" ")
         key, _, inline = key.partition("=")
@@ -115,11 +118,12 @@ def _add(message: Message, store, rest: str) -> Reply:
         confidential = conf is not None and conf.lower() not in ("no", "off", "false", "0")
         user = pr.viewer(message, store)
         country = country_for(user, opts.get("country", ""))
+        since = dates.parse_date(opts["since"], pr.today(message)) if opts.get("since") else None
         p = partner_edits.add_partner(store, name, actor=pr.actor(message), today=pr.today(message), stream=stream,
                                  country=country, sector=opts.get("sector", ""),
                                  owner=opts.get("owner", "") or pr.actor(message), confidential=confidential,
-                                 viewer=user)
-    except (checks.RegistryError, stages.StageError) as e:
+                                 viewer=user, since=since)
+    except (checks.RegistryError, stages.StageError, dates.DateError) as e:
         return Reply.problem(f"{e}" + ("" if "nothing" in str(e).lower() else " Nothing was added."))
     where = f" in {p.country}" if p.country else ""
     if pr.hidden(message, p, store):

@@ -25,8 +25,14 @@ from storage.store import Store, utcnow
 
 def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str = "innovation", country: str = "",
                 sector: str = "", owner: str = "", confidential: bool = False,
-                viewer: access.User | None = None) -> Partner:
+                viewer: access.User | None = None, since: date | None = None) -> Partner:
+    """Add a partner at the first stage of its stream, from `since` (back-filling a partner entered late) or today."""
     name = clean_name(name)
+    if since is not None and since > today:
+        raise RegistryError(f"{since.isoformat()} is in the future; `since` is the day work with the company began.",
+                            "since")
+    if since is not None and since.year < 2000:
+        raise RegistryError("That start date is too far in the past; check the year.", "since")
     check_private(name, "the partner name", "name")
     if stream not in STREAMS:
         raise RegistryError(f"“{stream}” is not a work stream; use innovation or survivor_employment.", "stream")
@@ -44,7 +50,7 @@ def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str
         raise RegistryError(f"A partner called “{shown}” already exists; nothing was added. See `partner {shown}`.",
                             "name")
     first = stages.first_stage(stream)
-    now, day = utcnow(), today.isoformat()
+    now, day = utcnow(), (since or today).isoformat()
     with store.transaction() as c:
         pid = c.execute(
             "INSERT INTO partners (name, aliases, sector, country, stream, stage, stage_since, owner, confidential, "

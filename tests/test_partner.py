@@ -89,3 +89,28 @@ def test_show_button_action_opens_the_card(svc):
     r = say(svc, "Acme Foods Co.", command="partner", action="partner_show")
     assert r.ok and r.data["partner"]["name"] == "Acme Foods Co."
     assert NOW  # the fixed clock the helpers use
+
+
+def test_partner_add_since_back_fills_the_stage_start_and_allows_earlier_moves(lite_services):
+    from bot.message import Message
+    from bot.router import route
+
+    r = route(Message(text="partner add Late Entry Co since 2026-03-02 --country Thailand"), lite_services)
+    assert r.ok, r.text
+    row = lite_services.store.db.conn.execute(
+        "SELECT p.stage_since, h.moved_on FROM partners p JOIN stage_history h ON h.partner_id = p.id "
+        "WHERE p.name = 'Late Entry Co'").fetchone()
+    assert row == ("2026-03-02", "2026-03-02")
+    moved = route(Message(text="stage Late Entry Co first meetings on 2026-04-10"), lite_services)
+    assert moved.ok, moved.text                        # dated before the day it was typed in
+
+
+def test_partner_add_since_refuses_a_future_or_bad_date_and_adds_nothing(lite_services):
+    from bot.message import Message
+    from bot.router import route
+
+    for text in ("partner add Future Co since 2099-01-01 --country Thailand",
+                 "partner add Fuzzy Co --since whenever --country Thailand"):
+        r = route(Message(text=text), lite_services)
+        assert not r.ok and "Nothing was added" in r.text, r.text
+    assert lite_services.store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == 0
