@@ -3,7 +3,7 @@
 Confidence comes from the cosine similarity between the question and the passages (all-MiniLM-L6-v2). The
 thresholds were tuned on the bundled corpus with the retrieval question set (tests/data/questions.jsonl,
 on-topic: median best similarity 0.45, 10th percentile 0.36) and off-topic questions ("banana bread recipe",
-"who won the football match", office/IT/HR questions: all below 0.35). Below CONFIDENT the bot shows no
+"who won the football match", office/IT/HR questions: all below the threshold). Below CONFIDENT the bot shows no
 passage as an answer; between SUGGEST and CONFIDENT it names the closest topic so the user can rephrase.
 """
 
@@ -18,6 +18,7 @@ from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
 from intents.contract import Intent
+from knowledge import answerability
 from knowledge.answerability import judge
 from knowledge.chunking import split_sentences
 from markup.dialect import escape
@@ -27,7 +28,7 @@ SUMMARY = "ask a question about PSE work in your own words; I answer from the te
 USAGE = "ask QUESTION"
 ACCESS = "guest"
 
-CONFIDENT = 0.35        # best passage similarity needed to answer at all
+CONFIDENT = answerability.CONFIDENT  # best passage similarity needed to answer at all (calibrated there)
 SUGGEST = 0.25          # above this (but not confident) the closest topic is named as a hint
 KEEP_WITHIN = 0.12      # further passages must be this close to the best one…
 PASSAGE_FLOOR = 0.30    # …and at least this similar themselves

@@ -1,25 +1,16 @@
-"""Small read-only lookups on partner records for the chat adapters (Slack App Home, Teams form cards).
+"""Small read-only lookups on partner records for the Slack App Home.
 
 Each returns plain dicts with the partner's `country` and `confidential` flag, so the caller can apply the
-visibility rules (records.access) before showing anything. A table this build does not have yet reads as
-empty, never as an error.
+visibility rules (records.access) before showing anything.
 """
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 from typing import Any, Iterable
-
-log = logging.getLogger("pse.records.lookups")
 
 
 def _rows(store, sql: str, params: tuple) -> list[dict[str, Any]]:
-    try:
-        cur = store.db.conn.execute(sql, params)
-    except sqlite3.OperationalError as e:  # a table this build does not have yet
-        log.info("lookup skipped: %s", e)
-        return []
+    cur = store.db.conn.execute(sql, params)
     names = [c[0] for c in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
@@ -28,16 +19,6 @@ def _two(ids: Iterable[str]) -> tuple[str, str]:
     """The owner / logged_by ids a user may appear under (e.g. "U1" and "slack:U1")."""
     a, b = (list(ids) + ["", ""])[:2]
     return (a, b or a)
-
-
-def partner_visibility(store, name: str) -> dict[str, Any] | None:
-    """{"name", "country", "confidential"} of the partner called exactly `name`, or None."""
-    rows = _rows(store, "SELECT name, country, confidential FROM partners WHERE name = ?", (name,))
-    if not rows:
-        return None
-    row = rows[0]
-    row["confidential"] = bool(row["confidential"])
-    return row
 
 
 def partners_owned_by(store, ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ from adapters.common.workers import Workers
 from adapters.teams.form_cards import form_card
 from bot.message import Message
 from bot.reply import Form
-from records import access, lookups
-from records.names import suggest_partners
+from records import access
+from records.names import exact_partner, suggest_partners
 
 log = logging.getLogger("pse.teams")
 
@@ -29,7 +29,7 @@ def partner_choices(store, message: Message) -> list[tuple[str, str]]:
             return []
         out: list[tuple[str, str]] = []
         for value, label in suggest_partners(store, "", PARTNER_CHOICES, viewer=user):
-            partner = lookups.partner_visibility(store, value)
+            partner = exact_partner(store, value, viewer=user)
             if partner is not None and access.can_see_confidential_details(user, partner, message):
                 out.append((value, label))
         return out

@@ -112,10 +112,8 @@ def build_senders(settings, store, echo=click.echo) -> dict:
 
 def _teams_known(store) -> bool:
     """Whether any Teams conversation was ever stored (then digests may go there even without an app id)."""
-    try:
-        from adapters.teams.conversations import any_known
-    except ImportError:  # the Teams adapter (botbuilder) is not installed
-        return False
+    from adapters.teams.conversations import any_known
+
     return any_known(store)
 
 
