@@ -41,7 +41,7 @@ class Services:
         from storage.store import Store
 
         with self._lock:
-            return Store.open(self.settings.db_path)
+            return Store.open(self.settings.database)
 
     @cached_property
     def rate_limiter(self):

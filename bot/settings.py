@@ -28,10 +28,20 @@ class Settings:
     rate_burst: int = 10
     search_timeout: float = 10.0
     teams_insecure_local: bool = False  # `pse-bot serve --insecure-local-teams`: unauthenticated Teams on loopback
+    database_url: str = ""  # DATABASE_URL: postgresql://… shares one database between processes; unset = SQLite
 
     @property
     def db_path(self) -> Path:
         return self.home / "pse.db"
+
+    @property
+    def database(self) -> str | Path:
+        """What the store opens: the PostgreSQL URL when DATABASE_URL is set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def on_postgresql(self) -> bool:
+        return bool(self.database_url)
 
     @property
     def index_dir(self) -> Path:
@@ -67,11 +77,22 @@ class Settings:
             rate_per_minute=_int(env, "PSE_RATE_PER_MINUTE", 30),
             rate_burst=_int(env, "PSE_RATE_BURST", 10),
             search_timeout=_seconds(env, "PSE_SEARCH_TIMEOUT", 10.0),
+            database_url=_database_url(env.get("DATABASE_URL", "")),
         )
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
         return self.home
+
+
+def _database_url(value: str) -> str:
+    value = value.strip()
+    if not value or value.startswith("sqlite"):
+        return ""  # the embedded default (a sqlite: URL here would only name the same kind of file)
+    if not value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise SystemExit("DATABASE_URL must be a PostgreSQL URL such as postgresql://user:password@host:5432/pse, "
+                         f"or unset for the SQLite file in PSE_HOME; got {value.split('://', 1)[0]}://…")
+    return value
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

@@ -108,7 +108,7 @@ class _Filter:
     def sql(self, alias: str = "p") -> tuple[str, list[Any]]:
         parts, args = [], []
         if self.country:
-            parts.append(f"{alias}.country = ? COLLATE NOCASE")
+            parts.append(f"lower({alias}.country) = lower(?)")
             args.append(self.country)
         if self.stream:
             parts.append(f"{alias}.stream = ?")
@@ -141,7 +141,7 @@ def signing_dates(conn, flt: _Filter, signing_stages: tuple[str, ...] | list[str
 
 @_measure("agreements_signed")
 def _agreements_signed(store, period: Period, flt: _Filter, signing_stages=("agreement",)) -> Measurement:
-    signed = signing_dates(store.db.conn, flt, signing_stages)
+    signed = signing_dates(store, flt, signing_stages)
     return Measurement(float(sum(1 for d in signed.values() if d in period)))
 
 
@@ -155,7 +155,7 @@ def _interactions(store, period: Period, flt: _Filter, action_level: str | None 
     if kind:
         where += " AND i.kind = ?"
         args.append(kind)
-    (n,) = store.db.conn.execute(
+    (n,) = store.execute(
         f"SELECT COUNT(*) FROM interactions i JOIN partners p ON p.id = i.partner_id "
         f"WHERE substr(i.occurred_on, 1, 10) BETWEEN ? AND ?{where}",
         [period.start.isoformat(), period.end.isoformat(), *args],
@@ -166,7 +166,7 @@ def _interactions(store, period: Period, flt: _Filter, action_level: str | None 
 @_measure("outcome_sum")
 def _outcome_sum(store, period: Period, flt: _Filter, kind: str, currency: str | None = None) -> Measurement:
     where, args = flt.sql("p")
-    rows = store.db.conn.execute(
+    rows = store.execute(
         f"SELECT UPPER(COALESCE(o.currency, '')), SUM(o.quantity) FROM outcomes o JOIN partners p "
         f"ON p.id = o.partner_id WHERE o.kind = ? AND substr(o.recorded_on, 1, 10) BETWEEN ? AND ?{where} "
         f"GROUP BY 1 ORDER BY 1",
@@ -197,7 +197,7 @@ def stage_stays(conn, flt: _Filter) -> list[tuple[int, str, date, date]]:
 @_measure("median_stage_days")
 def _median_stage_days(store, period: Period, flt: _Filter, exclude_stages=("closed",)) -> Measurement:
     per_stage: dict[str, list[int]] = {}
-    for _pid, stage, entered, left in stage_stays(store.db.conn, flt):
+    for _pid, stage, entered, left in stage_stays(store, flt):
         if left in period and stage not in exclude_stages:
             per_stage.setdefault(stage, []).append((left - entered).days)
     if not per_stage:
@@ -210,7 +210,7 @@ def _median_stage_days(store, period: Period, flt: _Filter, exclude_stages=("clo
 @_measure("active_after_signing")
 def _active_after_signing(store, period: Period, flt: _Filter, months: int = 12,
                           signing_stages=("agreement",), inactive_stages=("closed", "paused")) -> Measurement:
-    conn = store.db.conn
+    conn = store
     cohort = []
     for pid, signed in signing_dates(conn, flt, signing_stages).items():
         anniversary = signed + relativedelta(months=months)

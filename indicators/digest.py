@@ -45,13 +45,13 @@ def _clip(text: str, n: int = SUMMARY_CHARS) -> str:
 
 
 def _country_sql(country: str | None) -> tuple[str, list]:
-    return (" AND p.country = ? COLLATE NOCASE", [country]) if country else ("", [])
+    return (" AND lower(p.country) = lower(?)", [country]) if country else ("", [])
 
 
 def _new_interactions(store, since: datetime, first_day: date, country: str | None) -> tuple[list[_Item], list[_Item]]:
     """(contacts that happened in the window, by their own date; contacts typed in the window for earlier dates)."""
     where, args = _country_sql(country)
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT p.id, p.name, p.confidential, i.occurred_on, i.kind, i.summary, i.action_level FROM interactions i "
         f"JOIN partners p ON p.id = i.partner_id WHERE (i.occurred_on >= ? OR i.created_at >= ?){where} "
         "ORDER BY i.occurred_on, i.id",
@@ -68,7 +68,7 @@ def _new_interactions(store, since: datetime, first_day: date, country: str | No
 def _stage_moves(store, first_day: date, country: str | None) -> tuple[list[_Item], list[_Item]]:
     """(real stage changes dated in the window, partners added in the window); adding a partner is not a move."""
     where, args = _country_sql(country)
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT p.id, p.name, p.confidential, h.from_stage, h.to_stage, h.moved_on FROM stage_history h "
         f"JOIN partners p ON p.id = h.partner_id WHERE h.moved_on >= ?{where} ORDER BY h.moved_on, h.id",
         [first_day.isoformat(), *args]).fetchall()

@@ -28,8 +28,8 @@ def claim(store: Store, sub_id: int, week: str, now: datetime) -> bool:
     """Claim this week's send for this process. True only for the one caller that may send it."""
     with store.transaction() as c:
         cur = c.execute(
-            "INSERT OR IGNORE INTO digest_sends (subscription_id, week_key, claimed_at, claimed_by, status, attempts) "
-            "VALUES (?, ?, ?, ?, 'sending', 1)", (sub_id, week, iso(now), _who()))
+            "INSERT INTO digest_sends (subscription_id, week_key, claimed_at, claimed_by, status, attempts) "
+            "VALUES (?, ?, ?, ?, 'sending', 1) ON CONFLICT DO NOTHING", (sub_id, week, iso(now), _who()))
         if cur.rowcount == 1:
             return True
         # Retry a failed attempt, once the back-off has passed; the WHERE makes this a compare-and-set.
@@ -47,7 +47,7 @@ def finish(store: Store, sub_id: int, week: str, status: str, now: datetime, err
 
 
 def already_done(store: Store, sub_id: int, week: str, now: datetime) -> bool:
-    row = store.db.conn.execute("SELECT status, attempts, claimed_at FROM digest_sends WHERE subscription_id = ? "
+    row = store.execute("SELECT status, attempts, claimed_at FROM digest_sends WHERE subscription_id = ? "
                                 "AND week_key = ?", (sub_id, week)).fetchone()
     if row is None:
         return False

@@ -72,7 +72,7 @@ class Report:
 def known_countries(store) -> list[str]:
     """Country projects: the programme's, plus any used on a partner or a target (first spelling wins)."""
     seen: dict[str, str] = {}
-    used = [r[0] for r in store.db.conn.execute("SELECT DISTINCT country FROM partners WHERE country != ''")]
+    used = [r[0] for r in store.execute("SELECT DISTINCT country FROM partners WHERE country != ''")]
     for c in (*DEFAULT_COUNTRIES, *used, *target_countries(store)):
         seen.setdefault(c.casefold(), c)
     return sorted(seen.values(), key=str.casefold)
@@ -80,10 +80,10 @@ def known_countries(store) -> list[str]:
 
 def active_countries(store, fiscal_year: int | None) -> list[str]:
     """Countries worth a column: those with partners, or with targets for the year."""
-    rows = store.db.conn.execute("SELECT DISTINCT country FROM partners WHERE country != ''").fetchall()
+    rows = store.execute("SELECT DISTINCT country FROM partners WHERE country != ''").fetchall()
     names = {r[0].casefold(): r[0] for r in rows}
     if fiscal_year is not None:
-        for (c,) in store.db.conn.execute(
+        for (c,) in store.execute(
                 "SELECT DISTINCT country FROM targets WHERE country != '' AND fiscal_year = ?", (fiscal_year,)):
             names.setdefault(c.casefold(), c)
     return sorted(names.values(), key=str.casefold)

@@ -117,9 +117,9 @@ def subscribe(store: Store, platform: str, channel_id: str, weekday: int, hour: 
         else:
             sub_id = c.execute(
                 "INSERT INTO digest_subscriptions (platform, channel_id, channel_name, channel_kind, weekday, hour, "
-                "tz, country, created_by, created_at, starts_at, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                "tz, country, created_by, created_at, starts_at, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
                 (platform, channel_id, channel_name, channel_kind, weekday, hour, tz, country, actor, utcnow(), stamp),
-            ).lastrowid
+            ).scalar()
         store.audit(actor, "digest.resubscribe" if old else "digest.subscribe", "digest_subscriptions", sub_id,
                     {"weekday": weekday, "hour": hour, "tz": tz, "country": country})
     return get(store, platform, channel_id), old is None
@@ -143,18 +143,18 @@ def deactivate(store: Store, sub_id: int, reason: str, actor: str = "scheduler")
 
 
 def get(store: Store, platform: str, channel_id: str) -> Subscription | None:
-    r = store.db.conn.execute(f"SELECT {_COLUMNS} FROM digest_subscriptions WHERE platform = ? AND channel_id = ?",
+    r = store.execute(f"SELECT {_COLUMNS} FROM digest_subscriptions WHERE platform = ? AND channel_id = ?",
                               (platform, channel_id)).fetchone()
     return _row(r) if r else None
 
 
 def by_id(store: Store, sub_id: int) -> Subscription | None:
-    r = store.db.conn.execute(f"SELECT {_COLUMNS} FROM digest_subscriptions WHERE id = ?", (sub_id,)).fetchone()
+    r = store.execute(f"SELECT {_COLUMNS} FROM digest_subscriptions WHERE id = ?", (sub_id,)).fetchone()
     return _row(r) if r else None
 
 
 def active(store: Store) -> list[Subscription]:
-    rows = store.db.conn.execute(f"SELECT {_COLUMNS} FROM digest_subscriptions WHERE active = 1 ORDER BY id")
+    rows = store.execute(f"SELECT {_COLUMNS} FROM digest_subscriptions WHERE active = 1 ORDER BY id")
     return [_row(r) for r in rows]
 
 
@@ -164,11 +164,11 @@ def all_subscriptions(store: Store, platform: str | None = None) -> list[Subscri
     if platform:
         sql += " WHERE platform = ?"
         args = (platform,)
-    return [_row(r) for r in store.db.conn.execute(sql + " ORDER BY active DESC, id", args)]
+    return [_row(r) for r in store.execute(sql + " ORDER BY active DESC, id", args)]
 
 
 def last_send(store: Store, sub_id: int) -> tuple[str, str, str | None, str] | None:
     """(week_key, status, sent_at, error) of the latest send of a subscription."""
-    return store.db.conn.execute(
+    return store.execute(
         "SELECT week_key, status, sent_at, error FROM digest_sends WHERE subscription_id = ? "
         "ORDER BY claimed_at DESC, id DESC LIMIT 1", (sub_id,)).fetchone()

@@ -47,8 +47,10 @@ def set_target(store: Store, ind: Indicator | str, value: float, fiscal_year: in
         raise TargetError(f"'{ind.label}' counts whole {ind.unit}; give a whole number.")
     country = (country or ALL).strip()
     with store.transaction() as c:
-        old = c.execute("SELECT value FROM targets WHERE indicator = ? AND country = ? AND fiscal_year = ?",
-                        (ind.id, country, fiscal_year)).fetchone()
+        old = c.execute("SELECT value, country FROM targets WHERE indicator = ? AND lower(country) = lower(?) "
+                        "AND fiscal_year = ?", (ind.id, country, fiscal_year)).fetchone()
+        if old:
+            country = old[1]  # one spelling per country project, whatever the case typed now
         now = utcnow()
         c.execute(
             "INSERT INTO targets (indicator, country, fiscal_year, value, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -69,9 +71,9 @@ def list_targets(store: Store, fiscal_year: int | None = None, country: str | No
         sql += " AND fiscal_year = ?"
         args.append(fiscal_year)
     if country is not None:
-        sql += " AND country = ?"
+        sql += " AND lower(country) = lower(?)"
         args.append(country)
-    rows = store.db.conn.execute(sql + " ORDER BY fiscal_year, country, indicator", args).fetchall()
+    rows = store.execute(sql + " ORDER BY fiscal_year, country, indicator", args).fetchall()
     return [Target(*r) for r in rows]
 
 
@@ -79,9 +81,10 @@ def target_for(store: Store, ind: Indicator, fiscal_year: int, country: str | No
     """The yearly target for one country project, or for the whole programme when country is None."""
     if not ind.has_target:
         return None
-    c = store.db.conn
+    c = store
     if country:
-        row = c.execute("SELECT value FROM targets WHERE indicator = ? AND country = ? AND fiscal_year = ?",
+        row = c.execute("SELECT value FROM targets WHERE indicator = ? AND lower(country) = lower(?) "
+                        "AND fiscal_year = ?",
                         (ind.id, country, fiscal_year)).fetchone()
         return row[0] if row else None
     row = c.execute("SELECT value FROM targets WHERE indicator = ? AND country = '' AND fiscal_year = ?",
@@ -97,15 +100,15 @@ def target_for(store: Store, ind: Indicator, fiscal_year: int, country: str | No
 
 def summed_from_countries(store: Store, ind: Indicator, fiscal_year: int) -> list[str]:
     """The country projects whose targets make up the programme-wide target, or [] when an admin set one."""
-    c = store.db.conn
+    c = store
     if not ind.has_target or not ind.additive or c.execute(
             "SELECT 1 FROM targets WHERE indicator = ? AND country = '' AND fiscal_year = ?",
             (ind.id, fiscal_year)).fetchone():
         return []
     return [r[0] for r in c.execute("SELECT country FROM targets WHERE indicator = ? AND country != '' "
-                                    "AND fiscal_year = ? ORDER BY country COLLATE NOCASE", (ind.id, fiscal_year))]
+                                    "AND fiscal_year = ? ORDER BY lower(country)", (ind.id, fiscal_year))]
 
 
 def target_countries(store: Store) -> list[str]:
-    return [r[0] for r in store.db.conn.execute(
-        "SELECT DISTINCT country FROM targets WHERE country != '' ORDER BY country COLLATE NOCASE")]
+    return [r[0] for r in store.execute(
+        "SELECT DISTINCT country FROM targets WHERE country != '' ORDER BY lower(country)")]

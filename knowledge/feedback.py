@@ -28,9 +28,10 @@ def save_vote(store: Store, user_id: str, platform: str, query: str, source: str
         row = c.execute("SELECT id, vote FROM feedback WHERE user_id = ? AND platform = ? AND query = ? AND source = ?",
                         (user_id, platform, query, source)).fetchone()
         if row is None:
-            cur = c.execute("INSERT INTO feedback (at, user_id, platform, query, source, vote) VALUES (?, ?, ?, ?, ?, ?)",
+            cur = c.execute("INSERT INTO feedback (at, user_id, platform, query, source, vote) VALUES (?, ?, ?, ?, ?, ?) "
+                            "RETURNING id",
                             (utcnow(), user_id, platform, query, source, vote))
-            saved = Saved(cur.lastrowid, None, vote)
+            saved = Saved(cur.scalar(), None, vote)
         else:
             saved = Saved(row[0], row[1], vote)
             if row[1] != vote:
@@ -43,7 +44,7 @@ def save_vote(store: Store, user_id: str, platform: str, query: str, source: str
 
 def totals(store: Store, since: str) -> tuple[int, int]:
     """(👍, 👎) since the ISO time `since`."""
-    up, down = store.db.conn.execute(
+    up, down = store.execute(
         "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback WHERE at >= ?", (since,)
     ).fetchone()
     return int(up), int(down)
@@ -51,7 +52,7 @@ def totals(store: Store, since: str) -> tuple[int, int]:
 
 def down_voted_sources(store: Store, since: str, limit: int) -> list[tuple[str, int, int]]:
     """(source, 👎, 👍) for sources with at least one 👎, most 👎 first."""
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT source, SUM(vote = -1) AS down, SUM(vote = 1) AS up FROM feedback WHERE at >= ? AND source != '' "
         "GROUP BY source HAVING down > 0 ORDER BY down DESC, up ASC, source LIMIT ?", (since, limit)).fetchall()
     return [(r[0], int(r[1]), int(r[2])) for r in rows]
@@ -59,7 +60,7 @@ def down_voted_sources(store: Store, since: str, limit: int) -> list[tuple[str, 
 
 def down_voted_questions(store: Store, since: str, limit: int) -> list[tuple[str, int, str]]:
     """(question, 👎, a source it was answered from) for questions with at least one 👎, most 👎 first."""
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT query, SUM(vote = -1) AS down, MAX(source) FROM feedback WHERE at >= ? AND query != '' "
         "GROUP BY query HAVING down > 0 ORDER BY down DESC, query LIMIT ?", (since, limit)).fetchall()
     return [(r[0], int(r[1]), r[2]) for r in rows]

@@ -64,7 +64,7 @@ def current_user(store: Store | None, message: Message) -> User:
         return User("console", message.user_id, "admin", (), message.user_name)
     if store is None:
         return User(message.platform, message.user_id, "guest")
-    row = store.db.conn.execute(
+    row = store.execute(
         "SELECT role, countries, display_name FROM users WHERE platform = ? AND user_id = ?",
         (message.platform, message.user_id),
     ).fetchone()
@@ -215,7 +215,7 @@ def remove_user(store: Store, key: str, actor: str) -> bool:
 
 
 def list_users(store: Store) -> list[User]:
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT platform, user_id, role, countries, display_name FROM users ORDER BY role DESC, platform, user_id"
     ).fetchall()
     return [User(r[0], r[1], r[2], tuple(json.loads(r[3] or "[]")), r[4]) for r in rows]

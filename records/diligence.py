@@ -110,16 +110,16 @@ def record_diligence(store: Store, partner: Partner, answers: dict[str, str], *,
     stored = dict(clean, notes=notes, computed_rating=computed)
     with store.transaction() as c:
         did = c.execute("INSERT INTO diligence (partner_id, answers, risk_rating, reviewer, reviewed_on, created_at, "
-                        "missing) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "missing) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         (partner.id, json.dumps(stored, ensure_ascii=False), final, reviewer, on.isoformat(),
-                         utcnow(), json.dumps(missing))).lastrowid
+                         utcnow(), json.dumps(missing))).scalar()
         store.audit(reviewer, "diligence.add", "diligence", did, {"partner_id": partner.id, "risk_rating": final,
                                                                    "computed": computed, "missing": missing})
     return did, final
 
 
 def latest_diligence(store: Store, partner_id: int) -> dict[str, Any] | None:
-    row = store.db.conn.execute("SELECT id, answers, risk_rating, reviewer, reviewed_on, missing FROM diligence "
+    row = store.execute("SELECT id, answers, risk_rating, reviewer, reviewed_on, missing FROM diligence "
                                 "WHERE partner_id = ? ORDER BY reviewed_on DESC, id DESC LIMIT 1",
                                 (partner_id,)).fetchone()
     if not row:

@@ -20,13 +20,13 @@ class Draft:
 def save(store: Store, platform: str, user_id: str, raw: str, problems: list[tuple[str, str]]) -> Draft:
     with store.transaction() as c:
         c.execute("DELETE FROM log_drafts WHERE platform = ? AND user_id = ?", (platform, user_id))
-        did = c.execute("INSERT INTO log_drafts (platform, user_id, raw, problems, created_at) VALUES (?, ?, ?, ?, ?)",
-                        (platform, user_id, raw, json.dumps(problems, ensure_ascii=False), utcnow())).lastrowid
+        did = c.execute("INSERT INTO log_drafts (platform, user_id, raw, problems, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                        (platform, user_id, raw, json.dumps(problems, ensure_ascii=False), utcnow())).scalar()
     return get(store, platform, user_id) or Draft(did, raw, problems, "")
 
 
 def get(store: Store, platform: str, user_id: str) -> Draft | None:
-    row = store.db.conn.execute("SELECT id, raw, problems, created_at FROM log_drafts WHERE platform = ? AND "
+    row = store.execute("SELECT id, raw, problems, created_at FROM log_drafts WHERE platform = ? AND "
                                 "user_id = ?", (platform, user_id)).fetchone()
     if row is None:
         return None

@@ -45,7 +45,7 @@ def _safe(value) -> str:
 
 def interaction_rows(store: Store, viewer: access.User | None = None) -> Iterator[list[str]]:
     allowed = visibility.visible_ids(store, viewer)
-    c = store.db.conn
+    c = store
     outs: dict[int, dict[str, tuple[float, str | None]]] = {}
     for iid, kind, quantity, currency in c.execute(
             "SELECT interaction_id, kind, SUM(quantity), currency FROM outcomes WHERE interaction_id IS NOT NULL "
@@ -74,14 +74,14 @@ def interaction_rows(store: Store, viewer: access.User | None = None) -> Iterato
 
 def money_columns(store: Store) -> list[str]:
     """`cash_KHR`, `cash_USD`, `in_kind_THB`…: one per money kind and currency present."""
-    return [f"{k}_{cur}" for k, cur in store.db.conn.execute(
+    return [f"{k}_{cur}" for k, cur in store.execute(
         "SELECT DISTINCT kind, UPPER(COALESCE(currency, '')) FROM outcomes WHERE kind IN ('cash', 'in_kind') "
         "ORDER BY kind, 2")]
 
 
 def partner_rows(store: Store, today: date, viewer: access.User | None = None,
                  money: list[str] | None = None) -> Iterator[list[str]]:
-    c = store.db.conn
+    c = store
     money = money_columns(store) if money is None else money
     last = dict(c.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
     counts: dict[int, dict[str, int]] = {}

@@ -156,18 +156,18 @@ def log_interaction(store: Store, draft: InteractionDraft, *, actor: str, platfo
             return LogResult(dup[0], [], True, dup[1] or level)
         iid = c.execute(
             "INSERT INTO interactions (id, partner_id, occurred_on, kind, summary, next_step, next_due, action_level, "
-            "logged_by, platform, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "logged_by, platform, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (next_log_number(c), partner.id, draft.occurred_on.isoformat(), draft.kind, draft.summary, draft.next_step,
              draft.next_due.isoformat() if draft.next_due else None, level, actor, platform, fp, created),
-        ).lastrowid
+        ).scalar()
         oids = []
         for o in draft.outcomes:
             oid = c.execute(
                 "INSERT INTO outcomes (partner_id, interaction_id, recorded_on, kind, quantity, currency, note, "
-                "recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (partner.id, iid, draft.occurred_on.isoformat(), o.kind, o.quantity, o.currency, o.note, actor,
                  created),
-            ).lastrowid
+            ).scalar()
             oids.append(oid)
             store.audit(actor, "outcome.add", "outcomes", oid, {"partner_id": partner.id, "kind": o.kind,
                                                                  "quantity": o.quantity, "currency": o.currency})
@@ -186,7 +186,7 @@ def next_log_number(c) -> int:
 
 
 def recent_interactions(store: Store, partner_id: int, limit: int = 5) -> list[dict[str, Any]]:
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT id, occurred_on, kind, summary, next_step, next_due, action_level, logged_by FROM interactions "
         "WHERE partner_id = ? ORDER BY occurred_on DESC, id DESC LIMIT ?", (partner_id, limit)).fetchall()
     keys = ("id", "occurred_on", "kind", "summary", "next_step", "next_due", "action_level", "logged_by")
@@ -194,24 +194,24 @@ def recent_interactions(store: Store, partner_id: int, limit: int = 5) -> list[d
 
 
 def last_contact(store: Store, partner_id: int) -> str | None:
-    row = store.db.conn.execute("SELECT MAX(occurred_on) FROM interactions WHERE partner_id = ?",
+    row = store.execute("SELECT MAX(occurred_on) FROM interactions WHERE partner_id = ?",
                                 (partner_id,)).fetchone()
     return row[0] if row else None
 
 
 def next_step(store: Store, partner_id: int) -> dict[str, Any] | None:
     """The next step of the latest interaction that named one."""
-    row = store.db.conn.execute(
+    row = store.execute(
         "SELECT next_step, next_due, occurred_on FROM interactions WHERE partner_id = ? AND next_step != '' "
         "ORDER BY occurred_on DESC, id DESC LIMIT 1", (partner_id,)).fetchone()
     return {"next_step": row[0], "next_due": row[1], "set_on": row[2]} if row else None
 
 
 def interaction_count(store: Store, partner_id: int) -> int:
-    return store.db.conn.execute("SELECT COUNT(*) FROM interactions WHERE partner_id = ?", (partner_id,)).fetchone()[0]
+    return store.execute("SELECT COUNT(*) FROM interactions WHERE partner_id = ?", (partner_id,)).fetchone()[0]
 
 
 def outcome_totals(store: Store, partner_id: int) -> list[tuple[str, str | None, float]]:
-    return store.db.conn.execute(
+    return store.execute(
         "SELECT kind, currency, SUM(quantity) FROM outcomes WHERE partner_id = ? GROUP BY kind, currency "
         "ORDER BY kind, currency", (partner_id,)).fetchall()

@@ -26,7 +26,7 @@ _COLUMNS = ("id", "partner_id", "occurred_on", "kind", "summary", "next_step", "
 
 def get_log(store: Store, number: int) -> dict[str, Any] | None:
     """The log with this number and its outcomes (`outcomes`: list of OutcomeDraft), or None."""
-    c = store.db.conn
+    c = store
     row = c.execute(f"SELECT {', '.join(_COLUMNS)} FROM interactions WHERE id = ?", (number,)).fetchone()
     if row is None:
         return None
@@ -38,7 +38,7 @@ def get_log(store: Store, number: int) -> dict[str, Any] | None:
 
 def deletion(store: Store, number: int) -> dict[str, Any] | None:
     """Who deleted log `number` and when (from the audit log), or None if it was never deleted."""
-    row = store.db.conn.execute("SELECT at, actor FROM audit_log WHERE table_name = 'interactions' AND row_id = ? "
+    row = store.execute("SELECT at, actor FROM audit_log WHERE table_name = 'interactions' AND row_id = ? "
                                 "AND action = 'interaction.delete' ORDER BY id DESC LIMIT 1", (number,)).fetchone()
     return {"at": row[0], "by": row[1]} if row else None
 
@@ -114,14 +114,14 @@ def delete_log(store: Store, number: int, *, actor: str) -> dict[str, Any]:
 
 def latest_by(store: Store, actor: str) -> int | None:
     """The number of `actor`'s most recently saved log that still exists."""
-    row = store.db.conn.execute("SELECT id FROM interactions WHERE logged_by = ? ORDER BY created_at DESC, id DESC "
+    row = store.execute("SELECT id FROM interactions WHERE logged_by = ? ORDER BY created_at DESC, id DESC "
                                 "LIMIT 1", (actor,)).fetchone()
     return row[0] if row else None
 
 
 def history(store: Store, partner_id: int, limit: int = 20) -> list[dict[str, Any]]:
     """A partner's logs, newest event first, with their numbers and outcomes."""
-    ids = [r[0] for r in store.db.conn.execute(
+    ids = [r[0] for r in store.execute(
         "SELECT id FROM interactions WHERE partner_id = ? ORDER BY occurred_on DESC, id DESC LIMIT ?",
         (partner_id, limit))]
     return [log for log in (get_log(store, i) for i in ids) if log is not None]
@@ -130,7 +130,7 @@ def history(store: Store, partner_id: int, limit: int = 20) -> list[dict[str, An
 def changes_of(store: Store, number: int) -> list[dict[str, Any]]:
     """The audit trail of one log: who did what, when, with before/after images."""
     return [{"at": at, "actor": actor, "action": action, **json.loads(detail)} for at, actor, action, detail in
-            store.db.conn.execute("SELECT at, actor, action, detail FROM audit_log WHERE table_name = 'interactions' "
+            store.execute("SELECT at, actor, action, detail FROM audit_log WHERE table_name = 'interactions' "
                                   "AND row_id = ? ORDER BY id", (number,))]
 
 

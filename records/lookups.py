@@ -10,9 +10,7 @@ from typing import Any, Iterable
 
 
 def _rows(store, sql: str, params: tuple) -> list[dict[str, Any]]:
-    cur = store.db.conn.execute(sql, params)
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return store.execute(sql, params).mappings()
 
 
 def _two(ids: Iterable[str]) -> tuple[str, str]:

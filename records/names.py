@@ -69,7 +69,7 @@ def name_index(store: Store, viewer: access.User | None = None) -> _NameIndex:
 
     With a viewer it holds only the partners they may see, so matching never reveals another project's partner.
     """
-    c = store.db.conn
+    c = store
     key = index_key(store)
     cached = getattr(store, "_registry_names", None)
     if cached is not None and cached[0] == key:
@@ -248,12 +248,11 @@ def suggest_partners(store: Store, text: str, limit: int = 20,
     if not text:
         allowed = visible_ids(store, viewer)
         if allowed is None:
-            rows = store.db.conn.execute(
-                f"SELECT {PARTNER_COLUMNS} FROM partners ORDER BY name COLLATE NOCASE LIMIT ?", (limit,)).fetchall()
+            rows = store.execute(
+                f"SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name), id LIMIT ?", (limit,)).fetchall()
         else:
-            rows = store.db.conn.execute(
-                f"SELECT {PARTNER_COLUMNS} FROM partners WHERE id IN (SELECT value FROM json_each(?)) "
-                "ORDER BY name COLLATE NOCASE LIMIT ?", (json.dumps(sorted(allowed)), limit)).fetchall()
+            rows = [r for r in store.execute(f"SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name), id")
+                    if r[0] in allowed][:limit]
         partners = [partner_from_row(r) for r in rows]
     else:
         partners = [p for p in (get_partner(store, pid) for pid, _ in _candidates(store, text, viewer)[:limit]) if p]

@@ -54,9 +54,9 @@ def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str
     with store.transaction() as c:
         pid = c.execute(
             "INSERT INTO partners (name, aliases, sector, country, stream, stage, stage_since, owner, confidential, "
-            "created_at, created_by) VALUES (?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, created_by) VALUES (?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (name, sector, country, stream, first, day, owner, int(confidential), now, actor),
-        ).lastrowid
+        ).scalar()
         c.execute("INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, created_at) "
                   "VALUES (?, NULL, ?, ?, ?, 'added', ?)", (pid, first, day, actor, now))
         store.audit(actor, "partner.add", "partners", pid, {"name": name, "stream": stream, "country": country,
@@ -108,8 +108,8 @@ def move_stage(store: Store, partner: Partner, stage_key: str, *, actor: str, on
     with store.transaction() as c:
         hid = c.execute(
             "INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (partner.id, partner.stage, st.key, on.isoformat(), actor, note, now),
-        ).lastrowid
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", (partner.id, partner.stage, st.key, on.isoformat(), actor, note, now),
+        ).scalar()
         c.execute("UPDATE partners SET stage = ?, stage_since = ? WHERE id = ?", (st.key, on.isoformat(), partner.id))
         store.audit(actor, "partner.stage", "partners", partner.id,
                     {"from": partner.stage, "to": st.key, "on": on.isoformat(), "history_id": hid})

@@ -59,15 +59,15 @@ def partner_from_row(row) -> Partner:
 
 
 def get_partner(store: Store, partner_id: int) -> Partner | None:
-    row = store.db.conn.execute(f"SELECT {PARTNER_COLUMNS} FROM partners WHERE id = ?", (partner_id,)).fetchone()
+    row = store.execute(f"SELECT {PARTNER_COLUMNS} FROM partners WHERE id = ?", (partner_id,)).fetchone()
     return partner_from_row(row) if row else None
 
 
 def all_partners(store: Store, viewer: access.User | None = None) -> list[Partner]:
-    rows = store.db.conn.execute(f"SELECT {PARTNER_COLUMNS} FROM partners ORDER BY name COLLATE NOCASE").fetchall()
+    rows = store.execute(f"SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name), id").fetchall()
     allowed = visible_ids(store, viewer)
     return [partner_from_row(r) for r in rows if allowed is None or r[0] in allowed]
 
 
 def count_partners(store: Store) -> int:
-    return store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0]
+    return store.execute("SELECT COUNT(*) FROM partners").fetchone()[0]

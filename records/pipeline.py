@@ -47,7 +47,7 @@ def stalled_reasons(partner: Partner, last: str | None, today: date) -> tuple[in
 def pipeline(store: Store, today: date, stream: str | None = None,
              viewer: access.User | None = None) -> list[PipelineEntry]:
     """Every partner (the viewer may see) with time in stage, last contact and stalled reasons, by stream and stage."""
-    last = dict(store.db.conn.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
+    last = dict(store.execute("SELECT partner_id, MAX(occurred_on) FROM interactions GROUP BY partner_id"))
     order = {(s, st.key): i for s, pl in stages.PIPELINES.items() for i, st in enumerate(pl)}
     out = []
     for p in all_partners(store, viewer):

@@ -16,10 +16,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def index_key(store: Store) -> tuple:
-    c = store.db.conn
-    version = c.execute("PRAGMA data_version").fetchone()[0]
-    count, max_id = c.execute("SELECT COUNT(*), MAX(id) FROM partners").fetchone()
-    return (version, count, max_id, getattr(store, "_registry_gen", 0))
+    """Changes whenever any process changes a partner: every change to partners is audited in the same
+    transaction, so the newest audit entry about partners (with the count and newest id) identifies the state."""
+    count, max_id, audited = store.execute(
+        "SELECT (SELECT COUNT(*) FROM partners), (SELECT MAX(id) FROM partners), "
+        "(SELECT MAX(id) FROM audit_log WHERE table_name = 'partners')").fetchone()
+    return (count, max_id, audited, getattr(store, "_registry_gen", 0))
 
 
 def viewer_caches(store: Store, key: tuple) -> dict:
@@ -38,7 +40,7 @@ def visible_ids(store: Store, viewer: access.User | None) -> frozenset[int] | No
         return None
     views = viewer_caches(store, index_key(store))
     if ("ids", vkey) not in views:
-        rows = store.db.conn.execute("SELECT id, country, confidential FROM partners")
+        rows = store.execute("SELECT id, country, confidential FROM partners")
         views[("ids", vkey)] = frozenset(
             pid for pid, country, conf in rows
             if access.can_see_partner(viewer, {"country": country, "confidential": conf}))  # type: ignore[arg-type]

@@ -12,9 +12,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from storage.schema import MIGRATIONS
-
-REQUIRED_TABLES = ("schema_migrations", "partners", "interactions", "audit_log")
+REQUIRED_TABLES = ("partners", "interactions", "audit_log")
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -74,14 +72,7 @@ def inspect(path: Path) -> dict:
         if missing:
             raise BackupError(f"{path} is an SQLite database but not a PSE Assistant one (no {', '.join(missing)} "
                               "table). Choose a file made by `pse-bot backup`.")
-        applied = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
-        known = {name for name, _ in MIGRATIONS}
-        if "0001_core" not in applied:
-            raise BackupError(f"{path} has no recorded core migration; it is not a PSE backup I can restore.")
-        newer = [m for m in applied if m not in known]
-        if newer:
-            raise BackupError(f"{path} was made by a newer version of PSE Assistant (migrations {', '.join(newer)}). "
-                              "Upgrade first, then restore.")
+        applied = _versions(conn, tables, path)
         counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                   for t in ("partners", "interactions", "outcomes", "audit_log") if t in tables}
     except sqlite3.DatabaseError as e:
@@ -89,6 +80,30 @@ def inspect(path: Path) -> dict:
     finally:
         conn.close()
     return {"migrations": applied, "counts": counts}
+
+
+def _versions(conn: sqlite3.Connection, tables: set[str], path: Path) -> list[str]:
+    """The schema versions a backup file holds: an Alembic revision, or the named steps of older releases."""
+    from storage.migrate import OLD_STEPS, known_revisions
+
+    if "alembic_version" in tables:
+        applied = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+        newer = [v for v in applied if v not in known_revisions()]
+        if newer:
+            raise BackupError(f"{path} was made by a newer version of PSE Assistant (schema {', '.join(newer)}). "
+                              "Upgrade first, then restore.")
+        return applied
+    if "schema_migrations" in tables:
+        applied = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+        if "0001_core" not in applied:
+            raise BackupError(f"{path} has no recorded core migration; it is not a PSE backup I can restore.")
+        newer = [m for m in applied if m not in OLD_STEPS]
+        if newer:
+            raise BackupError(f"{path} was made by a newer version of PSE Assistant (migrations {', '.join(newer)}). "
+                              "Upgrade first, then restore.")
+        return applied
+    raise BackupError(f"{path} is an SQLite database but records no PSE schema version; it is not a PSE backup "
+                      "I can restore. Choose a file made by `pse-bot backup`.")
 
 
 def restore(db_path: Path, source: Path, keep_dir: Path | None = None) -> dict:

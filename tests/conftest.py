@@ -12,10 +12,70 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--engines", default=os.environ.get("PSE_TEST_ENGINES", "sqlite,postgresql"),
+                     help="database engines to run the store-backed tests on (comma-separated)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (backup, the file on disk)")
+    config._pse_pg_skipped = None
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames:
+        engines = [e for e in metafunc.config.getoption("--engines").split(",") if e]
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            engines = [e for e in engines if e == "sqlite"] or ["sqlite"]
+        metafunc.parametrize("engine", engines, scope="function")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    reason = config._pse_pg_skipped
+    if reason:
+        terminalreporter.write_line(f"PostgreSQL runs skipped: {reason}. SQLite runs passed as shown.")
+
+
+@pytest.fixture(scope="session")
+def pg_server(request):
+    """One real PostgreSQL server per session (None when none can be started here)."""
+    from pg_support import PgServer, why_not
+
+    reason = why_not()
+    if reason:
+        request.config._pse_pg_skipped = reason
+        yield None
+        return
+    server = PgServer.start()
+    try:
+        server.make_template()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def home(tmp_path, monkeypatch):
+def database_url(engine, request):
+    """'' for SQLite (the file in PSE_HOME); a fresh PostgreSQL database's URL otherwise."""
+    if engine == "sqlite":
+        yield ""
+        return
+    server = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip(f"PostgreSQL: {request.config._pse_pg_skipped}")
+    url, janitor = server.new_database()
+    yield url
+    janitor.drop()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, database_url):
     path = tmp_path / "pse-home"
     monkeypatch.setenv("PSE_HOME", str(path))
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
     for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
                 "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID"):
         monkeypatch.delenv(var, raising=False)
@@ -35,7 +95,7 @@ def settings(home):
 def store(settings):
     from storage.store import Store
 
-    st = Store.open(settings.db_path)
+    st = Store.open(settings.database)
     yield st
     st.close()
 

@@ -22,11 +22,11 @@ def submit(services, command: str, form: dict, now: datetime = NOW, **kw):
 
 def dump(store) -> str:
     """Every row of every table, as SQL text: equal dumps mean nothing changed."""
-    return "\n".join(store.db.conn.iterdump())
+    return store.snapshot()
 
 
 def counts(store) -> dict[str, int]:
-    c = store.db.conn
+    c = store
     return {t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
             for t in ("partners", "interactions", "outcomes", "stage_history", "diligence", "audit_log")}
 

@@ -10,7 +10,7 @@ def slack(text, user="U1", kind="dm", **kw):
 
 
 def audit_count(store):
-    return store.db.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    return store.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
 def test_unknown_slack_user_is_a_guest_and_console_user_an_admin(store):
@@ -26,7 +26,7 @@ def test_add_update_and_remove_user_are_audited(store):
     assert got.role == "lead" and got.countries == ("Thailand", "Nepal")
     assert access.remove_user(store, "slack:U1", actor="test")
     assert access.current_user(store, slack("x")).role == "guest"
-    actions = [r[0] for r in store.db.conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    actions = [r[0] for r in store.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions == ["user.add", "user.update", "user.remove"]
 
 

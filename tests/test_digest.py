@@ -141,7 +141,7 @@ def lead(store):
 
 
 def rows(store):
-    return store.db.conn.execute("SELECT id, weekday, hour, tz, country, active FROM digest_subscriptions").fetchall()
+    return store.execute("SELECT id, weekday, hour, tz, country, active FROM digest_subscriptions").fetchall()
 
 
 def test_subscribe_defaults_monday_9_and_message_timezone(svc, store, lead):
@@ -183,7 +183,7 @@ def test_staff_may_preview_and_list_but_not_subscribe(svc, store):
 
 def test_list_shows_schedule_and_last_send(svc, store, lead):
     route(lead_msg("digest subscribe Wednesday 8 Europe/London"), svc)
-    store.db.conn.execute("INSERT INTO digest_sends (subscription_id, week_key, claimed_at, status, sent_at) "
+    store.execute("INSERT INTO digest_sends (subscription_id, week_key, claimed_at, status, sent_at) "
                           "VALUES (1, '2026-W48', '2026-11-25T08:00:00+00:00', 'sent', '2026-11-25T08:00:01+00:00')")
     r = route(lead_msg("digest list"), svc)
     assert r.ok and r.facts[0].label == "▶ C1"

@@ -29,7 +29,7 @@ def test_form_submission_stores_answers_rating_reviewer_and_date(svc):
             "lawsuits": "none", "supply_chain": "none", "conflict": "no", "rating": "", "notes": "annual report"}
     r = submit(svc, "diligence", form)
     assert r.ok, (r.text, r.errors)
-    row = svc.store.db.conn.execute("SELECT answers, risk_rating, reviewer, reviewed_on FROM diligence").fetchone()
+    row = svc.store.execute("SELECT answers, risk_rating, reviewer, reviewed_on FROM diligence").fetchone()
     answers = json.loads(row[0])
     assert answers["financial"] == "uncertain" and answers["notes"] == "annual report"
     assert row[1:] == ("medium", "console:amara", "2026-11-18")
@@ -50,7 +50,7 @@ def test_a_review_with_unanswered_items_is_incomplete_not_rated(svc):
     assert r.ok and r.data["risk_rating"] == "incomplete", r.text
     assert r.data["missing"] == ["financial", "reputation", "supply_chain", "conflict"]
     assert "incomplete" in r.text and "financial, reputation, supply_chain, conflict" in r.text
-    stored = svc.store.db.conn.execute("SELECT risk_rating, missing FROM diligence").fetchone()
+    stored = svc.store.execute("SELECT risk_rating, missing FROM diligence").fetchone()
     assert stored == ("incomplete", '["financial", "reputation", "supply_chain", "conflict"]')
     card = say(svc, "partner acme foods")
     assert {f.label: f.value for f in card.facts}["Due diligence"].startswith("incomplete (missing: financial")

@@ -18,7 +18,7 @@ def vote(services, v, query="how do I frame this", source="framing.md", user="U1
 
 
 def rows(store):
-    return store.db.conn.execute("SELECT user_id, platform, query, source, vote FROM feedback ORDER BY id").fetchall()
+    return store.execute("SELECT user_id, platform, query, source, vote FROM feedback ORDER BY id").fetchall()
 
 
 def staff(services, *users):
@@ -30,7 +30,7 @@ def test_a_vote_is_recorded_by_anyone_but_a_guest_s_question_is_not_kept(service
     reply = vote(services, -1)
     assert reply.ok and reply.private and "👎" in reply.text
     assert rows(services.store) == [("U1", "slack", "", "framing.md", -1)]
-    audit = services.store.db.conn.execute("SELECT action FROM audit_log WHERE table_name = 'feedback'").fetchall()
+    audit = services.store.execute("SELECT action FROM audit_log WHERE table_name = 'feedback'").fetchall()
     assert audit == [("feedback.vote",)]
 
 
@@ -128,12 +128,11 @@ def test_a_bad_vote_changes_nothing_at_all(services):
 
 
 def test_the_report_masks_personal_details_in_rows_stored_before_the_guard(services):
-    c = services.store.db.conn
+    c = services.store
     for user, q in (("U1", "victim Ms. Nguyen Thi Lan, 17 needs a job"), ("U2", "call 081 234 5678 about jobs"),
                     ("U3", "call 089 999 1234 about jobs")):
         c.execute("INSERT INTO feedback (at, user_id, platform, query, source, vote) VALUES "
                   "('2099-01-01T00:00:00+00:00', ?, 'slack', ?, 'mail: lan@example.org', -1)", (user, q))
-    c.commit()
     reply = route(Message(text="feedback report", user_id="me"), services)  # console user is admin
     assert reply.ok
     for secret in ("Nguyen", "Thi Lan", "17", "081 234", "089 999", "lan@example.org"):

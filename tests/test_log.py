@@ -14,7 +14,7 @@ def svc(lite_services):
 
 
 def rows(store, sql="SELECT occurred_on, kind, summary, next_step, next_due, action_level FROM interactions"):
-    return store.db.conn.execute(sql).fetchall()
+    return store.execute(sql).fetchall()
 
 
 def test_the_one_line_example_is_understood(svc):
@@ -30,7 +30,7 @@ def test_level_outcomes_and_default_high_for_funded_agreement(svc):
                  "employed 3m: 2")
     assert r.ok, r.text
     assert rows(svc.store)[0][5] == "high"
-    outs = svc.store.db.conn.execute("SELECT kind, quantity, currency FROM outcomes ORDER BY kind").fetchall()
+    outs = svc.store.execute("SELECT kind, quantity, currency FROM outcomes ORDER BY kind").fetchall()
     assert outs == [("cash", 5000.0, "USD"), ("retained_3m", 2.0, None), ("survivors_placed", 3.0, None),
                     ("survivors_trained", 12.0, None)]
     assert "2025-11-20" == rows(svc.store)[0][0]  # 20 Nov of this year is still ahead, so last year's
@@ -40,8 +40,8 @@ def test_level_override_and_longest_known_name(svc):
     say(svc, "partner add Acme --country Laos")
     r = say(svc, "log Acme Foods Co. call last Tuesday: ministry and company met; level: medium")
     assert r.ok, r.text
-    pid = svc.store.db.conn.execute("SELECT partner_id FROM interactions").fetchone()[0]
-    assert svc.store.db.conn.execute("SELECT name FROM partners WHERE id = ?", (pid,)).fetchone()[0] == "Acme Foods Co."
+    pid = svc.store.execute("SELECT partner_id FROM interactions").fetchone()[0]
+    assert svc.store.execute("SELECT name FROM partners WHERE id = ?", (pid,)).fetchone()[0] == "Acme Foods Co."
     assert rows(svc.store)[0][0] == "2026-11-10" and rows(svc.store)[0][5] == "medium"  # last Tuesday: previous week
 
 

@@ -22,17 +22,17 @@ def svc(lite_services):
 
 
 def records_dump(store) -> list:
-    c = store.db.conn
+    c = store
     return [c.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES]
 
 
 def row(store, number):
-    return store.db.conn.execute("SELECT occurred_on, kind, summary, next_step, next_due, action_level FROM "
+    return store.execute("SELECT occurred_on, kind, summary, next_step, next_due, action_level FROM "
                                  "interactions WHERE id = ?", (number,)).fetchone()
 
 
 def outcomes(store, number):
-    return store.db.conn.execute("SELECT kind, quantity, currency, recorded_on FROM outcomes WHERE interaction_id = ? "
+    return store.execute("SELECT kind, quantity, currency, recorded_on FROM outcomes WHERE interaction_id = ? "
                                  "ORDER BY kind", (number,)).fetchall()
 
 
@@ -66,7 +66,7 @@ def test_one_line_edit_changes_one_field_and_is_audited_with_before_and_after(sv
     assert row(svc.store, n) == expect_row
     if expect_outcomes:
         assert outcomes(svc.store, n)[0][3] == expect_outcomes  # outcomes move with the date
-    at, actor, detail = svc.store.db.conn.execute(
+    at, actor, detail = svc.store.execute(
         "SELECT at, actor, detail FROM audit_log WHERE action = 'interaction.edit' AND row_id = ?", (n,)).fetchone()
     detail = json.loads(detail)
     assert actor == "console:amara" and at
@@ -123,13 +123,13 @@ def test_undo_removes_only_your_own_latest_log_and_the_counts_follow(svc):
     log(svc, "log Blue Ocean call today: theirs", user_id="someone-else")
     r = say(svc, "log undo")
     assert r.ok and f"#{mine}" in r.text
-    assert svc.store.db.conn.execute("SELECT logged_by FROM interactions").fetchall() == [("console:someone-else",)]
+    assert svc.store.execute("SELECT logged_by FROM interactions").fetchall() == [("console:someone-else",)]
     assert counts(svc.store)["outcomes"] == 0
     before = dump(svc.store)
     r = say(svc, "log undo")
     assert not r.ok and "no log to undo" in r.text
     assert dump(svc.store) == before
-    detail = json.loads(svc.store.db.conn.execute(
+    detail = json.loads(svc.store.execute(
         "SELECT detail FROM audit_log WHERE action = 'interaction.delete'").fetchone()[0])
     assert detail["before"]["summary"] == "mine" and detail["before"]["outcomes"][0]["quantity"] == 2
 
@@ -206,7 +206,7 @@ def test_a_part_not_understood_keeps_a_draft_and_asks_only_about_it(svc, line, w
     r = say(svc, fix)
     assert r.ok and r.data.get("interaction_id"), r.text
     assert counts(svc.store)["interactions"] == 1
-    assert svc.store.db.conn.execute("SELECT COUNT(*) FROM log_drafts").fetchone()[0] == 0
+    assert svc.store.execute("SELECT COUNT(*) FROM log_drafts").fetchone()[0] == 0
     assert row(svc.store, r.data["interaction_id"])[2] == "talked"
 
 
@@ -262,7 +262,7 @@ def test_outcomes_without_a_colon_are_recorded_not_left_in_the_summary(svc):
 def test_cash_in_programme_currencies_is_stored_with_its_currency(svc, typed, stored):
     r = say(svc, f"log Blue Ocean agreement today: MoU; cash: {typed}")
     assert r.ok and r.data.get("interaction_id"), r.text
-    assert svc.store.db.conn.execute("SELECT quantity, currency FROM outcomes").fetchall() == [stored]
+    assert svc.store.execute("SELECT quantity, currency FROM outcomes").fetchall() == [stored]
 
 
 def test_exports_and_the_partner_card_keep_currencies_apart(svc):

@@ -90,13 +90,8 @@ class World:
         self.store = services.store
         self.records: list[logging.LogRecord] = []
 
-    def tables(self) -> list[str]:
-        return [r[0] for r in self.store.db.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-
-    def state(self) -> tuple[dict[str, int], int]:
-        c = self.store.db.conn
-        return {t: c.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in self.tables()}, c.total_changes
+    def state(self) -> str:
+        return self.store.snapshot()
 
     def say(self, text: str = "", who: str = "console", **kw):
         if who == "console":

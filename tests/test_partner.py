@@ -40,7 +40,7 @@ def test_confidential_partner_is_marked_everywhere(svc):
 def test_add_with_options_and_alias(svc):
     r = say(svc, "partner add Mekong Garments --stream survivor_employment --country Cambodia --sector garments")
     assert r.ok, r.text
-    row = svc.store.db.conn.execute("SELECT stream, stage, country, sector FROM partners WHERE name = ?",
+    row = svc.store.execute("SELECT stream, stage, country, sector FROM partners WHERE name = ?",
                                     ("Mekong Garments",)).fetchone()
     assert row == ("survivor_employment", "mapping", "Cambodia", "garments")
     assert say(svc, "partner alias Mekong Garments = MG").ok
@@ -80,7 +80,7 @@ def test_confidential_flag_needs_a_lead(svc):
     assert not r.ok and "lead" in r.text and counts(svc.store) == before
     r = say(svc, "partner confidential Acme Foods on", platform="slack", user_id="L1")
     assert r.ok and "🔒" in r.text
-    assert svc.store.db.conn.execute("SELECT confidential FROM partners WHERE name = 'Acme Foods Co.'").fetchone() == (1,)
+    assert svc.store.execute("SELECT confidential FROM partners WHERE name = 'Acme Foods Co.'").fetchone() == (1,)
     assert "already" in say(svc, "partner confidential Acme Foods on").text
     assert say(svc, "partner confidential Acme Foods off").ok
 
@@ -97,7 +97,7 @@ def test_partner_add_since_back_fills_the_stage_start_and_allows_earlier_moves(l
 
     r = route(Message(text="partner add Late Entry Co since 2026-03-02 --country Thailand"), lite_services)
     assert r.ok, r.text
-    row = lite_services.store.db.conn.execute(
+    row = lite_services.store.execute(
         "SELECT p.stage_since, h.moved_on FROM partners p JOIN stage_history h ON h.partner_id = p.id "
         "WHERE p.name = 'Late Entry Co'").fetchone()
     assert row == ("2026-03-02", "2026-03-02")
@@ -113,4 +113,4 @@ def test_partner_add_since_refuses_a_future_or_bad_date_and_adds_nothing(lite_se
                  "partner add Fuzzy Co --since whenever --country Thailand"):
         r = route(Message(text=text), lite_services)
         assert not r.ok and "Nothing was added" in r.text, r.text
-    assert lite_services.store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == 0
+    assert lite_services.store.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == 0

@@ -217,7 +217,7 @@ def in_chat(reply) -> str:
 
 
 def writes(store) -> tuple:
-    c = store.db.conn
+    c = store
     return tuple(c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                  for t in ("partners", "interactions", "stage_history", "diligence", "digest_subscriptions"))
 

@@ -41,7 +41,7 @@ def test_ordinary_logs_are_stored(svc, line):
 
 @pytest.mark.parametrize("when", ["0001-01-01", "1999-12-31", "3000-01-01"])
 def test_an_out_of_range_next_step_date_gets_a_date_message_not_a_privacy_refusal(svc, when):
-    count = lambda: svc.store.db.conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]  # noqa: E731
+    count = lambda: svc.store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]  # noqa: E731
     before = count()
     r = say(svc, f"log Acme Foods meeting today: talked; next: send concept note by {when}")
     assert "I take years from 2000 to 2100" in r.text and "Not saved yet" in r.text, r.text  # kept as a draft

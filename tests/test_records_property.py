@@ -49,7 +49,7 @@ def say(svc, text):
 
 
 def records(store):
-    c = store.db.conn
+    c = store
     return [c.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("interactions", "outcomes", "partners")]
 
 
@@ -122,7 +122,7 @@ def test_a_logged_amount_is_stored_exactly_or_nothing_is_saved(world, value):
     r = say(world, f"log Blue Ocean meeting today: talked; cash: {value}")
     if r.ok and r.data.get("interaction_id"):
         q, c = money.parse_money(value)
-        stored = world.store.db.conn.execute("SELECT quantity, currency FROM outcomes WHERE interaction_id = ?",
+        stored = world.store.execute("SELECT quantity, currency FROM outcomes WHERE interaction_id = ?",
                                              (r.data["interaction_id"],)).fetchall()
         assert stored == [(q, c)]
         assert say(world, "log undo").ok
@@ -140,7 +140,7 @@ def test_a_date_edit_is_stored_as_parsed_or_changes_nothing(world, text):
     n = r.data["interaction_id"]
     before = records(world.store)
     r = say(world, f"log edit {n} date: {text}")
-    got = world.store.db.conn.execute("SELECT occurred_on FROM interactions WHERE id = ?", (n,)).fetchone()[0]
+    got = world.store.execute("SELECT occurred_on FROM interactions WHERE id = ?", (n,)).fetchone()[0]
     if r.ok:
         assert got == dates.parse_date(text, TODAY).isoformat()
     else:

@@ -40,7 +40,7 @@ def draft(p, **kw):
 def test_new_partner_starts_at_first_stage_with_history_and_audit(store):
     p = add(store, "Acme Foods Co.", stream="survivor_employment", country="Thailand")
     assert (p.stage, p.stage_since) == ("mapping", "2026-11-18")
-    c = store.db.conn
+    c = store
     assert c.execute("SELECT to_stage FROM stage_history WHERE partner_id = ?", (p.id,)).fetchall() == [("mapping",)]
     assert c.execute("SELECT action FROM audit_log").fetchall() == [("partner.add",)]
 
@@ -165,7 +165,7 @@ def test_stage_move_writes_history_and_partner_together(store):
     p = add(store, "Acme Foods Co.")
     moved = partner_edits.move_stage(store, p, "due_diligence", actor="t", on=DAY + timedelta(days=3))
     assert (moved.stage, moved.stage_since) == ("due_diligence", "2026-11-21")
-    rows = store.db.conn.execute("SELECT from_stage, to_stage FROM stage_history ORDER BY id").fetchall()
+    rows = store.execute("SELECT from_stage, to_stage FROM stage_history ORDER BY id").fetchall()
     assert rows == [(None, "landscape"), ("landscape", "due_diligence")]
     before = dump(store)
     with pytest.raises(checks.RegistryError, match="already at"):
@@ -282,7 +282,7 @@ def test_a_process_killed_mid_write_leaves_no_partial_record(settings, tmp_path)
     after_store = Store.open(db)
     try:
         assert counts(after_store) == before
-        assert after_store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert after_store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # the database is writable again straight away
         p = names.find_partner(after_store, "acme").partner
         interactions.log_interaction(after_store, draft(p), actor="u", platform="console", raw="after", today=DAY)

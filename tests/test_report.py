@@ -138,7 +138,7 @@ def test_lead_sets_target_for_own_country_and_default_country(svc, store):
     assert r.ok and "for Thailand, FY2027" in r.text
     r = route(slack("target placed 30 Thailand", "ULEAD"), svc)  # FY defaults to the current one (Nov 2026)
     assert r.ok and "FY2027" in r.text
-    rows = store.db.conn.execute("SELECT indicator, country, fiscal_year, value, set_by FROM targets "
+    rows = store.execute("SELECT indicator, country, fiscal_year, value, set_by FROM targets "
                                  "ORDER BY indicator").fetchall()
     assert rows == [("partnerships", "Thailand", 2027, 7.0, "slack:ULEAD"), ("placed", "Thailand", 2027, 30.0,
                                                                              "slack:ULEAD")]
@@ -148,7 +148,7 @@ def test_lead_cannot_set_another_countrys_target(svc, store):
     access.add_user(store, "slack:ULEAD", "lead", ["Thailand"], actor="test")
     r = route(slack("target partnerships 7 Nepal FY2027", "ULEAD"), svc)
     assert not r.ok and "your own country projects" in r.text
-    assert store.db.conn.execute("SELECT COUNT(*) FROM targets").fetchone()[0] == 0
+    assert store.execute("SELECT COUNT(*) FROM targets").fetchone()[0] == 0
 
 
 def test_staff_cannot_set_targets_but_can_list(svc, store):
@@ -169,7 +169,7 @@ def test_staff_cannot_set_targets_but_can_list(svc, store):
 def test_bad_target_commands_change_nothing(svc, store, text, needle):
     r = route(msg(text), svc)
     assert needle in r.text
-    assert store.db.conn.execute("SELECT COUNT(*) FROM targets").fetchone()[0] == 0
+    assert store.execute("SELECT COUNT(*) FROM targets").fetchone()[0] == 0
 
 
 def test_admin_in_terminal_sets_programme_target_and_lists(svc, store):

@@ -54,7 +54,7 @@ def tick(store, sender, now, composer=compose):
 
 
 def sends(store):
-    return store.db.conn.execute("SELECT subscription_id, week_key, status, attempts FROM digest_sends "
+    return store.execute("SELECT subscription_id, week_key, status, attempts FROM digest_sends "
                                  "ORDER BY id").fetchall()
 
 
@@ -167,7 +167,7 @@ def test_retries_stop_after_max_attempts(store):
         t += RETRY_AFTER
     assert sender.calls == MAX_ATTEMPTS
     assert sends(store) == [(1, "2026-W41", "failed", MAX_ATTEMPTS)]
-    assert store.db.conn.execute("SELECT error FROM digest_sends").fetchone()[0].startswith("ConnectionError")
+    assert store.execute("SELECT error FROM digest_sends").fetchone()[0].startswith("ConnectionError")
 
 
 def test_compose_failure_is_recorded_and_retried(store):
@@ -193,12 +193,12 @@ def test_delivery_gone_deactivates_the_subscription(store):
     assert subs.get(store, "slack", "C1").active is False
     assert tick(store, sender, t0 + timedelta(days=7)) == []
     assert sender.calls == 1
-    assert store.db.conn.execute("SELECT action FROM audit_log WHERE action = 'digest.deactivate'").fetchone()
+    assert store.execute("SELECT action FROM audit_log WHERE action = 'digest.deactivate'").fetchone()
 
 
 def test_a_send_left_in_flight_by_a_dead_process_is_not_repeated(store):
     add(store)
-    store.db.conn.execute("INSERT INTO digest_sends (subscription_id, week_key, claimed_at, status) "
+    store.execute("INSERT INTO digest_sends (subscription_id, week_key, claimed_at, status) "
                           "VALUES (1, '2026-W41', '2026-10-05T09:00:00+00:00', 'sending')")
     sender = Recorder()
     assert tick(store, sender, datetime(2026, 10, 5, 12, tzinfo=UTC)) == []
@@ -250,7 +250,7 @@ def test_two_schedulers_racing_send_each_digest_exactly_once(settings, store):
     for _ in range(3):  # the same instant again and again: still once per week
         race(settings.db_path, sender, now)
     assert sorted(ch for ch, _ in sender.sent) == sorted(f"C{i}" for i in range(20))
-    rows = store.db.conn.execute("SELECT COUNT(*), SUM(status = 'sent') FROM digest_sends").fetchone()
+    rows = store.execute("SELECT COUNT(*), SUM(status = 'sent') FROM digest_sends").fetchone()
     assert rows == (20, 20)
 
 

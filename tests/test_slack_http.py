@@ -59,7 +59,7 @@ class Harness:
         return payload
 
     def rows(self, sql: str) -> list[tuple]:
-        return self.services.store.db.conn.execute(sql).fetchall()
+        return self.services.store.execute(sql).fetchall()
 
 
 @pytest.fixture

@@ -17,16 +17,16 @@ def svc(lite_services):
 def test_stage_words_move_the_partner(svc, line, stage):
     r = say(svc, line)
     assert r.ok, r.text
-    assert svc.store.db.conn.execute("SELECT stage, stage_since FROM partners WHERE name = 'Acme Foods Co.'"
+    assert svc.store.execute("SELECT stage, stage_since FROM partners WHERE name = 'Acme Foods Co.'"
                                      ).fetchone() == (stage, "2026-11-18")
-    hist = svc.store.db.conn.execute("SELECT to_stage, moved_by FROM stage_history ORDER BY id DESC LIMIT 1").fetchone()
+    hist = svc.store.execute("SELECT to_stage, moved_by FROM stage_history ORDER BY id DESC LIMIT 1").fetchone()
     assert hist == (stage, "console:amara")
 
 
 def test_stage_on_a_past_date(svc):
     later = NOW + timedelta(days=10)
     assert say(svc, "stage Blue Ocean company talks on 2026-11-21", now=later).ok
-    assert svc.store.db.conn.execute("SELECT stage_since FROM partners WHERE name = 'Blue Ocean Seafood'"
+    assert svc.store.execute("SELECT stage_since FROM partners WHERE name = 'Blue Ocean Seafood'"
                                      ).fetchone() == ("2026-11-21",)
     r = say(svc, "stage Blue Ocean government since 20 Nov", now=later)
     assert not r.ok and "can't be dated before" in r.text

@@ -5,7 +5,7 @@ from indicators.targets import TargetError, list_targets, set_target, target_for
 
 
 def count(store, table):
-    return store.db.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return store.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 def test_set_replace_and_audit(store):
@@ -14,7 +14,7 @@ def test_set_replace_and_audit(store):
     t, old = set_target(store, "partnerships", 12, 2027, "thailand", actor="slack:U1")  # same country, any case
     assert (t.value, old) == (12, 10)
     assert count(store, "targets") == 1
-    actions = [r[0] for r in store.db.conn.execute("SELECT action FROM audit_log WHERE table_name = 'targets'")]
+    actions = [r[0] for r in store.execute("SELECT action FROM audit_log WHERE table_name = 'targets'")]
     assert actions == ["target.set", "target.update"]
 
 

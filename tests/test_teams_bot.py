@@ -157,14 +157,14 @@ async def test_real_log_submission_is_validated_then_stored(real_server, connect
     [retry] = await connector.wait_for(1)
     assert retry.method == "PUT"
     assert "Nobody Such Ltd" in texts(card_of(retry))  # the registry's message about the unknown partner
-    assert store.db.conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 0
+    assert store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 0
 
     good = activity("card_submit_log", connector.url)
     good["value"] = {**good["value"], "field:date": when}
     await post(real_server, good)
     calls = await connector.wait_for(2)
     assert calls[1].method == "PUT" and "Andaman Seafoods" in texts(card_of(calls[1]))
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT p.name, i.kind, i.occurred_on, i.platform, i.logged_by FROM interactions i "
         "JOIN partners p ON p.id = i.partner_id").fetchall()
     assert len(rows) == 1
@@ -179,7 +179,7 @@ async def test_real_partner_create_button(real_server, connector, store):
     await post(real_server, body)
     [call] = await connector.wait_for(1)
     assert "Mekong Garments" in texts(card_of(call))
-    assert store.db.conn.execute("SELECT COUNT(*) FROM partners WHERE name = 'Mekong Garments'").fetchone()[0] == 1
+    assert store.execute("SELECT COUNT(*) FROM partners WHERE name = 'Mekong Garments'").fetchone()[0] == 1
 
 
 async def test_real_feedback_vote_in_a_channel_is_thanked_privately(real_server, connector, store):
@@ -190,7 +190,7 @@ async def test_real_feedback_vote_in_a_channel_is_thanked_privately(real_server,
     await post(real_server, body)
     [call] = await connector.wait_for(1)
     assert call.conversation_id.startswith("a:dm-")  # nothing is posted in the channel for a vote
-    rows = store.db.conn.execute("SELECT user_id, platform, vote, source FROM feedback").fetchall()
+    rows = store.execute("SELECT user_id, platform, vote, source FROM feedback").fetchall()
     assert rows == [(NASRIN, "teams", -1, "corpus/framing-and-business-case.md")]
 
 

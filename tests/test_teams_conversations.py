@@ -26,7 +26,7 @@ def test_deactivate_is_audited_once_and_undone_when_the_bot_is_back(store):
     assert conversations.deactivate(store, CHANNEL, "HTTP 403") is True
     assert conversations.deactivate(store, CHANNEL, "HTTP 403") is False
     assert conversations.active(store) == []
-    assert store.db.conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'deactivate'").fetchone()[0] == 1
+    assert store.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'deactivate'").fetchone()[0] == 1
     conversations.save(store, CHANNEL, ref(), "https://smba.example/", "t", "channel")
     assert conversations.get(store, CHANNEL)["active"] is True
 

@@ -81,4 +81,4 @@ async def test_with_an_app_id_an_unauthenticated_request_is_rejected_and_nothing
         await runner.cleanup()
     assert connector.calls == [] and recorder.messages == []
     assert conversations.active(store) == []
-    assert store.db.conn.execute("SELECT COUNT(*) FROM processed_events").fetchone()[0] == 0
+    assert store.execute("SELECT COUNT(*) FROM processed_events").fetchone()[0] == 0

@@ -72,7 +72,7 @@ async def test_refused_delivery_marks_the_conversation_gone(settings, store, con
         await sender.send(CHANNEL, Reply(text="Weekly digest"))
     assert len(connector.calls) == 1
     assert not conversations.get(store, CHANNEL)["active"]
-    audit = store.db.conn.execute("SELECT action, detail FROM audit_log WHERE table_name = 'teams_conversations'")
+    audit = store.execute("SELECT action, detail FROM audit_log WHERE table_name = 'teams_conversations'")
     assert [(a, json.loads(d)["conversation_id"]) for a, d in audit] == [("deactivate", CHANNEL)]
     with pytest.raises(DeliveryGone):  # later digests are not even attempted
         await sender.send(CHANNEL, Reply(text="Weekly digest"))

@@ -80,12 +80,12 @@ def test_visibility_follows_changes(svc):
 
 
 def test_one_line_log_never_matches_another_projects_partner(svc):
-    before = svc.store.db.conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
+    before = svc.store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
     r = say(svc, "UNP", "log Acme Foods call today: talked about hiring")
     assert not r.ok and "don't know a partner" in r.text and "Acme Foods" in r.text  # just the words they typed
     r = say(svc, "UNP", "log acme call today: talked about hiring")  # fuzzy: only Nepal's Acme Tea Estates
     assert r.ok and "Acme Tea Estates" in r.text
-    assert svc.store.db.conn.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == before + 1
+    assert svc.store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == before + 1
 
 
 def test_log_form_only_matches_visible_partners(svc):
@@ -99,12 +99,12 @@ def test_partner_add_takes_the_users_country_project(svc):
     assert r.ok and names.exact_partner(svc.store, "River Fish Co").country == "Thailand"
     r = say(svc, "UTH", "partner add Delta Rice --country thailand")
     assert r.ok and names.exact_partner(svc.store, "Delta Rice").country == "Thailand"  # their spelling
-    before = svc.store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0]
+    before = svc.store.execute("SELECT COUNT(*) FROM partners").fetchone()[0]
     r = say(svc, "UTH", "partner add Kathmandu Carpets --country Nepal")
     assert not r.ok and "own country project" in r.text and "Nepal" in r.text and "Nothing was added" in r.text
     r = say(svc, "UTWO", "partner add Kathmandu Carpets")
     assert not r.ok and "--country Thailand" in r.text
-    assert svc.store.db.conn.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == before
+    assert svc.store.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == before
     assert say(svc, "UTWO", "partner add Kathmandu Carpets --country Nepal").ok
     r = say(svc, "UADM", "partner add Global Shipping")
     assert r.ok and names.exact_partner(svc.store, "Global Shipping").country == ""

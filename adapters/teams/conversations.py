@@ -37,7 +37,7 @@ def save(store: Store, conversation_id: str, reference: dict[str, Any], service_
 
 
 def get(store: Store, conversation_id: str) -> dict[str, Any] | None:
-    row = store.db.conn.execute(
+    row = store.execute(
         "SELECT conversation_id, reference, service_url, tenant_id, conversation_type, updated_at, active "
         "FROM teams_conversations WHERE conversation_id = ?", (base_conversation_id(conversation_id),)
     ).fetchone()
@@ -64,13 +64,13 @@ def deactivate(store: Store, conversation_id: str, reason: str) -> bool:
 
 
 def active(store: Store) -> list[str]:
-    return [r[0] for r in store.db.conn.execute(
+    return [r[0] for r in store.execute(
         "SELECT conversation_id FROM teams_conversations WHERE active = 1 ORDER BY updated_at")]
 
 
 def any_known(store: Store) -> bool:
     """True once the bot has been installed in, added to, or spoken to in any Teams conversation."""
     try:
-        return store.db.conn.execute("SELECT 1 FROM teams_conversations LIMIT 1").fetchone() is not None
+        return store.execute("SELECT 1 FROM teams_conversations LIMIT 1").fetchone() is not None
     except Exception:  # noqa: BLE001 - the Teams table is not there yet
         return False

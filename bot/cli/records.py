@@ -15,6 +15,13 @@ def _settings():
     return s
 
 
+def _sqlite_only(s, what: str) -> None:
+    if s.on_postgresql:
+        raise click.ClickException(
+            f"`pse-bot {what}` copies the SQLite file; with DATABASE_URL set the records are in PostgreSQL, so use "
+            "its own tools (pg_dump / pg_restore, or your provider's backups). Nothing was changed.")
+
+
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(file: Path) -> None:
@@ -22,6 +29,7 @@ def backup(file: Path) -> None:
     from storage.backup import BackupError, backup as do_backup
 
     s = _settings()
+    _sqlite_only(s, "backup")
     try:
         info = do_backup(s.db_path, file)
     except BackupError as e:
@@ -38,6 +46,7 @@ def restore(file: Path) -> None:
     from storage.backup import BackupError, restore as do_restore
 
     s = _settings()
+    _sqlite_only(s, "restore")
     try:
         info = do_restore(s.db_path, file)
     except BackupError as e:
@@ -61,7 +70,7 @@ def export(out: Path | None, kind: str) -> None:
     from storage.store import Store
 
     s = _settings()
-    store = Store.open(s.db_path)
+    store = Store.open(s.database)
     try:
         if out is not None and str(out) == "-":
             csv_export.write_csv(store, sys.stdout, kind)
