@@ -15,6 +15,7 @@ SERVICES = web.AppKey("services", object)
 READY = web.AppKey("ready", asyncio.Event)
 TASKS = web.AppKey("background_tasks", dict)
 WORKERS = web.AppKey("workers", object)
+INBOX = web.AppKey("inbox", object)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -39,7 +40,13 @@ async def _warm_up(app: web.Application) -> None:
     app[TASKS]["warm_up"] = asyncio.create_task(load())
 
 
+async def _start_inbox(app: web.Application) -> None:
+    """Redo at once what a stopped process left in the inbox, then keep sweeping every few seconds."""
+    app[INBOX].start()
+
+
 async def _finish_work(app: web.Application) -> None:
+    await app[INBOX].stop()
     await app[WORKERS].drain(timeout=20)
 
 
@@ -48,6 +55,7 @@ async def _close_workers(app: web.Application) -> None:
 
 
 def build_app(services, slack: bool = True, teams: bool = True, slack_socket_mode: bool = False) -> web.Application:
+    from adapters.common.intake import Intake
     from adapters.common.workers import Workers
 
     app = web.Application(client_max_size=1024 * 1024)
@@ -55,16 +63,18 @@ def build_app(services, slack: bool = True, teams: bool = True, slack_socket_mod
     app[READY] = asyncio.Event()
     app[TASKS] = {}
     workers = app[WORKERS] = Workers()
+    inbox = app[INBOX] = Intake(services.store, workers)
     app.router.add_get("/healthz", healthz)
     if slack:
         from adapters.slack import handler as slack_handler
 
-        slack_handler.add_routes(app, services, workers, socket_mode=slack_socket_mode)
+        slack_handler.add_routes(app, services, workers, socket_mode=slack_socket_mode, inbox=inbox)
     if teams:
         from adapters.teams import handler as teams_handler
 
-        teams_handler.add_routes(app, services, workers)
+        teams_handler.add_routes(app, services, workers, inbox=inbox)
     app.on_startup.append(_warm_up)
+    app.on_startup.append(_start_inbox)
     app.on_shutdown.append(_finish_work)
     app.on_cleanup.append(_close_workers)
     return app

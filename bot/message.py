@@ -40,6 +40,7 @@ class Message:
     timezone: str | None = None
     role: str | None = None  # set by the router from the users table: guest / staff / lead / admin
     countries: tuple[str, ...] = ()  # the country projects the user belongs to (set by the router)
+    delivery_key: str = ""  # the platform delivery it came from (inbox key): a redone delivery logs once
 
     @property
     def is_shared(self) -> bool:

@@ -188,7 +188,7 @@ def stage_stays(conn, flt: _Filter) -> list[tuple[int, str, date, date]]:
                        LEAD(substr(h.moved_on, 1, 10)) OVER (PARTITION BY h.partner_id ORDER BY h.moved_on, h.id)
                        AS next_d
                 FROM stage_history h JOIN partners p ON p.id = h.partner_id WHERE 1 = 1{where}
-            ) WHERE next_d IS NOT NULL""",
+            ) stays WHERE next_d IS NOT NULL""",
         args,
     ).fetchall()
     return [(pid, stage, date.fromisoformat(d), date.fromisoformat(nd)) for pid, stage, d, nd in rows]

@@ -111,4 +111,4 @@ def summed_from_countries(store: Store, ind: Indicator, fiscal_year: int) -> lis
 
 def target_countries(store: Store) -> list[str]:
     return [r[0] for r in store.execute(
-        "SELECT DISTINCT country FROM targets WHERE country != '' ORDER BY lower(country)")]
+        "SELECT country FROM targets WHERE country != '' GROUP BY country ORDER BY lower(country)")]

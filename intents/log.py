@@ -129,7 +129,7 @@ def _store(message: Message, store, partner: partners.Partner, parsed: Parsed, r
         return Reply.problem(" ".join(problems.values()) + " Nothing was saved.")
     try:
         result = interactions.log_interaction(store, draft, actor=pr.actor(message), platform=message.platform, raw=raw,
-                                          today=today)
+                                              today=today, source_event=message.delivery_key or None)
     except checks.RegistryError as e:
         if errors_as_fields and e.field:
             return Reply.problem("Please fix the marked fields; nothing was saved.", errors={e.field: str(e)})

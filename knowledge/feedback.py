@@ -42,25 +42,28 @@ def save_vote(store: Store, user_id: str, platform: str, query: str, source: str
     return saved
 
 
+_UP = "SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END)"
+_DOWN = "SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END)"
+
+
 def totals(store: Store, since: str) -> tuple[int, int]:
     """(👍, 👎) since the ISO time `since`."""
     up, down = store.execute(
-        "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback WHERE at >= ?", (since,)
-    ).fetchone()
+        f"SELECT COALESCE({_UP}, 0), COALESCE({_DOWN}, 0) FROM feedback WHERE at >= ?", (since,)).fetchone()
     return int(up), int(down)
 
 
 def down_voted_sources(store: Store, since: str, limit: int) -> list[tuple[str, int, int]]:
     """(source, 👎, 👍) for sources with at least one 👎, most 👎 first."""
     rows = store.execute(
-        "SELECT source, SUM(vote = -1) AS down, SUM(vote = 1) AS up FROM feedback WHERE at >= ? AND source != '' "
-        "GROUP BY source HAVING down > 0 ORDER BY down DESC, up ASC, source LIMIT ?", (since, limit)).fetchall()
+        f"SELECT source, {_DOWN}, {_UP} FROM feedback WHERE at >= ? AND source != '' "
+        f"GROUP BY source HAVING {_DOWN} > 0 ORDER BY 2 DESC, 3 ASC, source LIMIT ?", (since, limit)).fetchall()
     return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
 def down_voted_questions(store: Store, since: str, limit: int) -> list[tuple[str, int, str]]:
     """(question, 👎, a source it was answered from) for questions with at least one 👎, most 👎 first."""
     rows = store.execute(
-        "SELECT query, SUM(vote = -1) AS down, MAX(source) FROM feedback WHERE at >= ? AND query != '' "
-        "GROUP BY query HAVING down > 0 ORDER BY down DESC, query LIMIT ?", (since, limit)).fetchall()
+        f"SELECT query, {_DOWN}, MAX(source) FROM feedback WHERE at >= ? AND query != '' "
+        f"GROUP BY query HAVING {_DOWN} > 0 ORDER BY 2 DESC, query LIMIT ?", (since, limit)).fetchall()
     return [(r[0], int(r[1]), r[2]) for r in rows]

@@ -133,10 +133,11 @@ def fingerprint(actor: str, raw: str) -> str:
 
 
 def log_interaction(store: Store, draft: InteractionDraft, *, actor: str, platform: str, raw: str,
-                    today: date, now: datetime | None = None) -> LogResult:
+                    today: date, now: datetime | None = None, source_event: str | None = None) -> LogResult:
     """Store one interaction and its outcomes (one transaction, audited). Raises RegistryError if invalid.
 
-    The same raw text from the same user within a minute returns the earlier entry with duplicate=True.
+    The same raw text from the same user within a minute returns the earlier entry with duplicate=True, and so
+    does a delivery already stored (`source_event`, the platform's delivery key: a redone inbox item).
     """
     errors = validate_interaction(draft, today)
     if errors:
@@ -150,15 +151,22 @@ def log_interaction(store: Store, draft: InteractionDraft, *, actor: str, platfo
     created = now.isoformat(timespec="seconds")
     since = (now - timedelta(seconds=DUPLICATE_WINDOW_S)).isoformat(timespec="seconds")
     with store.transaction() as c:
-        dup = c.execute("SELECT id, action_level FROM interactions WHERE fingerprint = ? AND created_at >= ? "
-                        "ORDER BY id DESC LIMIT 1", (fp, since)).fetchone()
+        store.serialize("interactions")  # log numbers and the duplicate checks, across processes
+        dup = None
+        if source_event:
+            dup = c.execute("SELECT id, action_level FROM interactions WHERE source_event = ?",
+                            (source_event,)).fetchone()
+        dup = dup or c.execute("SELECT id, action_level FROM interactions WHERE fingerprint = ? AND created_at >= ? "
+                               "ORDER BY id DESC LIMIT 1", (fp, since)).fetchone()
         if dup:
             return LogResult(dup[0], [], True, dup[1] or level)
         iid = c.execute(
             "INSERT INTO interactions (id, partner_id, occurred_on, kind, summary, next_step, next_due, action_level, "
-            "logged_by, platform, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "logged_by, platform, fingerprint, created_at, source_event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (next_log_number(c), partner.id, draft.occurred_on.isoformat(), draft.kind, draft.summary, draft.next_step,
-             draft.next_due.isoformat() if draft.next_due else None, level, actor, platform, fp, created),
+             draft.next_due.isoformat() if draft.next_due else None, level, actor, platform, fp, created,
+             source_event),
         ).scalar()
         oids = []
         for o in draft.outcomes:

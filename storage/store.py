@@ -174,6 +174,12 @@ class Store:
         else:
             yield conn
 
+    def serialize(self, name: str) -> None:
+        """Inside a transaction: one writer at a time for `name` across every process until it ends.
+        SQLite write transactions are already one at a time; PostgreSQL takes a transaction advisory lock."""
+        if self.dialect == "postgresql":
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
+
     # --- shared helpers --------------------------------------------------------------------------------------
     def audit(self, actor: str, action: str, table: str, row_id: int | None, detail: dict[str, Any] | None = None) -> None:
         """Append to the audit log; call inside the same transaction as the write it records."""

@@ -136,7 +136,7 @@ def world(tmp_path_factory, bundled_kb):
     cfg = replace(Settings.from_env({"PSE_HOME": str(home)}, dotenv=False),
                   rate_per_minute=1_000_000, rate_burst=1_000_000)
     cfg.ensure_home()
-    store = Store.open(cfg.db_path)
+    store = Store.open(cfg.database)
     w = World(Services(cfg, knowledge=bundled_kb, store=store))
     for line in ("partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood",
                  "partner add Acme Logistics Ltd --country Nepal",

@@ -37,7 +37,7 @@ def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("records-prop")
     cfg = replace(Settings.from_env({"PSE_HOME": str(home)}, dotenv=False), rate_per_minute=10**6, rate_burst=10**6)
     cfg.ensure_home()
-    store = Store.open(cfg.db_path)
+    store = Store.open(cfg.database)
     svc = Services(cfg, store=store)
     assert say(svc, "partner add Blue Ocean Seafood --country Cambodia").ok
     yield svc

@@ -255,7 +255,7 @@ CRASH_SCRIPT = textwrap.dedent("""
 
 
 def test_a_process_killed_mid_write_leaves_no_partial_record(settings, tmp_path):
-    db = settings.db_path
+    db = settings.database
     store = Store.open(db)
     add(store, "Acme Foods Co.")
     before = counts(store)
@@ -282,7 +282,8 @@ def test_a_process_killed_mid_write_leaves_no_partial_record(settings, tmp_path)
     after_store = Store.open(db)
     try:
         assert counts(after_store) == before
-        assert after_store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if after_store.dialect == "sqlite":
+            assert after_store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # the database is writable again straight away
         p = names.find_partner(after_store, "acme").partner
         interactions.log_interaction(after_store, draft(p), actor="u", platform="console", raw="after", today=DAY)

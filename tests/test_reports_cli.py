@@ -32,7 +32,7 @@ def test_digest_preview_prints_and_saves_the_chart(settings):
 
 
 def test_scheduler_once_sends_console_digests_to_the_outbox(settings):
-    st = Store.open(settings.db_path)
+    st = Store.open(settings.database)
     now = datetime.now(timezone.utc)  # due this very hour, whatever day the test runs
     subs.subscribe(st, "console", "console", now.weekday(), now.hour, "UTC", actor="test",
                    now=now - timedelta(days=8))
@@ -50,7 +50,7 @@ def test_scheduler_once_sends_console_digests_to_the_outbox(settings):
 def test_scheduler_without_slack_adapter_config_only_uses_console(settings, monkeypatch):
     from bot.cli.reports import build_senders
 
-    st = Store.open(settings.db_path)
+    st = Store.open(settings.database)
     try:
         assert list(build_senders(settings, st)) == ["console"]
     finally:

@@ -248,9 +248,9 @@ def test_two_schedulers_racing_send_each_digest_exactly_once(settings, store):
     sender = Recorder(delay=0.01)
     now = datetime(2026, 10, 7, 12, tzinfo=UTC)
     for _ in range(3):  # the same instant again and again: still once per week
-        race(settings.db_path, sender, now)
+        race(settings.database, sender, now)
     assert sorted(ch for ch, _ in sender.sent) == sorted(f"C{i}" for i in range(20))
-    rows = store.execute("SELECT COUNT(*), SUM(status = 'sent') FROM digest_sends").fetchone()
+    rows = store.execute("SELECT COUNT(*), SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) FROM digest_sends").fetchone()
     assert rows == (20, 20)
 
 
@@ -258,9 +258,9 @@ def test_racing_schedulers_with_a_failure_retry_only_once(settings, store):
     add(store)
     sender = Recorder(fail_times=1)
     t0 = datetime(2026, 10, 5, 9, tzinfo=UTC)
-    race(settings.db_path, sender, t0)
+    race(settings.database, sender, t0)
     assert sender.calls == 1
-    race(settings.db_path, sender, t0 + RETRY_AFTER, schedulers=3)
+    race(settings.database, sender, t0 + RETRY_AFTER, schedulers=3)
     assert sender.calls == 2 and len(sender.sent) == 1
 
 
@@ -284,7 +284,7 @@ def test_two_processes_share_one_database(settings, store, tmp_path):
         "r = asyncio.run(run_due(st, lambda sub, n: Reply(text='hello ' + sub.channel_id), {'slack': s}, now))\n"
         "print(len([x for x in r if x.status == 'sent']))\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(settings.db_path), str(out)],
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(settings.database), str(out)],
                               stdout=subprocess.PIPE, text=True) for _ in range(2)]
     counts = [int(p.communicate(timeout=60)[0].strip()) for p in procs]
     assert sorted(counts) == [0, 1]
@@ -316,7 +316,7 @@ def test_claim_is_won_by_exactly_one_of_many_connections(settings, store):
     now = datetime(2026, 10, 5, 9, tzinfo=UTC)
 
     def one():
-        st = Store.open(settings.db_path)
+        st = Store.open(settings.database)
         try:
             barrier.wait()
             won = claim(st, 1, "2026-W41", now)
@@ -339,5 +339,5 @@ def test_racing_schedulers_that_both_pass_the_precheck_still_send_once(settings,
     for i in range(10):
         add(store, channel=f"C{i}")
     sender = Recorder(delay=0.005)
-    race(settings.db_path, sender, datetime(2026, 10, 7, 12, tzinfo=UTC), schedulers=3)
+    race(settings.database, sender, datetime(2026, 10, 7, 12, tzinfo=UTC), schedulers=3)
     assert sorted(ch for ch, _ in sender.sent) == sorted(f"C{i}" for i in range(10))

@@ -138,6 +138,7 @@ async def test_wrong_signature_is_rejected_without_side_effects(slack):
     await slack.mock.settle(0.5)
     assert slack.mock.calls == []
     assert slack.rows("SELECT COUNT(*) FROM processed_events") == [(0,)]
+    assert slack.rows("SELECT COUNT(*) FROM intake") == [(0,)]
 
 
 async def test_ten_minute_old_timestamp_is_rejected_without_side_effects(slack):
@@ -153,6 +154,7 @@ async def test_ten_minute_old_timestamp_is_rejected_without_side_effects(slack):
     assert slack.mock.calls == []
     assert slack.rows("SELECT COUNT(*) FROM feedback") == [(0,)]
     assert slack.rows("SELECT COUNT(*) FROM processed_events") == [(0,)]
+    assert slack.rows("SELECT COUNT(*) FROM intake") == [(0,)]
 
 
 async def test_slack_without_tokens_answers_503_and_health_still_works(services):
@@ -218,7 +220,7 @@ async def test_a_retried_event_is_answered_once(slack, monkeypatch):
     await slack.mock.settle(0.7)
     assert len(slack.mock.of("chat.postMessage")) == 1
     assert len(seen) == 1
-    assert slack.rows("SELECT COUNT(*) FROM processed_events") == [(1,)]
+    assert slack.rows("SELECT COUNT(*) FROM intake") == [(1,)]
 
 
 async def test_a_repeated_slash_command_trigger_is_answered_once(slack, monkeypatch):
@@ -526,7 +528,7 @@ def _malformed_requests(n: int = 60, seed: int = 15):
 
 
 async def test_malformed_requests_get_a_4xx_and_change_nothing(slack):
-    tables = ("processed_events", "interactions", "audit_log", "feedback")
+    tables = ("processed_events", "intake", "interactions", "audit_log", "feedback")
     before = [slack.rows(f"SELECT COUNT(*) FROM {t}") for t in tables]
     statuses = []
     async with aiohttp.ClientSession() as s:

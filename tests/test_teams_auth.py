@@ -18,7 +18,7 @@ ACTIVITY = {"type": "message", "id": "a1", "text": "partner Acme", "serviceUrl":
 def counts(store):
     c = store
     return [c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("processed_events", "teams_conversations", "audit_log")]
+            for t in ("processed_events", "intake", "teams_conversations", "audit_log")]
 
 
 async def post(services, body=ACTIVITY):

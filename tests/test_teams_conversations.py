@@ -9,11 +9,11 @@ def ref(cid=CHANNEL, url="https://smba.example/"):
 
 
 def test_save_refreshes_and_survives_reopening(settings):
-    store = Store.open(settings.db_path)
+    store = Store.open(settings.database)
     conversations.save(store, CHANNEL, ref(), "https://smba.example/", "tenant-1", "channel")
     conversations.save(store, CHANNEL, ref(url="https://smba.other/"), "https://smba.other/", "", "")
     store.close()
-    again = Store.open(settings.db_path)
+    again = Store.open(settings.database)
     row = conversations.get(again, CHANNEL + ";messageid=17")  # a thread resolves to its channel
     assert row["service_url"] == "https://smba.other/" and row["reference"]["serviceUrl"] == "https://smba.other/"
     assert row["tenant_id"] == "tenant-1" and row["conversation_type"] == "channel"  # not blanked by a refresh

@@ -82,3 +82,4 @@ async def test_with_an_app_id_an_unauthenticated_request_is_rejected_and_nothing
     assert connector.calls == [] and recorder.messages == []
     assert conversations.active(store) == []
     assert store.execute("SELECT COUNT(*) FROM processed_events").fetchone()[0] == 0
+    assert store.execute("SELECT COUNT(*) FROM intake").fetchone()[0] == 0

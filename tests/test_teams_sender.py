@@ -32,7 +32,7 @@ def chart(path: Path) -> Path:
 async def test_digest_is_delivered_proactively_after_a_restart(settings, recorder, connector, tmp_path):
     from adapters.teams.sender import TeamsSender
 
-    first_store = Store.open(settings.db_path)
+    first_store = Store.open(settings.database)
     runner, srv = await start_server(Services(settings, knowledge=object(), store=first_store))
     await post(srv, activity("conversation_update_added", connector.url))
     await connector.wait_for(1)
@@ -40,7 +40,7 @@ async def test_digest_is_delivered_proactively_after_a_restart(settings, recorde
     first_store.close()
 
     # A new process: new Services on the same database file, no inbound activity since.
-    store = Store.open(settings.db_path)
+    store = Store.open(settings.database)
     try:
         sender = TeamsSender.from_settings(settings, store)
         assert sender.platform == "teams"
@@ -102,7 +102,7 @@ async def test_digest_subscribed_in_a_channel_is_sent_by_the_scheduler_after_a_r
     assert "weekly PSE digest" in texts(card_of(confirm))
 
     # Another process (the scheduler) with its own store on the same file, and no inbound activity since.
-    clock_store = Store.open(settings.db_path)
+    clock_store = Store.open(settings.database)
     try:
         [sub] = subscriptions.active(clock_store)
         assert (sub.platform, sub.channel_id) == ("teams", CHANNEL)

@@ -23,14 +23,41 @@ from bot.message import Message
 log = logging.getLogger("pse.slack")
 
 
+def is_direct_message(event: dict[str, Any]) -> bool:
+    """A person's own message in a DM with the bot (not an edit, a join, a bot post or channel chatter)."""
+    return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
+
+
+def inbox_kind(body: dict[str, Any]) -> str | None:
+    """Which conversational request this is, for the durable inbox; None for everything else."""
+    if body.get("command"):
+        return "slack.command"
+    event = body.get("event")
+    if body.get("type") == "event_callback" and isinstance(event, dict):
+        if event.get("type") == "app_mention":
+            return "slack.mention"
+        if event.get("type") == "message" and is_direct_message(event):
+            return "slack.dm"
+    return None
+
+
 class SlackEvents:
     def __init__(self, services, replier: Replier, workers: Workers):
         self.services = services
         self.replier = replier
         self.workers = workers
 
+    def register(self, inbox) -> None:
+        """The conversational requests go through the durable inbox (acknowledged once committed)."""
+        inbox.handle("slack.command", self.run_command)
+        inbox.handle("slack.mention", lambda body, key: self.run_mention(body.get("event") or {}, key))
+        inbox.handle("slack.dm", lambda body, key: self.run_dm(body.get("event") or {}, key))
+
     async def on_command(self, ack, body: dict[str, Any]) -> None:
         await ack()
+        await self.run_command(body)
+
+    async def run_command(self, body: dict[str, Any], key: str = "") -> None:
         channel = body.get("channel_id", "")
         user = body.get("user_id", "")
         where = Where(channel=channel, user=user, response_url=body.get("response_url", ""), ephemeral=True)
@@ -38,30 +65,38 @@ class SlackEvents:
             message = Message(
                 text=clean_text(body.get("text", "")), user_id=user, user_name=body.get("user_name", ""),
                 platform="slack", channel_id=channel, channel_kind=channel_kind(channel, body.get("channel_name", "")),
+                delivery_key=key,
             )
             reply = await self.workers.run(message, self.services)
             await self.replier.say_or_open(reply, body.get("trigger_id") or "", where, message)
 
     async def on_mention(self, event: dict[str, Any]) -> None:
+        await self.run_mention(event)
+
+    async def run_mention(self, event: dict[str, Any], key: str = "") -> None:
         channel = event.get("channel", "")
         user = event.get("user", "")
         thread = event.get("thread_ts") or event.get("ts")
         where = Where(channel=channel, user=user, thread_ts=thread)
         async with self.replier.guard("mention", where):
             message = Message(text=clean_text(event.get("text", "")), user_id=user, platform="slack",
-                              channel_id=channel, channel_kind=channel_kind(channel), thread_id=thread)
+                              channel_id=channel, channel_kind=channel_kind(channel), thread_id=thread,
+                              delivery_key=key)
             reply = await self.workers.run(message, self.services)
             await self.replier.say(reply, replace(where, ephemeral=reply.private or reply.form is not None), message)
 
     async def on_message(self, event: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return  # edits, joins, bot posts and channel chatter are not addressed to us
+        if is_direct_message(event):
+            await self.run_dm(event)
+
+    async def run_dm(self, event: dict[str, Any], key: str = "") -> None:
         channel = event.get("channel", "")
         user = event.get("user", "")
         where = Where(channel=channel, user=user, thread_ts=event.get("thread_ts"))
         async with self.replier.guard("direct message", where):
             message = Message(text=clean_text(event.get("text", "")), user_id=user, platform="slack",
-                              channel_id=channel, channel_kind="dm", thread_id=event.get("thread_ts"))
+                              channel_id=channel, channel_kind="dm", thread_id=event.get("thread_ts"),
+                              delivery_key=key)
             await self.replier.say(await self.workers.run(message, self.services), where, message)
 
     async def on_home(self, event: dict[str, Any]) -> None:

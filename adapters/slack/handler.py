@@ -20,12 +20,13 @@ from slack_bolt.response import BoltResponse
 
 from adapters.common.dedupe import first_delivery
 from adapters.common.errors import new_ref
+from adapters.common.intake import Intake
 from adapters.common.workers import Workers
 from adapters.slack import blocks as slack_blocks
 from adapters.slack import modal as slack_modal
 from adapters.slack.actions import SlackActions
 from adapters.slack.config import configuration_problem, make_web_client
-from adapters.slack.events import SlackEvents
+from adapters.slack.events import SlackEvents, inbox_kind
 from adapters.slack.messages import event_key
 from adapters.slack.replies import Replier
 
@@ -37,7 +38,7 @@ SOCKET_HANDLER = web.AppKey("slack_socket_handler", dict)
 DEDUPE_BUDGET_S = 1.0          # the duplicate check must never cost the ack
 
 
-def make_app(services, workers: Workers, socket_mode: bool = False) -> AsyncApp:
+def make_app(services, workers: Workers, socket_mode: bool = False, inbox: Intake | None = None) -> AsyncApp:
     """A new AsyncApp wired to the router. Built on demand (never at import time)."""
     settings = services.settings
     client = make_web_client(settings)
@@ -50,10 +51,21 @@ def make_app(services, workers: Workers, socket_mode: bool = False) -> AsyncApp:
     replier = Replier(client)
     events = SlackEvents(services, replier, workers)
     actions = SlackActions(services, replier, workers)
+    inbox = inbox or Intake(services.store, workers)
+    events.register(inbox)
 
     @app.middleware
     async def drop_duplicates(body, resp, next, request):  # noqa: A002 - bolt injects by name
         key = event_key(body) if isinstance(body, dict) else None
+        kind = inbox_kind(body) if isinstance(body, dict) else None
+        if key is not None and kind is not None:
+            # acknowledged only once the work is committed; a retry of a stored delivery is safe to drop
+            try:
+                await inbox.accept(key, "slack", kind, body)
+            except Exception:  # noqa: BLE001 - not acknowledged, so Slack delivers it again
+                log.exception("could not store a Slack request; not acknowledging it", extra={"ref": new_ref()})
+                return BoltResponse(status=503, body="")
+            return BoltResponse(status=200, body="")
         if key is not None and not await first_delivery(services.store, key, budget=DEDUPE_BUDGET_S,
                                                         run=workers.quick):
             retry = (request.headers.get("x-slack-retry-num") or [""])[0]
@@ -102,7 +114,8 @@ def _refuse(problem: str):
     return refuse
 
 
-def add_routes(app: web.Application, services, workers: Workers, socket_mode: bool = False) -> None:
+def add_routes(app: web.Application, services, workers: Workers, socket_mode: bool = False,
+               inbox: Intake | None = None) -> None:
     """Mount POST /slack/events. Without Slack settings it answers 503 and says what to set."""
     settings = services.settings
     problem = configuration_problem(settings, socket_mode=socket_mode)
@@ -110,7 +123,7 @@ def add_routes(app: web.Application, services, workers: Workers, socket_mode: bo
         log.warning(problem)
         app.router.add_post(EVENTS_PATH, _refuse(problem))
         return
-    bolt = make_app(services, workers, socket_mode=socket_mode)
+    bolt = make_app(services, workers, socket_mode=socket_mode, inbox=inbox)
     app[BOLT_APP] = bolt
     if socket_mode and not settings.slack_signing_secret:
         app.router.add_post(EVENTS_PATH, _refuse("This server receives Slack events over Socket Mode; "

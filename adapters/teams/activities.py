@@ -58,8 +58,15 @@ def to_message(activity: Activity, text: str, **extra: Any) -> Message:
         channel_kind=conversation_kind(activity),
         thread_id=thread,
         timezone=activity.local_timezone or None,
+        delivery_key=delivery_key(activity) if activity.type == "message" else "",
         **extra,
     )
+
+
+def delivery_key(activity: Activity) -> str:
+    """What makes one Teams delivery unique: its conversation and activity id."""
+    conv = activity.conversation.id if activity.conversation else ""
+    return f"teams:{conv}:{activity.id}" if activity.id else ""
 
 
 def card_activity(card: dict, summary: str = "") -> Activity:

@@ -27,9 +27,9 @@ def save(store: Store, conversation_id: str, reference: dict[str, Any], service_
                VALUES (?, ?, ?, ?, ?, ?, 1)
                ON CONFLICT(conversation_id) DO UPDATE SET reference = excluded.reference,
                  service_url = excluded.service_url,
-                 tenant_id = CASE WHEN excluded.tenant_id != '' THEN excluded.tenant_id ELSE tenant_id END,
+                 tenant_id = CASE WHEN excluded.tenant_id != '' THEN excluded.tenant_id ELSE teams_conversations.tenant_id END,
                  conversation_type = CASE WHEN excluded.conversation_type != '' THEN excluded.conversation_type
-                                          ELSE conversation_type END,
+                                          ELSE teams_conversations.conversation_type END,
                  updated_at = excluded.updated_at, active = 1""",
             (conversation_id, json.dumps(reference, ensure_ascii=False), service_url, tenant_id or "",
              conversation_type or "", utcnow()),

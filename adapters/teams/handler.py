@@ -15,12 +15,15 @@ import logging
 
 import jwt
 from aiohttp import web
-from botbuilder.core import Bot, TurnContext
+from botbuilder.core import Bot, BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
+from botframework.connector.auth import ClaimsIdentity
 
 from adapters.common.dedupe import first_delivery
+from adapters.common.intake import Intake
 from adapters.common.workers import Workers
 from adapters.teams.auth import build_adapter
+from adapters.teams.activities import delivery_key
 from adapters.teams.bot import TeamsBot, on_turn_error
 from adapters.teams.forms import Forms
 from adapters.teams.replies import TeamsReplies
@@ -32,16 +35,28 @@ RUNTIME = web.AppKey("teams_runtime", object)
 
 
 class AckFirst(Bot):
-    """Wraps the bot for CloudAdapter.process: drops duplicate activities, runs invokes inline and every other
-    turn in the background, so the HTTP answer does not wait for the intent."""
+    """Wraps the bot for CloudAdapter.process: messages go into the durable inbox and are answered (202) once
+    committed, then run from there; invokes run inline (their answer is the HTTP response); duplicates of
+    other activities are dropped."""
 
-    def __init__(self, bot: TeamsBot, workers: Workers, store):
+    def __init__(self, bot: TeamsBot, workers: Workers, store, adapter=None, inbox: Intake | None = None):
         self.bot = bot
         self.workers = workers
         self.store = store
+        self.adapter = adapter
+        self.inbox = inbox
+        if inbox is not None:
+            inbox.handle("teams.activity", self.run_stored)
 
     async def on_turn(self, turn_context: TurnContext):
         a = turn_context.activity
+        if (self.inbox is not None and a.type == ActivityTypes.message and a.id
+                and a.delivery_mode != "expectReplies"):
+            identity = turn_context.turn_state.get(BotAdapter.BOT_IDENTITY_KEY)
+            payload = {"activity": a.serialize(), "claims": dict(identity.claims) if identity else {},
+                       "audience": turn_context.turn_state.get(BotAdapter.BOT_OAUTH_SCOPE_KEY)}
+            await self.inbox.accept(delivery_key(a), "teams", "teams.activity", payload)  # raises: no 202
+            return
         if a.type in (ActivityTypes.message, ActivityTypes.invoke) and a.id:
             conv = a.conversation.id if a.conversation else ""
             if not await first_delivery(self.store, f"teams:{conv}:{a.id}", run=self.workers.quick):
@@ -51,6 +66,19 @@ class AckFirst(Bot):
             await self.bot.on_turn(turn_context)
             return
         self.workers.spawn(self._in_background(turn_context))
+
+    async def run_stored(self, payload: dict, key: str) -> None:
+        """Run a message from the inbox: the same turn, rebuilt from the stored activity and its caller's
+        (already checked) identity, so replies go out through the connector as they would have."""
+        activity = Activity().deserialize(payload["activity"])
+        identity = ClaimsIdentity(payload.get("claims") or {}, True)
+        await self.adapter.process_proactive(identity, activity, payload.get("audience"), self._turn)
+
+    async def _turn(self, turn_context: TurnContext) -> None:
+        try:
+            await self.bot.on_turn(turn_context)
+        except Exception as error:  # noqa: BLE001 - the same answer the adapter gives a failed inline turn
+            await on_turn_error(turn_context, error)
 
     async def _in_background(self, turn_context: TurnContext) -> None:
         try:
@@ -79,14 +107,15 @@ def _bad_request(request_body: bytes) -> str:
 class TeamsRequestHandler:
     """The adapter and bot behind POST /api/messages; built when the routes are added, never at import."""
 
-    def __init__(self, services, workers: Workers):
+    def __init__(self, services, workers: Workers, inbox: Intake | None = None):
         self.services = services
         self.workers = workers
         self.adapter = build_adapter(services.settings)
         self.adapter.on_turn_error = on_turn_error
         forms = Forms(services, workers)
         self.bot = TeamsBot(services, TeamsReplies(services, self.adapter, forms), forms, workers)
-        self.entry = AckFirst(self.bot, workers, services.store)
+        self.entry = AckFirst(self.bot, workers, services.store, self.adapter,
+                              inbox if inbox is not None else Intake(services.store, workers))
 
     async def handle(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -166,14 +195,14 @@ def loopback_only(handle):
     return guarded
 
 
-def add_routes(app: web.Application, services, workers: Workers) -> None:
+def add_routes(app: web.Application, services, workers: Workers, inbox: Intake | None = None) -> None:
     settings = services.settings
     app.router.add_get("/teams/privacy", privacy)
     app.router.add_get("/teams/terms", terms)
     if not settings.microsoft_app_id and not settings.teams_insecure_local:
         app.router.add_post(MESSAGES_PATH, not_configured)
         return
-    handler = TeamsRequestHandler(services, workers)
+    handler = TeamsRequestHandler(services, workers, inbox)
     app[RUNTIME] = handler
     if settings.microsoft_app_id:
         app.router.add_post(MESSAGES_PATH, handler.handle)
