@@ -26,6 +26,9 @@ async def healthz(request: web.Request) -> web.Response:
 async def _warm_up(app: web.Application) -> None:
     """Load the index (and the model) off the event loop so the first question is fast."""
     services = app[SERVICES]
+    if not services.settings.preload:
+        app[READY].set()  # PSE_PRELOAD=0: the index and model load with the first question
+        return
 
     async def load() -> None:
         try:

@@ -28,6 +28,7 @@ class Settings:
     rate_burst: int = 10
     search_timeout: float = 10.0
     teams_insecure_local: bool = False  # `pse-bot serve --insecure-local-teams`: unauthenticated Teams on loopback
+    preload: bool = True  # PSE_PRELOAD=0: load the guidance index and model on the first question, not at start
     database_url: str = ""  # DATABASE_URL: postgresql://… shares one database between processes; unset = SQLite
 
     @property
@@ -78,6 +79,7 @@ class Settings:
             rate_burst=_int(env, "PSE_RATE_BURST", 10),
             search_timeout=_seconds(env, "PSE_SEARCH_TIMEOUT", 10.0),
             database_url=_database_url(env.get("DATABASE_URL", "")),
+            preload=env.get("PSE_PRELOAD", "1").strip().lower() not in ("0", "no", "false", "off"),
         )
 
     def ensure_home(self) -> Path:

@@ -19,6 +19,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (backup, the file on disk)")
+    config.addinivalue_line("markers", "postgresql_only: about PostgreSQL itself (moving into it, several processes)")
     config._pse_pg_skipped = None
 
 
@@ -27,6 +28,8 @@ def pytest_generate_tests(metafunc):
         engines = [e for e in metafunc.config.getoption("--engines").split(",") if e]
         if metafunc.definition.get_closest_marker("sqlite_only"):
             engines = [e for e in engines if e == "sqlite"] or ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            engines = ["postgresql"]
         metafunc.parametrize("engine", engines, scope="function")
 
 

@@ -132,6 +132,10 @@ from bot.cli import records as registry_cli  # noqa: E402  (backup, restore, exp
 for _rcmd in (registry_cli.backup, registry_cli.restore, registry_cli.export):
     main.add_command(_rcmd)
 
+from bot.cli.database import db as db_group  # noqa: E402  (db upgrade / current / migrate-from-sqlite)
+
+main.add_command(db_group)
+
 
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")

@@ -1,0 +1,86 @@
+"""`pse-bot db …`: the schema version, upgrades (the Procfile's `release` step), and moving to PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _settings():
+    from bot.settings import Settings
+
+    s = Settings.from_env()
+    s.ensure_home()
+    return s
+
+
+@click.group("db")
+def db() -> None:
+    """The database: SQLite in PSE_HOME by default, PostgreSQL when DATABASE_URL is set."""
+
+
+@db.command("upgrade")
+def upgrade() -> None:
+    """Bring the schema to the newest version (safe to run from several processes at once)."""
+    from storage.store import Store
+
+    s = _settings()
+    store = Store.open(s.database, migrate=False)
+    try:
+        applied = store.migrate()
+        from storage.migrate import current
+
+        where = "PostgreSQL" if store.dialect == "postgresql" else f"SQLite ({s.db_path})"
+        if applied:
+            click.echo(f"{where}: applied {', '.join(applied)}; now at {current(store.engine)}.")
+        else:
+            click.echo(f"{where}: already at the newest schema ({current(store.engine)}).")
+    finally:
+        store.close()
+
+
+@db.command("current")
+def current_cmd() -> None:
+    """Show which database is in use, its schema version and its row counts."""
+    from storage.migrate import current, head
+    from storage.store import Store
+
+    s = _settings()
+    store = Store.open(s.database, migrate=False)
+    try:
+        rev = current(store.engine)
+        click.echo(f"Database: {store.url if store.dialect == 'postgresql' else s.db_path}")
+        click.echo(f"Schema: {rev or 'empty'} (newest: {head()})")
+        if rev:
+            for name, n in store.table_counts().items():
+                click.echo(f"  {name}: {n}")
+    finally:
+        store.close()
+
+
+@db.command("migrate-from-sqlite")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def migrate_from_sqlite(path: Path) -> None:
+    """Copy the SQLite database at PATH into the (empty) PostgreSQL database of DATABASE_URL, checked table by
+    table (row counts and checksums). The SQLite file is only read."""
+    from storage.store import Store
+    from storage.transfer import TransferError, migrate_from_sqlite as move
+
+    s = _settings()
+    if not s.on_postgresql:
+        raise click.ClickException("Set DATABASE_URL to the PostgreSQL database to move into (postgresql://…); "
+                                   "nothing was changed.")
+    target = Store.open(s.database)
+    try:
+        results = move(path, target, progress=lambda t, n: click.echo(f"  copied {t}: {n} rows", err=True))
+    except TransferError as e:
+        raise click.ClickException(f"{e} Nothing was changed.") from None
+    finally:
+        target.close()
+    click.echo(f"{'table':<22} {'rows':>8}  checksum (SQLite = PostgreSQL)")
+    for a, _b in results:
+        click.echo(f"{a.table:<22} {a.rows:>8}  {a.checksum}")
+    total = sum(a.rows for a, _ in results)
+    click.echo(f"Moved {total} rows from {path} into PostgreSQL; every table matches. Keep the SQLite file as a "
+               "backup until you have checked the bot against PostgreSQL.")
