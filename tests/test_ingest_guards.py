@@ -118,3 +118,23 @@ def test_the_default_limit_is_a_setting(tmp_path):
     for bad in ("lots", "0", "-3"):
         with pytest.raises(SystemExit, match="PSE_MAX_INGEST_MB"):
             Settings.from_env({"PSE_HOME": str(tmp_path), "PSE_MAX_INGEST_MB": bad})
+
+
+def test_a_big_text_file_is_chunked_without_tokenizing_it_whole(tmp_path, monkeypatch):
+    """Tokenizing a multi-megabyte section in one call took hundreds of megabytes (721 MB peak for 5 MB of text);
+    the chunker now tokenizes paragraph- and sentence-sized pieces only."""
+    import knowledge.chunking as chunking
+
+    path = tmp_path / "minutes.txt"
+    line = "The hotel association met the project team about placements for trained workers this season.\n"
+    path.write_text("".join(line + ("\n" if i % 20 == 19 else "") for i in range(20000)))  # about 2 MB, one section
+    longest = []
+    real = chunking.count_tokens
+
+    def spy(text):
+        longest.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(chunking, "count_tokens", spy)
+    chunks = chunking.chunk_document(load(path))
+    assert len(chunks) > 1000 and max(longest) < 20_000
