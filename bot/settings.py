@@ -6,6 +6,19 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# Where Bot Framework channels call from and expect replies to go (the activity's serviceUrl): Microsoft Teams
+# in the public cloud, GCC, GCC High and DoD, and the other Bot Framework channels (*.botframework.com).
+# `*.` matches any sub-domain. Override with TEAMS_SERVICE_URL_HOSTS (comma-separated).
+TEAMS_SERVICE_URL_HOSTS = (
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+    "*.botframework.com",
+)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+MAX_INGEST_MB = 50
+
 
 def default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -30,6 +43,8 @@ class Settings:
     teams_insecure_local: bool = False  # `pse-bot serve --insecure-local-teams`: unauthenticated Teams on loopback
     preload: bool = True  # PSE_PRELOAD=0: load the guidance index and model on the first question, not at start
     database_url: str = ""  # DATABASE_URL: postgresql://… shares one database between processes; unset = SQLite
+    teams_service_url_hosts: tuple[str, ...] = TEAMS_SERVICE_URL_HOSTS  # TEAMS_SERVICE_URL_HOSTS
+    max_ingest_mb: float = MAX_INGEST_MB  # PSE_MAX_INGEST_MB: larger files are refused by `pse-bot ingest`
 
     @property
     def db_path(self) -> Path:
@@ -80,6 +95,8 @@ class Settings:
             search_timeout=_seconds(env, "PSE_SEARCH_TIMEOUT", 10.0),
             database_url=_database_url(env.get("DATABASE_URL", "")),
             preload=env.get("PSE_PRELOAD", "1").strip().lower() not in ("0", "no", "false", "off"),
+            teams_service_url_hosts=_hosts(env.get("TEAMS_SERVICE_URL_HOSTS", "")),
+            max_ingest_mb=_megabytes(env.get("PSE_MAX_INGEST_MB", "")),
         )
 
     def ensure_home(self) -> Path:
@@ -116,6 +133,32 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
         raise SystemExit(f"{name} must be a number of seconds, got {text!r}") from None
     if not 0 < value <= 3600:
         raise SystemExit(f"{name} must be more than 0 and at most 3600 seconds, got {text}")
+    return value
+
+
+def _hosts(text: str) -> tuple[str, ...]:
+    """TEAMS_SERVICE_URL_HOSTS: comma-separated host names, `*.example.com` for any sub-domain of it."""
+    hosts = tuple(h.strip().lower().rstrip(".") for h in text.split(",") if h.strip())
+    if not hosts:
+        return TEAMS_SERVICE_URL_HOSTS
+    for host in hosts:
+        bare = host[2:] if host.startswith("*.") else host
+        if host in LOOPBACK_HOSTS or host.startswith("127.") or not bare or "*" in bare or "/" in host:
+            raise SystemExit(f"TEAMS_SERVICE_URL_HOSTS: {host!r} is not allowed. List host names such as "
+                             "smba.trafficmanager.net or *.botframework.com; loopback addresses are allowed only "
+                             "with `pse-bot serve --insecure-local-teams`.")
+    return hosts
+
+
+def _megabytes(text: str) -> float:
+    if not text:
+        return MAX_INGEST_MB
+    try:
+        value = float(text)
+    except ValueError:
+        raise SystemExit(f"PSE_MAX_INGEST_MB must be a number of megabytes, got {text!r}") from None
+    if not value > 0:
+        raise SystemExit(f"PSE_MAX_INGEST_MB must be more than 0, got {text}")
     return value
 
 

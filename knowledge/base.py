@@ -12,7 +12,6 @@ an unchanged folder does no embedding work (`IngestReport.chunks_embedded == 0`)
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from pathlib import Path
@@ -23,6 +22,7 @@ from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
 from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
+from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
 
 log = logging.getLogger("pse.knowledge")
@@ -130,15 +130,18 @@ class KnowledgeBase:
             self.index.save()
         return report
 
-    def ingest(self, paths: Iterable[Path | str], progress: Callable[[str], None] | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[Path | str], progress: Callable[[str], None] | None = None,
+               max_bytes: int | None = DEFAULT_MAX_BYTES) -> IngestReport:
         """Add or update files and folders. Every file is tried; failures are listed in `report.errors` by
-        name and leave any earlier version of that document in place. `progress(name)` runs after each file."""
+        name and leave any earlier version of that document in place. `progress(name)` runs after each file.
+        A file over `max_bytes` is refused without being read; one that is not what its name says is refused
+        from its first bytes (knowledge/sniff.py)."""
         files, errors, skipped = expand_paths(paths)
         report = IngestReport(errors=list(errors), skipped=skipped)
         with self._ingest_lock:
             try:
                 self._ingest_batch([(f, str(f.resolve())) for f in files], "user", report, progress,
-                                   names=[str(f) for f in files])
+                                   names=[str(f) for f in files], max_bytes=max_bytes)
             finally:
                 self.index.save()
         return report
@@ -146,21 +149,21 @@ class KnowledgeBase:
     def _ingest_file(self, path: Path, source: str, origin: str, report: IngestReport) -> None:
         self._ingest_batch([(path, source)], origin, report)
 
-    def _prepare(self, path: Path, source: str, report: IngestReport):
+    def _prepare(self, path: Path, source: str, report: IngestReport, max_bytes: int | None = DEFAULT_MAX_BYTES):
         """Read, parse and chunk one file; None when it is unchanged (counted) or failed (error recorded)."""
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            report.errors.append((source, f"cannot be read ({exc.strerror or exc})."))
-            return None
-        sha = hashlib.sha256(data).hexdigest()
-        old = self.index.document(source)
-        if old is not None and old.sha256 == sha and old.meta.get("_pipeline") == PIPELINE_VERSION:
-            report.unchanged.append(source)
-            report.chunks_total += old.chunks
-            return None
-        try:
-            doc = load(path, source=source, data=data)
+            check_size(path, source, max_bytes)
+            sha = file_sha256(path)  # a block at a time: an unchanged file is never held in memory
+            old = self.index.document(source)
+            if old is not None and old.sha256 == sha and old.meta.get("_pipeline") == PIPELINE_VERSION:
+                report.unchanged.append(source)
+                report.chunks_total += old.chunks
+                return None
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise LoadError(f"{source}: cannot be read ({exc.strerror or exc}).") from exc
+            doc = load(path, source=source, data=data, max_bytes=max_bytes)
         except LoadError as exc:
             msg = str(exc)
             prefix = source + ": "
@@ -170,7 +173,8 @@ class KnowledgeBase:
         return doc, chunk_document(doc), old is not None
 
     def _ingest_batch(self, items: list[tuple[Path, str]], origin: str, report: IngestReport,
-                      progress: Callable[[str], None] | None = None, names: list[str] | None = None) -> None:
+                      progress: Callable[[str], None] | None = None, names: list[str] | None = None,
+                      max_bytes: int | None = DEFAULT_MAX_BYTES) -> None:
         """Parse and chunk files, then embed their passages together in batches of about EMBED_BATCH_CHUNKS
         (a file at a time would leave the model running small, one-thread calls), then store each document."""
         pending: list[tuple] = []
@@ -197,7 +201,7 @@ class KnowledgeBase:
 
         for i, (path, source) in enumerate(items):
             name = names[i] if names else source
-            prepared = self._prepare(path, source, report)
+            prepared = self._prepare(path, source, report, max_bytes)
             if prepared is None:
                 if progress:
                     progress(name)

@@ -66,6 +66,12 @@ def count_tokens(text: str) -> int:
     return len(tok.encode(text, add_special_tokens=False).ids)
 
 
+def at_most(text: str, budget: int) -> bool:
+    """count_tokens(text) <= budget, without tokenizing a text that has more words than that (each word is at
+    least one word piece): tokenizing a whole multi-megabyte section at once takes hundreds of megabytes."""
+    return len(text.split()) <= budget and count_tokens(text) <= budget
+
+
 _LINE_UNITS = re.compile(r"^\s*(?:\||[-*+•]\s|\d{1,3}[.)]\s)", re.M)
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 
@@ -99,7 +105,7 @@ def _pieces(text: str, budget: int, target: int) -> list[str]:
     for p in (p.strip() for p in re.split(r"\n\s*\n", text)):
         if not p:
             continue
-        if count_tokens(p) <= budget:
+        if at_most(p, budget):
             out.append(p)
             continue
         # Tables and lists keep one row or item per line (a table split in two repeats its header), prose is cut
@@ -180,7 +186,7 @@ def merge_small_sections(sections: list[Section]) -> list[Section]:
             else:
                 out.append(pending)
             pending = None
-        if count_tokens(sec.text) < MERGE_BELOW:
+        if at_most(sec.text, MERGE_BELOW - 1):
             pending = sec
         else:
             out.append(sec)

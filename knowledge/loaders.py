@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from knowledge.sniff import DEFAULT_MAX_BYTES, SNIFF_BYTES, check_size, refuse_size, sniff
 from knowledge.text_blocks import blocks_to_sections, clean_extracted_text, clean_inline, heading_level  # noqa: F401
 from knowledge.types import DOC_TYPES, Document, EmptyDocument, LoadError, Section, UnsupportedFileType
 
@@ -28,8 +29,10 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED
 
 
-def load(path: Path | str, source: str | None = None, data: bytes | None = None) -> Document:
-    """Read and parse one file. `source` is the stable name stored in the index (default: the path)."""
+def load(path: Path | str, source: str | None = None, data: bytes | None = None,
+         max_bytes: int | None = DEFAULT_MAX_BYTES) -> Document:
+    """Read and parse one file. `source` is the stable name stored in the index (default: the path). A file over
+    `max_bytes`, or whose first bytes are not what its extension says, is refused before it is parsed."""
     path = Path(path)
     name = source or str(path)
     kind = SUPPORTED.get(path.suffix.lower())
@@ -38,12 +41,15 @@ def load(path: Path | str, source: str | None = None, data: bytes | None = None)
             f"{name}: unsupported file type '{path.suffix or '(none)'}'. Supported types: {supported_types()}."
         )
     if data is None:
+        check_size(path, name, max_bytes)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise LoadError(f"{name}: cannot be read ({exc.strerror or exc}).") from exc
     if not data.strip():
         raise EmptyDocument(f"{name}: the file is empty; add some text or remove it.")
+    refuse_size(name, len(data), max_bytes)
+    sniff(kind, data[:SNIFF_BYTES], name)
     sha = hashlib.sha256(data).hexdigest()
     parser: Callable[[bytes, str], tuple[str, dict[str, Any], list[Section]]] = _PARSERS[kind]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -13,6 +14,11 @@ import pytest
 from teams_support import *  # noqa: F401,F403 - helpers and fixtures shared by the Teams tests
 from teams_support import (CHANNEL, DARA, NASRIN, PERSONAL, Services, Store, activity, card_of, conversations, inputs, post,
                            replace, start_server, texts)
+
+
+def local(settings):
+    """The loopback mock connector is an allowed service URL only in --insecure-local-teams mode."""
+    return replace(settings, teams_insecure_local=True)
 
 
 def chart(path: Path) -> Path:
@@ -42,7 +48,7 @@ async def test_digest_is_delivered_proactively_after_a_restart(settings, recorde
     # A new process: new Services on the same database file, no inbound activity since.
     store = Store.open(settings.database)
     try:
-        sender = TeamsSender.from_settings(settings, store)
+        sender = TeamsSender.from_settings(local(settings), store)
         assert sender.platform == "teams"
         digest = Reply(text="Weekly digest: 2 new partnerships, 1 stalled.",
                        facts=[Fact("Partnerships developed", "4 of 10")],
@@ -67,7 +73,7 @@ async def test_refused_delivery_marks_the_conversation_gone(settings, store, con
            "channelId": "msteams", "serviceUrl": connector.url}
     conversations.save(store, CHANNEL, ref, connector.url, "t1", "channel")
     connector.refuse[CHANNEL] = 403
-    sender = TeamsSender.from_settings(settings, store)
+    sender = TeamsSender.from_settings(local(settings), store)
     with pytest.raises(DeliveryGone):
         await sender.send(CHANNEL, Reply(text="Weekly digest"))
     assert len(connector.calls) == 1
@@ -106,7 +112,7 @@ async def test_digest_subscribed_in_a_channel_is_sent_by_the_scheduler_after_a_r
     try:
         [sub] = subscriptions.active(clock_store)
         assert (sub.platform, sub.channel_id) == ("teams", CHANNEL)
-        senders = {"teams": TeamsSender.from_settings(settings, clock_store)}
+        senders = {"teams": TeamsSender.from_settings(local(settings), clock_store)}
         compose = composer(clock_store, settings.charts_dir)
         today = datetime.now(timezone.utc)
         monday = (today + timedelta(days=7 - today.weekday() + 7)).replace(hour=3, minute=0, second=0)  # 10:00 BKK

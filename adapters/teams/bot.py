@@ -16,7 +16,7 @@ from botbuilder.schema import ChannelAccount
 import intents
 from adapters.common.errors import failure_reply
 from adapters.common.workers import Workers
-from adapters.teams import conversations
+from adapters.teams import conversations, invokes
 from adapters.teams.activities import card_activity, clean_text, store_reference, summary, to_message
 from adapters.teams.cards import parse_submit, reply_card
 from adapters.teams.forms import Forms
@@ -79,7 +79,10 @@ class TeamsBot(ActivityHandler):
         await asyncio.to_thread(conversations.deactivate, self.store, turn_context.activity.conversation.id,
                                 "app uninstalled")
 
-    # --- messages and card submits
+    # --- invokes (answered in the HTTP response), messages and card submits
+
+    async def on_invoke_activity(self, turn_context: TurnContext):
+        return await invokes.handle(self, turn_context, on_turn_error)
 
     async def on_message_activity(self, turn_context: TurnContext):
         a = turn_context.activity

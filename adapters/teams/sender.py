@@ -10,7 +10,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ConversationReference, ErrorResponseException
 
 from adapters.common.proactive import send_or_gone
-from adapters.teams import conversations
+from adapters.teams import conversations, service_urls
 from adapters.teams.activities import card_activity, summary
 from adapters.teams.auth import build_adapter
 from adapters.teams.cards import reply_card
@@ -24,14 +24,15 @@ GONE_STATUSES = (403, 404)
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, adapter: CloudAdapter, store, app_id: str = ""):
+    def __init__(self, adapter: CloudAdapter, store, app_id: str = "", settings: Settings | None = None):
         self.adapter = adapter
         self.store = store
         self.app_id = app_id
+        self.settings = settings if settings is not None else getattr(adapter, "settings", None)
 
     @classmethod
     def from_settings(cls, settings: Settings, store) -> "TeamsSender":
-        return cls(build_adapter(settings), store, settings.microsoft_app_id)
+        return cls(build_adapter(settings), store, settings.microsoft_app_id, settings)
 
     async def send(self, channel_id: str, reply: Reply) -> None:
         row = await asyncio.to_thread(conversations.get, self.store, channel_id)
@@ -40,6 +41,11 @@ class TeamsSender:
         if not row["active"]:
             raise DeliveryGone(f"the bot was removed from Teams conversation {channel_id!r}")
         reference = ConversationReference().deserialize(row["reference"])
+        for url in {row["service_url"], reference.service_url}:
+            if self.settings is None or not service_urls.allowed(url, self.settings):
+                # Kept, not deactivated: the next real activity from Teams refreshes the reference.
+                raise DeliveryGone(f"Teams conversation {channel_id!r} is not used: "
+                                   f"{service_urls.refusal(url)}")
         activity = card_activity(reply_card(reply), summary(reply))
 
         async def deliver(turn_context: TurnContext) -> None:

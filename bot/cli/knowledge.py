@@ -26,24 +26,29 @@ def open_kb(bundled: bool = True):
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-def ingest_command(paths: tuple[str, ...]) -> None:
+@click.option("--max-size", "max_size", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Refuse files larger than this many megabytes (default: $PSE_MAX_INGEST_MB, else 50).")
+def ingest_command(paths: tuple[str, ...], max_size: float | None) -> None:
     """Add or update documents (files or folders): markdown, text, PDF, Word .docx, HTML.
 
-    Unchanged files are skipped without any work. A file that cannot be read is reported by name and the
-    others are still ingested; the exit status is then 1."""
+    Unchanged files are skipped without any work. A file that cannot be read, is larger than the size limit or
+    is not what its name says (e.g. binary data named .md) is reported by name and the others are still
+    ingested; the exit status is then 1. The progress bar is shown only on a terminal."""
     from tqdm import tqdm
 
+    from bot.settings import Settings
     from knowledge.base import expand_paths
 
+    limit_mb = max_size if max_size is not None else Settings.from_env().max_ingest_mb
     files, _, _ = expand_paths(paths)
     kb = open_kb()
-    with tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr, disable=not files,
-              dynamic_ncols=True) as bar:
+    with tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr,
+              disable=not files or not sys.stderr.isatty(), dynamic_ncols=True) as bar:
         def step(name: str) -> None:
             bar.set_postfix_str(name[-40:], refresh=False)
             bar.update(1)
 
-        report = kb.ingest(paths, progress=step)
+        report = kb.ingest(paths, progress=step, max_bytes=int(limit_mb * 1024 * 1024))
     for name in report.added:
         click.echo(f"added      {name}")
     for name in report.updated:
