@@ -15,6 +15,7 @@ from typing import AsyncIterator
 from slack_sdk.errors import SlackApiError
 
 from adapters.common.errors import failure_reply
+from adapters.slack import blocks as slack_blocks
 from adapters.slack import modal as slack_modal
 from adapters.slack.messages import channel_kind
 from adapters.slack.poster import Poster, error_code
@@ -75,6 +76,12 @@ class PendingCache:
         self.items.pop(key, None)
 
 
+def shareable(reply: Reply) -> bool:
+    """Answers others may see. A digest preview is private (it is the asker's look ahead) yet safe to share:
+    a digest never names confidential partners, so it is what the channel would get anyway."""
+    return not reply.private or (reply.image is not None and "digest" in reply.data)
+
+
 class Replier:
     """Delivers Replies for the Slack listeners (events.py, actions.py)."""
 
@@ -99,15 +106,20 @@ class Replier:
         """Deliver a reply; answers only the asker sees get a Share button when others may see them."""
         extra: tuple[Button, ...] = ()
         if (where.ephemeral and message is not None and message.channel_kind == "channel" and reply.ok
-                and not reply.private and reply.form is None and (reply.text or reply.passages or reply.facts)):
+                and shareable(reply) and reply.form is None and (reply.text or reply.passages or reply.facts)):
             key = self.pending.keep(Pending(reply=reply, user=where.user, channel=where.channel,
                                             thread_ts=where.thread_ts))
             extra = (Button(label="Share in channel", action="share", value=key),)
         if reply.form is not None:
             reply = self.form_prompt(reply, where)
         if where.response_url:
-            await self.poster.respond(where.response_url, reply, extra_buttons=extra)
-            await self.poster.upload_private(where.user, reply)
+            # A chart is uploaded only where it shows right under the answer: the user's DM with the bot.
+            here = reply.image is not None and channel_kind(where.channel) == "dm" and \
+                await self.poster.dm_with(where.user) == where.channel
+            await self.poster.respond(where.response_url, reply, extra_buttons=extra,
+                                      chart_note=slack_blocks.CHART_BELOW if here else slack_blocks.CHART_PRIVATE)
+            if here:
+                await self.poster.upload(where.channel, reply)
         elif where.ephemeral or (reply.private and channel_kind(where.channel) == "channel"):
             await self.poster.post_ephemeral(where.channel, where.user, reply, where.thread_ts, extra)
         else:
