@@ -85,3 +85,26 @@ def fake_intent(monkeypatch, name: str, handle, access_level: str = "guest") -> 
     monkeypatch.setitem(sys.modules, mod.__name__, mod)
     monkeypatch.setitem(intents.INTENTS, name, mod.__name__)
     return seen
+
+
+def submission(view: dict, values: dict[str, dict]) -> dict:
+    payload = fixture("view_submission", trigger_id=uuid.uuid4().hex, private_metadata=view["private_metadata"])
+    payload["view"]["blocks"] = view["blocks"]
+    payload["view"]["state"] = {"values": values}
+    return payload
+
+
+def fill(view: dict, answers: dict[str, str]) -> dict:
+    """State values for a modal built from a real Form, as Slack would send them."""
+    values = {}
+    for b in view["blocks"]:
+        el = b["element"]
+        v = answers.get(b["block_id"], "")
+        if el["type"] in ("static_select", "external_select"):
+            state = {"type": el["type"], "selected_option": ({"value": v} if v else None)}
+        elif el["type"] == "datepicker":
+            state = {"type": "datepicker", "selected_date": v or el.get("initial_date")}
+        else:
+            state = {"type": el["type"], "value": v or None}
+        values[b["block_id"]] = {el["action_id"]: state}
+    return values

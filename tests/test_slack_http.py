@@ -20,6 +20,7 @@ from records import access
 from tests.mock_slack import encode, fixture
 
 from tests.slack_support import SECRET, Harness, fake_intent, mock, slack  # noqa: F401 - fixtures
+from tests.slack_support import fill as _fill, submission as _submission
 
 # ------------------------------------------------------------------------------------------------ basics
 
@@ -259,13 +260,6 @@ def _form_intent(monkeypatch):
     return fake_intent(monkeypatch, "visit", handle), form
 
 
-def _submission(view: dict, values: dict[str, dict]) -> dict:
-    payload = fixture("view_submission", trigger_id=uuid.uuid4().hex, private_metadata=view["private_metadata"])
-    payload["view"]["blocks"] = view["blocks"]
-    payload["view"]["state"] = {"values": values}
-    return payload
-
-
 async def test_slash_form_opens_a_modal_and_a_bad_submission_shows_field_errors(slack, monkeypatch):
     seen, _ = _form_intent(monkeypatch)
     await slack.send("command", slack.slash("visit"))
@@ -334,22 +328,6 @@ async def test_partner_type_ahead_shows_no_names_to_unknown_users(slack):
 
 # ------------------------------------------------------------------------------------------------ the real log form
 
-def _fill(view: dict, answers: dict[str, str]) -> dict:
-    """State values for a modal built from a real Form, as Slack would send them."""
-    values = {}
-    for b in view["blocks"]:
-        el = b["element"]
-        v = answers.get(b["block_id"], "")
-        if el["type"] in ("static_select", "external_select"):
-            state = {"type": el["type"], "selected_option": ({"value": v} if v else None)}
-        elif el["type"] == "datepicker":
-            state = {"type": "datepicker", "selected_date": v or el.get("initial_date")}
-        else:
-            state = {"type": el["type"], "value": v or None}
-        values[b["block_id"]] = {el["action_id"]: state}
-    return values
-
-
 async def test_pse_log_modal_validates_then_stores_one_interaction(slack):
     from datetime import date
 
@@ -379,20 +357,6 @@ async def test_pse_log_modal_validates_then_stores_one_interaction(slack):
     assert "Acme Seafood" in done.blocks_text()
     assert slack.rows("SELECT kind, summary, next_step, logged_by, platform FROM interactions") == [
         ("call", "Discussed a pilot with the CSR lead", "send concept note", "slack:U0001", "slack")]
-
-
-async def test_partner_create_button_adds_the_partner(slack):
-    access.add_user(slack.services.store, "slack:U0001", "staff", ["Thailand"], actor="test")
-    await slack.send("command", slack.slash("log Zenith Foods call today: talked about jobs"))
-    [answer] = await slack.mock.wait_for("response_url")
-    button = next(e for b in answer.data["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"].startswith("pse:partner_create:"))
-    assert slack.rows("SELECT COUNT(*) FROM partners") == [(0,)]
-    payload = fixture("block_actions_share", trigger_id=uuid.uuid4().hex, response_url=slack.mock.response_url("pc"),
-                      action_id=button["action_id"], value=button["value"])
-    assert (await slack.send("interaction", payload))[0] == 200
-    await slack.mock.wait_for("response_url", count=2)
-    assert slack.rows("SELECT name FROM partners") == [("Zenith Foods",)]
 
 
 async def test_when_the_modal_cannot_open_the_form_is_offered_behind_a_button(slack, monkeypatch):

@@ -49,6 +49,7 @@ def make_app(services, workers: Workers, socket_mode: bool = False) -> AsyncApp:
     )
     replier = Replier(client)
     events = SlackEvents(services, replier, workers)
+    replier.on_logged = events.publish_home
     actions = SlackActions(services, replier, workers)
 
     @app.middleware

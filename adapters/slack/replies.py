@@ -10,7 +10,7 @@ import uuid
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
@@ -89,6 +89,8 @@ class Replier:
         self.client = client
         self.poster = Poster(client)
         self.pending = PendingCache()
+        # Called with a user id after that user logged or edited a contact, so their App Home shows it at once.
+        self.on_logged: Callable[[str], Awaitable[None]] | None = None
 
     @asynccontextmanager
     async def guard(self, what: str, where: Where) -> AsyncIterator[None]:
@@ -124,6 +126,8 @@ class Replier:
             await self.poster.post_ephemeral(where.channel, where.user, reply, where.thread_ts, extra)
         else:
             await self.poster.post(where.channel, reply, where.thread_ts, extra)
+        if reply.ok and "interaction_id" in reply.data and self.on_logged is not None and where.user:
+            await self.on_logged(where.user)
 
     def form_prompt(self, reply: Reply, where: Where) -> Reply:
         """Where no trigger id is at hand (messages, mentions), a form is offered behind a button."""
