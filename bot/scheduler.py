@@ -12,6 +12,8 @@ UNIQUE constraint lets exactly one win. The winner composes and sends, then mark
 - A row left `sending` (the process died mid-send) is NOT retried: the message may have gone out, and a lost
   digest is better than a double one. `digest list` shows it as "outcome unknown".
 - DeliveryGone from a sender deactivates the subscription (the bot was removed or blocked).
+- DeliveryBlocked (e.g. Slack `not_in_channel`) keeps it: the send counts as failed (so it is retried) and the
+  person who subscribed is told what to do, once per week.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Awaitable, Callable, Mapping
 
-from bot.delivery import DeliveryGone, Sender
+from bot.delivery import BLOCKED_PREFIX, DeliveryBlocked, DeliveryGone, Sender, notify_blocked
 from bot.reply import Reply
 from indicators import digest_sends
 from indicators import subscriptions as subs
@@ -40,7 +42,7 @@ Compose = Callable[[Subscription, datetime], "Reply | Awaitable[Reply]"]
 class SendResult:
     subscription_id: int
     week_key: str
-    status: str  # sent / failed / gone / skipped
+    status: str  # sent / failed / blocked / gone / skipped
     detail: str = ""
 
 
@@ -97,6 +99,14 @@ async def _deliver(store: Store, compose: Compose, sender: Sender, sub: Subscrip
         log.warning("digest %s for %s:%s: channel gone, subscription deactivated (%s)",
                     week, sub.platform, sub.channel_id, err)
         return SendResult(sub.id, week, "gone", str(err))
+    except DeliveryBlocked as err:
+        last = subs.last_send(store, sub.id)  # this week's row still holds the previous attempt's error
+        told = bool(last and last[0] == week and str(last[3] or "").startswith(BLOCKED_PREFIX))
+        digest_sends.finish(store, sub.id, week, "failed", now, BLOCKED_PREFIX + str(err))
+        if not told:
+            await notify_blocked(sender, sub, err)
+        log.warning("digest %s for %s:%s blocked, will retry: %s", week, sub.platform, sub.channel_id, err)
+        return SendResult(sub.id, week, "blocked", str(err))
     except Exception as err:  # noqa: BLE001 - recorded, retried on a later tick
         digest_sends.finish(store, sub.id, week, "failed", now, f"{type(err).__name__}: {err}")
         log.warning("digest %s for %s:%s failed: %s", week, sub.platform, sub.channel_id, err)

@@ -15,7 +15,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bot.reply import Fact, Reply, Table
-from indicators.chart import Progress, StageCount, save_chart
+from indicators.chart import Progress, StageCount, fy_elapsed, save_chart, week_range
 from indicators.periods import Period, fiscal_year_of, fmt_day, fy_bounds
 from indicators.report import bar, fmt_value, indicator_rows
 from indicators.subscriptions import Subscription
@@ -108,12 +108,13 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     scope = country or "all country projects"
 
     first_day = since.astimezone(zone).date()
+    window = week_range(today - timedelta(days=6), today)
     logged, late = _new_interactions(store, since, first_day, country)
     moves, added = _stage_moves(store, first_day, country)
     entries = [e for e in pipeline.pipeline(store, today)
                if not country or e.partner.country.casefold() == country.casefold()]
 
-    lines = [f"**{escape(heading)}** · {escape(scope)} · week {week_label} (to {fmt_day(today)})", ""]
+    lines = [f"**{escape(heading)}** · {escape(scope)} · week of {window}", ""]
     lines.append(f"**This week** (by the date things happened): {_plural(len(logged), 'interaction')}, "
                  f"{_plural(len(moves), 'stage move')}, {_plural(len(added), 'new partner')}.")
     lines += _bullets(logged + moves + added, "had activity", "had activity") if (logged or moves or added) else \
@@ -178,10 +179,12 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
             if st.key == "closed" or (not st.active and n == 0):
                 continue
             bars.append(StageCount(stream, st.label if st.active else f"{st.label} ({short.lower()})", n))
-    progress = [Progress(r.indicator.label, r.actual.value, r.target) for r in rows
-                if r.target is not None and r.actual.value is not None]
-    title = f"PSE pipeline and indicators · {scope} · {week_label}"
-    image = save_chart(Path(charts_dir), bars, progress, title)
+    progress = [Progress(r.indicator.label, r.targeted if r.targeted is not None else r.actual.value, r.target,
+                         cumulative=not r.indicator.is_percent) for r in rows
+                if r.target is not None and r.actual.value is not None and r.indicator.measure != "median_stage_days"]
+    title = f"PSE digest · {scope} · Week of {window}"
+    image = save_chart(Path(charts_dir), bars, progress, title, elapsed=fy_elapsed(today),
+                       subtitle=f"Indicators: fiscal year {fy} to date, against the yearly target")
 
     facts = [
         Fact("Interactions this week", str(len(logged))),

@@ -80,7 +80,7 @@ def understand(message: Message, services, text: str) -> tuple[partners.Partner,
     target = pr.resolve(store, parsed.partner_text, "log {name} meeting today: …", then="send your log again",
                         message=message)
     if isinstance(target, Reply):
-        return target
+        return pr.add_button(target, text)
     return target, parsed
 
 

@@ -18,7 +18,9 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Button, Fact, Reply
+from intents import partner_create
 from intents import partner_replies as pr
+from intents.partner_replies import country_for  # noqa: F401 - used here, and imported from here by others
 from intents.contract import Intent
 from markup.dialect import code, escape
 from records import (
@@ -47,8 +49,10 @@ def required_role(message: Message) -> str:
 
 def handle(message: Message, services) -> Reply:
     store = services.store
-    if message.action == "partner_create":
-        return _add(message, store, message.text.strip())
+    if message.action == "partner_create":  # the button under an unknown-partner reply: ask, then add
+        return partner_create.ask(message, services)
+    if message.form is not None:
+        return partner_create.from_form(message, services)
     text = message.text.strip()
     if message.action == "partner_show" and text:
         target = pr.resolve(store, text, "partner {name}", message=message)
@@ -86,28 +90,6 @@ def parse_add(text: str) -> tuple[str, dict[str, str]]:
                                          + ", ".join(f"--{o}" for o in OPTIONS) + ".")
         opts[key] = (inline + " " + value).strip()
     return name, opts
-
-
-def country_for(user: access.User | None, given: str) -> str:
-    """The country project a new partner goes into: the one given (it must be one of a non-admin's projects), or
-    a non-admin's only project. Raises RegistryError (nothing added) when it can't be decided or isn't theirs."""
-    given = " ".join(given.split())
-    if user is None or user.role == "admin":
-        return given
-    mine = [c for c in user.countries if c.strip()]
-    if given:
-        for c in mine:
-            if c.casefold() == given.casefold():
-                return c  # the project's own spelling
-        raise checks.RegistryError(
-            f"You can add partners only to your own country project{'s' if len(mine) > 1 else ''} "
-            f"({', '.join(mine) or 'none yet'}), not {given}. Nothing was added. Ask a member of the {given} project "
-            "or an admin to add it.", "country")
-    if len(mine) == 1:
-        return mine[0]
-    raise checks.RegistryError(
-        f"Which country project is it for? You belong to {', '.join(mine)}: add e.g. `--country {mine[0]}`. "
-        "Nothing was added.", "country")
 
 
 def _add(message: Message, store, rest: str) -> Reply:

@@ -8,6 +8,8 @@ In a shared channel a confidential (NDA) partner is named "a confidential partne
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date
 
 from bot.message import Message
@@ -111,3 +113,39 @@ def resolve(store, name: str, example: str, then: str = "",
             return r
         return ambiguous_partner(m, example, message, store)
     return unknown_partner(name, then)
+
+
+def country_for(user: access.User | None, given: str) -> str:
+    """The country project a new partner goes into: the one given (it must be one of a non-admin's projects), or
+    a non-admin's only project. Raises RegistryError (nothing added) when it can't be decided or isn't theirs."""
+    given = " ".join(given.split())
+    if user is None or user.role == "admin":
+        return given
+    mine = [c for c in user.countries if c.strip()]
+    if given:
+        for c in mine:
+            if c.casefold() == given.casefold():
+                return c  # the project's own spelling
+        raise checks.RegistryError(
+            f"You can add partners only to your own country project{'s' if len(mine) > 1 else ''} "
+            f"({', '.join(mine) or 'none yet'}), not {given}. Nothing was added. Ask a member of the {given} project "
+            "or an admin to add it.", "country")
+    if len(mine) == 1:
+        return mine[0]
+    raise checks.RegistryError(
+        f"Which country project is it for? You belong to {', '.join(mine)}: add e.g. `--country {mine[0]}`. "
+        "Nothing was added.", "country")
+
+
+MAX_PENDING_LOG = 1500  # characters of log line carried by the Add-partner button and form (Slack: 2,000 / 3,000)
+
+
+def add_button(reply: Reply, log_line: str) -> Reply:
+    """Give an unknown-partner reply's "Add … as a partner" button the log line to finish once it is added."""
+    name = reply.data.get("unknown_partner")
+    if not name or len(log_line) > MAX_PENDING_LOG:
+        return reply
+    value = json.dumps({"name": name, "log": log_line}, ensure_ascii=False)
+    reply.buttons = [replace(b, value=value) if b.action == "partner_create" else b for b in reply.buttons]
+    reply.text += " The button asks for its work stream and country project, then saves this log."
+    return reply

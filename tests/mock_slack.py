@@ -1,7 +1,11 @@
 """A local stand-in for the Slack Web API (and response_url / file upload URLs), served over real HTTP.
 
 Every call is recorded as (method, data); tests wait for the calls they expect. `fail` makes a method answer
-with a Slack error, e.g. ``mock.fail["chat.postMessage"] = "channel_not_found"``.
+with a Slack error, e.g. ``mock.fail["chat.postMessage"] = "channel_not_found"``; `refuse` makes every call
+aimed at one conversation (chat.postMessage / chat.postEphemeral / chat.update `channel`,
+files.completeUploadExternal `channel_id`) answer with an error, e.g. ``mock.refuse["C0PRIV"] = "not_in_channel"``.
+Files upload v2 is served as Slack does it: files.getUploadURLExternal gives an upload URL on this server, the
+bytes are POSTed there (recorded as method "upload" with their size), files.completeUploadExternal shares them.
 Also usable from the bench: ``MockSlack()`` then ``await mock.start()``.
 """
 
@@ -37,6 +41,8 @@ class MockSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.fail: dict[str, str] = {}
+        self.refuse: dict[str, str] = {}
+        self.uploads: dict[str, bytes] = {}
         self._ts = itertools.count(1)
         self.server: TestServer | None = None
         self.bot_user_id = "UBOT"
@@ -129,6 +135,10 @@ class MockSlack:
         self.calls.append(Call(method, data, time.monotonic()))
         if method in self.fail:
             return web.json_response({"ok": False, "error": self.fail[method]})
+        target = data.get("channel_id") if method == "files.completeUploadExternal" else data.get("channel")
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "files.completeUploadExternal") \
+                and str(target) in self.refuse:
+            return web.json_response({"ok": False, "error": self.refuse[str(target)]})
         return web.json_response(self._answer(method, data))
 
     def _answer(self, method: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +201,7 @@ class MockSlack:
 
     async def _upload(self, request: web.Request) -> web.Response:
         body = await request.read()
+        self.uploads[request.match_info["file_id"]] = body
         self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "size": len(body)},
                                time.monotonic()))
         return web.Response(text=f"OK - {len(body)}")

@@ -76,6 +76,6 @@ def outbound(monkeypatch):
 
 
 def counts(store) -> list[int]:
-    c = store.db.conn
+    c = store
     return [c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
             for t in ("processed_events", "teams_conversations", "audit_log")]

@@ -206,3 +206,14 @@ def test_digest_files_logs_by_event_date_and_lists_late_entries_apart(store, set
     head, _, late = reply.text.partition("**Also logged this week for earlier dates** (1)")
     assert "3 interactions, 1 stage move, 1 new partner." in head and "back-filled factory visit" not in head
     assert "back-filled factory visit" in late and "Brand New Co added at" in head and fresh.name
+
+
+def test_digest_titles_are_date_ranges_and_the_chart_is_wide(store, settings):
+    from PIL import Image
+
+    now = datetime(2026, 12, 6, 12, tzinfo=timezone.utc)
+    reply = compose_digest(store, settings.charts_dir, now)
+    assert reply.image_title == "PSE digest · all country projects · Week of 30 Nov – 6 Dec 2026"
+    assert "week of 30 Nov – 6 Dec 2026" in reply.text.splitlines()[0] and "W49" not in reply.text
+    with Image.open(reply.image) as im:
+        assert im.size[0] >= 1200

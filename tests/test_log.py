@@ -94,12 +94,34 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(svc, line, words):
 
 
 def test_unknown_partner_offers_to_create_with_a_button_and_a_command(svc):
+    import json
+
     r = say(svc, "log Zeta Corp meeting today: hi")
-    assert r.buttons[0].action == "partner_create" and r.buttons[0].value == "Zeta Corp"
+    assert r.buttons[0].action == "partner_create"
+    assert json.loads(r.buttons[0].value) == {"name": "Zeta Corp", "log": "Zeta Corp meeting today: hi"}
     assert "`partner add Zeta Corp" in r.text
-    created = say(svc, "Zeta Corp", action="partner_create", command="partner")
-    assert created.ok, created.text
-    assert say(svc, "log Zeta Corp meeting today: hi").ok
+    before = dump(svc.store)
+    # The button asks first (work stream, country project) and adds nothing yet.
+    asked = say(svc, "", action="partner_create", command="partner", form=json.loads(r.buttons[0].value))
+    assert asked.form is not None and [f.name for f in asked.form.fields] == ["name", "stream", "country"]
+    assert all(f.required for f in asked.form.fields) and not asked.form.fields[1].initial
+    assert dump(svc.store) == before
+    # The submitted form adds the partner where it was asked to, then saves the log that was being written.
+    done = submit(svc, "partner", {"name": "Zeta Corp", "stream": "survivor_employment", "country": "Nepal",
+                                   "_state": asked.form.state})
+    assert done.ok, done.text
+    assert "Added Zeta Corp (Survivor employment, Nepal)" in done.text and "Logged #" in done.text
+    assert svc.store.execute("SELECT stream, country FROM partners WHERE name = 'Zeta Corp'").fetchall() == [
+        ("survivor_employment", "Nepal")]
+    assert svc.store.execute("SELECT i.summary FROM interactions i JOIN partners p ON p.id = i.partner_id "
+                                     "WHERE p.name = 'Zeta Corp'").fetchall() == [("hi",)]
+
+
+def test_add_partner_form_refuses_a_missing_country_or_stream(svc):
+    before = dump(svc.store)
+    r = submit(svc, "partner", {"name": "Zeta Corp", "stream": "", "country": ""})
+    assert not r.ok and set(r.errors) == {"stream", "country"}
+    assert dump(svc.store) == before
 
 
 def test_no_text_returns_the_form(svc):

@@ -7,93 +7,20 @@ import hashlib
 import hmac
 import json
 import logging
-import sys
 import time
-import types
 import uuid
-from dataclasses import replace
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 
-import intents
-from intents.contract import Intent
 from adapters.server import build_app
 from adapters.slack import modal as slack_modal
-from bot.app import Services
 from bot.reply import Fact, Form, FormField, Reply
 from records import access
-from tests.mock_slack import MockSlack, encode, fixture, signed_headers
+from tests.mock_slack import encode, fixture
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-
-
-class Harness:
-    def __init__(self, server: TestServer, mock: MockSlack, services: Services):
-        self.server = server
-        self.mock = mock
-        self.services = services
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("/slack/events"))
-
-    async def send(self, kind: str, payload: dict, secret: str = SECRET, timestamp: int | None = None,
-                   retry: int | None = None) -> tuple[int, str]:
-        body, ctype = encode(kind, payload)
-        headers = signed_headers(secret, body, ctype, timestamp=timestamp, retry=retry)
-        async with aiohttp.ClientSession() as s:
-            async with s.post(self.url, data=body.encode("utf-8"), headers=headers) as r:
-                return r.status, await r.text()
-
-    def slash(self, text: str, **kw) -> dict:
-        return fixture("slash_command", response_url=self.mock.response_url(kw.pop("hook", "cmd")),
-                       trigger_id=kw.pop("trigger_id", uuid.uuid4().hex), **kw) | {"text": text, **kw}
-
-    def event(self, name: str, text: str | None = None, **event_fields) -> dict:
-        payload = fixture(name, event_id="Ev" + uuid.uuid4().hex[:10].upper())
-        if text is not None:
-            payload["event"]["text"] = text
-        payload["event"].update(event_fields)
-        return payload
-
-    def rows(self, sql: str) -> list[tuple]:
-        return self.services.store.execute(sql).fetchall()
-
-
-@pytest.fixture
-async def mock():
-    m = await MockSlack().start()
-    yield m
-    await m.close()
-
-
-@pytest.fixture
-async def slack(mock, services):
-    settings = replace(services.settings, slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                       slack_api_url=mock.api_url)
-    svc = Services(settings, knowledge=services.knowledge, store=services.store)
-    server = TestServer(build_app(svc, slack=True, teams=False), host="127.0.0.1", port=0)
-    await server.start_server()
-    yield Harness(server, mock, svc)
-    await server.close()
-
-
-def fake_intent(monkeypatch, name: str, handle, access_level: str = "guest") -> list:
-    """Register a throw-away intent `name`; returns the list of messages it received."""
-    seen: list = []
-    mod = types.ModuleType(f"pse_test_intent_{name}")
-
-    def wrapped(message, services):
-        seen.append(message)
-        return handle(message, services)
-
-    mod.INTENT = Intent(name=name, summary=f"test intent {name}", usage=name, handler=wrapped, access=access_level)
-    monkeypatch.setitem(sys.modules, mod.__name__, mod)
-    monkeypatch.setitem(intents.INTENTS, name, mod.__name__)
-    return seen
-
+from tests.slack_support import SECRET, Harness, fake_intent, mock, slack  # noqa: F401 - fixtures
+from tests.slack_support import fill as _fill, submission as _submission
 
 # ------------------------------------------------------------------------------------------------ basics
 
@@ -335,13 +262,6 @@ def _form_intent(monkeypatch):
     return fake_intent(monkeypatch, "visit", handle), form
 
 
-def _submission(view: dict, values: dict[str, dict]) -> dict:
-    payload = fixture("view_submission", trigger_id=uuid.uuid4().hex, private_metadata=view["private_metadata"])
-    payload["view"]["blocks"] = view["blocks"]
-    payload["view"]["state"] = {"values": values}
-    return payload
-
-
 async def test_slash_form_opens_a_modal_and_a_bad_submission_shows_field_errors(slack, monkeypatch):
     seen, _ = _form_intent(monkeypatch)
     await slack.send("command", slack.slash("visit"))
@@ -410,22 +330,6 @@ async def test_partner_type_ahead_shows_no_names_to_unknown_users(slack):
 
 # ------------------------------------------------------------------------------------------------ the real log form
 
-def _fill(view: dict, answers: dict[str, str]) -> dict:
-    """State values for a modal built from a real Form, as Slack would send them."""
-    values = {}
-    for b in view["blocks"]:
-        el = b["element"]
-        v = answers.get(b["block_id"], "")
-        if el["type"] in ("static_select", "external_select"):
-            state = {"type": el["type"], "selected_option": ({"value": v} if v else None)}
-        elif el["type"] == "datepicker":
-            state = {"type": "datepicker", "selected_date": v or el.get("initial_date")}
-        else:
-            state = {"type": el["type"], "value": v or None}
-        values[b["block_id"]] = {el["action_id"]: state}
-    return values
-
-
 async def test_pse_log_modal_validates_then_stores_one_interaction(slack):
     from datetime import date
 
@@ -455,20 +359,6 @@ async def test_pse_log_modal_validates_then_stores_one_interaction(slack):
     assert "Acme Seafood" in done.blocks_text()
     assert slack.rows("SELECT kind, summary, next_step, logged_by, platform FROM interactions") == [
         ("call", "Discussed a pilot with the CSR lead", "send concept note", "slack:U0001", "slack")]
-
-
-async def test_partner_create_button_adds_the_partner(slack):
-    access.add_user(slack.services.store, "slack:U0001", "staff", ["Thailand"], actor="test")
-    await slack.send("command", slack.slash("log Zenith Foods call today: talked about jobs"))
-    [answer] = await slack.mock.wait_for("response_url")
-    button = next(e for b in answer.data["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"].startswith("pse:partner_create:"))
-    assert slack.rows("SELECT COUNT(*) FROM partners") == [(0,)]
-    payload = fixture("block_actions_share", trigger_id=uuid.uuid4().hex, response_url=slack.mock.response_url("pc"),
-                      action_id=button["action_id"], value=button["value"])
-    assert (await slack.send("interaction", payload))[0] == 200
-    await slack.mock.wait_for("response_url", count=2)
-    assert slack.rows("SELECT name FROM partners") == [("Zenith Foods",)]
 
 
 async def test_when_the_modal_cannot_open_the_form_is_offered_behind_a_button(slack, monkeypatch):

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from adapters.slack import poster, sender as slack_sender
-from bot.delivery import DeliveryGone, Sender
+from bot.delivery import DeliveryBlocked, DeliveryGone, Sender
 from bot.reply import Fact, Reply
 from tests.mock_slack import MockSlack
 
@@ -49,6 +49,39 @@ async def test_sender_reports_a_gone_channel(mock, settings, error):
         await sender.send("C0GONE", Reply(text="digest"))
 
 
+@pytest.mark.parametrize("error", sorted(poster.BLOCKED_ERRORS))
+async def test_sender_reports_a_blocked_channel_with_what_to_do(mock, settings, error):
+    mock.refuse["C0PRIV"] = error
+    sender = slack_sender.SlackSender.from_settings(replace(settings, slack_bot_token="xoxb-1", slack_api_url=mock.api_url))
+    with pytest.raises(DeliveryBlocked, match=error) as info:
+        await sender.send("C0PRIV", Reply(text="digest"))
+    assert not isinstance(info.value, DeliveryGone)
+    assert "/invite @PSE Assistant" in info.value.advice or "archived" in info.value.advice
+
+
+async def test_a_chart_the_channel_refuses_is_explained_in_the_posted_message(mock, settings, tmp_path):
+    """chat:write.public lets the bot post in a public channel it is not in, but not share a file there."""
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 512)
+    mock.fail["files.completeUploadExternal"] = "not_in_channel"
+    sender = slack_sender.SlackSender.from_settings(replace(settings, slack_bot_token="xoxb-1", slack_api_url=mock.api_url))
+    await sender.send("C0PUBLIC", Reply(text="Weekly digest", image=chart, image_title="Indicators"))
+    [post] = mock.of("chat.postMessage")
+    assert "attached below" in post.blocks_text()
+    [update] = mock.of("chat.update")
+    assert update.data["channel"] == "C0PUBLIC" and update.data["ts"]
+    text = update.blocks_text()
+    assert "attached below" not in text and "/invite @PSE Assistant" in text and "Weekly digest" in text
+
+
+async def test_notify_is_a_direct_message(mock, settings):
+    sender = slack_sender.SlackSender.from_settings(replace(settings, slack_bot_token="xoxb-1", slack_api_url=mock.api_url))
+    await sender.notify("U0LEAD", Reply(text="your digest could not be posted"))
+    assert mock.of("conversations.open")[0].data["users"] == "U0LEAD"
+    [dm] = mock.of("chat.postMessage")
+    assert dm.data["channel"] == "D0LEAD" and "could not be posted" in dm.blocks_text()
+
+
 async def test_sender_passes_other_errors_on_as_transient(mock, settings):
     from slack_sdk.errors import SlackApiError
 
@@ -66,4 +99,4 @@ async def test_ephemeral_post_falls_back_to_the_dm_when_the_bot_is_not_in_the_ch
     poster_ = poster.Poster(AsyncWebClient(token="xoxb-1", base_url=mock.api_url))
     await poster_.post_ephemeral("C0PRIVATE", "U0001", Reply(text="only for you"))
     [post] = mock.of("chat.postMessage")
-    assert post.data["channel"] == "U0001" and "only for you" in post.blocks_text()
+    assert post.data["channel"] == "D0001" and "only for you" in post.blocks_text()  # the DM with the bot

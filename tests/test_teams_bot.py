@@ -174,12 +174,27 @@ async def test_real_log_submission_is_validated_then_stored(real_server, connect
 
 
 async def test_real_partner_create_button(real_server, connector, store):
+    """The Add-partner button asks for work stream and country project, then adds and saves the pending log."""
     body = activity("card_submit_feedback", connector.url, id="1718000000600")
-    body["value"] = {"action": "partner_create", "value": "Mekong Garments"}
+    body["value"] = {"action": "partner_create",
+                     "value": json.dumps({"name": "Mekong Garments", "log": "Mekong Garments call today: jobs talk"})}
     await post(real_server, body)
     [call] = await connector.wait_for(1)
-    assert "Mekong Garments" in texts(card_of(call))
-    assert store.execute("SELECT COUNT(*) FROM partners WHERE name = 'Mekong Garments'").fetchone()[0] == 1
+    card = card_of(call)
+    assert "Mekong Garments" in texts(card)
+    form = inputs(card)
+    assert {"field:name", "field:stream", "field:country"} <= set(form)
+    assert store.execute("SELECT COUNT(*) FROM partners WHERE name = 'Mekong Garments'").fetchone()[0] == 0
+    submit = next(a for a in card["actions"] if a["type"] == "Action.Submit")
+    done = activity("card_submit_feedback", connector.url, id="1718000000601")
+    done["value"] = {**submit["data"], "field:name": "Mekong Garments", "field:stream": "survivor_employment",
+                     "field:country": "Thailand"}
+    await post(real_server, done)
+    calls = await connector.wait_for(2)
+    assert "Logged #" in texts(card_of(calls[-1]))
+    assert store.execute("SELECT stream, country FROM partners WHERE name = 'Mekong Garments'").fetchall() == [
+        ("survivor_employment", "Thailand")]
+    assert store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 1
 
 
 async def test_real_feedback_vote_in_a_channel_is_thanked_privately(real_server, connector, store):

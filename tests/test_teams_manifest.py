@@ -1,4 +1,5 @@
 import io
+import sys
 import json
 import zipfile
 
@@ -6,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from adapters.teams.manifest import COMMANDS, ManifestError, manifest, write_package
+import intents
+from adapters.teams.manifest import MAX_COMMANDS, ManifestError, command_list, describe, manifest, write_package
 from bot.cli.main import main
 
 APP_ID = "0d6a2f1e-3b4c-4d5e-8f90-a1b2c3d4e5f6"
@@ -24,7 +26,7 @@ def test_package_holds_manifest_and_icons_of_the_right_size(tmp_path):
     assert bot["botId"] == data["id"] == APP_ID
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     words = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert words == ["help", "ask", "log", "partner", "pipeline", "report", "digest", "frame"]
+    assert words[:5] == ["help", "ask", "log", "partner", "pipeline"] and "report" in words and "digest" in words
     assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in bot["commandLists"][0]["commands"])
     assert data["validDomains"] == ["pse.example.org"]
     assert data["developer"]["privacyUrl"] == "https://pse.example.org/teams/privacy"
@@ -42,7 +44,50 @@ def test_package_holds_manifest_and_icons_of_the_right_size(tmp_path):
 
 
 def test_commands_fit_teams_limits():
-    assert len(COMMANDS) <= 10
+    commands = command_list()
+    assert 8 <= len(commands) <= MAX_COMMANDS
+    for title, description in commands:
+        assert len(title) <= 32 and 0 < len(description) <= 128
+        assert "`" not in description and description[0].isupper()
+
+
+def test_command_menu_is_generated_from_the_intent_registry():
+    """Each Teams command is a registered intent, described by that intent's own summary, so the menu says what
+    the command does; only admin-only intents (and any past Teams' ten) are left out."""
+    from bot.message import Message
+
+    listed = dict(command_list())
+    for title, description in listed.items():
+        assert intents.resolve(title) == title
+        assert description == describe(intents.load(title).summary)
+    probe = Message(text="", user_id="", platform="teams")
+    everyday = [n for n, _, _ in intents.REGISTRY if intents.load(n).required_role(probe) != "admin"]
+    assert "admin" not in listed
+    assert len(listed) == min(len(everyday), MAX_COMMANDS)
+    assert "digest" in listed and listed["digest"].startswith("Weekly digest for this channel")
+
+
+def test_a_changed_summary_changes_the_manifest(monkeypatch):
+    from dataclasses import replace
+
+    pipeline = intents.load("pipeline")
+    monkeypatch.setattr(sys.modules[intents.INTENTS["pipeline"]], "INTENT",
+                        replace(pipeline, summary="partners by stage, newly worded"))
+    data = manifest(APP_ID, "pse.example.org")
+    commands = {c["title"]: c["description"] for c in data["bots"][0]["commandLists"][0]["commands"]}
+    assert commands["pipeline"] == "Partners by stage, newly worded"
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("what I can do, or `help COMMAND` for one command", "What I can do, or help COMMAND for one command"),
+    ("weekly digest for this channel: `digest subscribe [WEEKDAY] [HOUR] [TIME ZONE] [COUNTRY]`, `unsubscribe`, "
+     "`preview`, `list` and a few more words to go past the limit", None),
+])
+def test_descriptions_are_plain_and_short(summary, expected):
+    got = describe(summary)
+    assert len(got) <= 128 and "`" not in got
+    if expected:
+        assert got == expected
 
 
 @pytest.mark.parametrize("app_id, host, words", [

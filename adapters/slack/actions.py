@@ -20,7 +20,7 @@ from adapters.slack import blocks as slack_blocks
 from adapters.slack import home as slack_home
 from adapters.slack import modal as slack_modal
 from adapters.slack.messages import channel_kind, json_object
-from adapters.slack.poster import error_code
+from adapters.slack.poster import BLOCKED_ERRORS, error_code
 from adapters.slack.replies import Replier, Where
 from bot.message import Message
 from bot.reply import Reply
@@ -100,13 +100,20 @@ class SlackActions:
             return
         shared = item.reply
         heading = f"Shared by <@{where.user}>"
-        if where.response_url:
+        if where.response_url and shared.image is not None:
+            # The chart must land right under the text: post both with the Web API. Where the bot may not
+            # post (a private channel it is not in), response_url still can, without the chart.
+            try:
+                await poster.post(item.channel, shared, item.thread_ts, heading=heading)
+            except SlackApiError as e:
+                if error_code(e) not in BLOCKED_ERRORS:
+                    raise
+                log.info("shared without the chart (%s)", error_code(e))
+                await poster.respond(where.response_url, shared, in_channel=True, heading=heading,
+                                     chart_note=slack_blocks.CHART_NOT_MEMBER)
+            await poster.respond(where.response_url, Reply(text="Shared in the channel."), replace_original=True)
+        elif where.response_url:
             await poster.respond(where.response_url, shared, in_channel=True, heading=heading)
-            if shared.image is not None:
-                try:
-                    await poster.upload(item.channel, shared, item.thread_ts)
-                except SlackApiError as e:
-                    log.info("chart not shared (%s)", error_code(e))
             await poster.respond(where.response_url, Reply(text="Shared in the channel."), replace_original=True)
         else:
             await poster.post(item.channel, shared, item.thread_ts, heading=heading)

@@ -32,6 +32,14 @@ MAX_FALLBACK = 3000
 ACTION_PREFIX = "pse:"
 CONTINUED = " (continued)"
 
+# What the chart line under a reply says; the adapter picks the one that is true where the reply goes.
+CHART_BLOCK_ID = "pse_chart"
+CHART_BELOW = "attached below"
+CHART_PRIVATE = ("not shown here: only you see this message, and Slack cannot show a file to one person in a "
+                 "channel. *Share in channel* posts it here with its chart; in a DM with me the chart comes along")
+CHART_NOT_MEMBER = ("not attached: I am not a member of this channel. Invite me with `/invite @PSE Assistant` "
+                    "and the chart comes with the next digest")
+
 
 def escape(text: str) -> str:
     """Make text literal in mrkdwn: drop bidi/zero-width characters, escape `&`, `<`, `>` (no user link)."""
@@ -236,10 +244,17 @@ def fit_value(value: str, limit: int = MAX_BUTTON_VALUE) -> str:
     return json.dumps(data, ensure_ascii=False)[:limit]
 
 
-def reply_blocks(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = "") -> list[dict[str, Any]]:
+def chart_block(reply: Reply, note: str = CHART_BELOW) -> dict[str, Any]:
+    """The line that says where the reply's chart is (`note` is adapter-made mrkdwn, not escaped)."""
+    return {**context(f":bar_chart: {escape(reply.image_title or 'Chart')} — {note}"), "block_id": CHART_BLOCK_ID}
+
+
+def reply_blocks(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = "",
+                 chart_note: str = CHART_BELOW) -> list[dict[str, Any]]:
     """Every block of a reply, in reading order, before splitting into messages.
 
     `heading` is adapter-made mrkdwn (e.g. "Shared by <@U1>") shown first as a context line, not escaped.
+    `chart_note` says where the chart is: attached below (it is uploaded right after), or why it is not.
     """
     blocks: list[dict[str, Any]] = [context(heading)] if heading else []
     if reply.text.strip():
@@ -251,7 +266,7 @@ def reply_blocks(reply: Reply, extra_buttons: Iterable[Button] = (), heading: st
     blocks += fact_blocks(reply)
     blocks += error_blocks(reply)
     if reply.image is not None:
-        blocks.append(context(f":bar_chart: {escape(reply.image_title or 'Chart')} — attached below"))
+        blocks.append(chart_block(reply, chart_note))
     buttons = list(reply.buttons) + list(extra_buttons)
     if buttons:
         blocks += action_blocks(buttons)
@@ -260,9 +275,10 @@ def reply_blocks(reply: Reply, extra_buttons: Iterable[Button] = (), heading: st
     return blocks
 
 
-def render(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = "") -> list[dict[str, Any]]:
+def render(reply: Reply, extra_buttons: Iterable[Button] = (), heading: str = "",
+           chart_note: str = CHART_BELOW) -> list[dict[str, Any]]:
     """The reply as one or more Slack messages: [{"text": fallback, "blocks": [...]}, ...]."""
-    blocks = reply_blocks(reply, extra_buttons, heading)
+    blocks = reply_blocks(reply, extra_buttons, heading, chart_note)
     fallback = fallback_text(reply)
     messages = []
     for n, i in enumerate(range(0, len(blocks), MAX_BLOCKS)):

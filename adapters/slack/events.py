@@ -4,7 +4,7 @@
   it; answers others may see get a "Share in channel" button.
 - `@PSE Assistant …` in a channel: answered in the thread (privately when the reply is private).
 - Direct messages: answered in the DM.
-- Opening the App Home tab publishes the user's partners, next steps and logs.
+- Opening the App Home tab publishes the user's partners, next steps and logs; so does logging a contact.
 """
 
 from __future__ import annotations
@@ -102,7 +102,10 @@ class SlackEvents:
     async def on_home(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = event.get("user", "")
+        await self.publish_home(event.get("user", ""))
+
+    async def publish_home(self, user: str) -> None:
+        """(Re)build and publish one user's App Home: when they open it, and right after they log a contact."""
         try:
             view = await self.workers.in_thread(slack_home.home_view, self.services, user)
             await self.replier.client.views_publish(user_id=user, view=view)

@@ -50,6 +50,7 @@ def make_app(services, workers: Workers, socket_mode: bool = False, inbox: Intak
     )
     replier = Replier(client)
     events = SlackEvents(services, replier, workers)
+    replier.on_logged = events.publish_home
     actions = SlackActions(services, replier, workers)
     inbox = inbox or Intake(services.store, workers)
     events.register(inbox)

@@ -44,10 +44,23 @@ def _lock(row: dict[str, Any]) -> str:
 
 
 def my_partners(services, user_id: str, user=None) -> list[dict[str, Any]]:
-    from records import lookups
+    """Partners the user owns, then those they logged a contact with (most recent first): a partner someone else
+    added is still "mine" once I have met them."""
+    from records import lookups, names
 
+    user = user or _user(services, user_id)
     rows = lookups.partners_owned_by(services.store, _ids(user_id))
-    return _visible(services, user or _user(services, user_id), rows)
+    seen = {r["name"].casefold() for r in rows}
+    for log_row in lookups.recent_logs(services.store, _ids(user_id), 50):
+        name = log_row["partner"]
+        if name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        p = names.exact_partner(services.store, name, user)
+        if p is not None:
+            rows.append({"name": p.name, "stage": p.stage, "stage_since": p.stage_since, "country": p.country,
+                         "confidential": p.confidential})
+    return _visible(services, user, rows)
 
 
 def next_steps_due(services, user_id: str, today: date | None = None, user=None) -> list[dict[str, Any]]:

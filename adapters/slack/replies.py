@@ -10,11 +10,12 @@ import uuid
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
 from adapters.common.errors import failure_reply
+from adapters.slack import blocks as slack_blocks
 from adapters.slack import modal as slack_modal
 from adapters.slack.messages import channel_kind
 from adapters.slack.poster import Poster, error_code
@@ -75,6 +76,12 @@ class PendingCache:
         self.items.pop(key, None)
 
 
+def shareable(reply: Reply) -> bool:
+    """Answers others may see. A digest preview is private (it is the asker's look ahead) yet safe to share:
+    a digest never names confidential partners, so it is what the channel would get anyway."""
+    return not reply.private or (reply.image is not None and "digest" in reply.data)
+
+
 class Replier:
     """Delivers Replies for the Slack listeners (events.py, actions.py)."""
 
@@ -82,6 +89,8 @@ class Replier:
         self.client = client
         self.poster = Poster(client)
         self.pending = PendingCache()
+        # Called with a user id after that user logged or edited a contact, so their App Home shows it at once.
+        self.on_logged: Callable[[str], Awaitable[None]] | None = None
 
     @asynccontextmanager
     async def guard(self, what: str, where: Where) -> AsyncIterator[None]:
@@ -99,19 +108,26 @@ class Replier:
         """Deliver a reply; answers only the asker sees get a Share button when others may see them."""
         extra: tuple[Button, ...] = ()
         if (where.ephemeral and message is not None and message.channel_kind == "channel" and reply.ok
-                and not reply.private and reply.form is None and (reply.text or reply.passages or reply.facts)):
+                and shareable(reply) and reply.form is None and (reply.text or reply.passages or reply.facts)):
             key = self.pending.keep(Pending(reply=reply, user=where.user, channel=where.channel,
                                             thread_ts=where.thread_ts))
             extra = (Button(label="Share in channel", action="share", value=key),)
         if reply.form is not None:
             reply = self.form_prompt(reply, where)
         if where.response_url:
-            await self.poster.respond(where.response_url, reply, extra_buttons=extra)
-            await self.poster.upload_private(where.user, reply)
+            # A chart is uploaded only where it shows right under the answer: the user's DM with the bot.
+            here = reply.image is not None and channel_kind(where.channel) == "dm" and \
+                await self.poster.dm_with(where.user) == where.channel
+            await self.poster.respond(where.response_url, reply, extra_buttons=extra,
+                                      chart_note=slack_blocks.CHART_BELOW if here else slack_blocks.CHART_PRIVATE)
+            if here:
+                await self.poster.upload(where.channel, reply)
         elif where.ephemeral or (reply.private and channel_kind(where.channel) == "channel"):
             await self.poster.post_ephemeral(where.channel, where.user, reply, where.thread_ts, extra)
         else:
             await self.poster.post(where.channel, reply, where.thread_ts, extra)
+        if reply.ok and "interaction_id" in reply.data and self.on_logged is not None and where.user:
+            await self.on_logged(where.user)
 
     def form_prompt(self, reply: Reply, where: Where) -> Reply:
         """Where no trigger id is at hand (messages, mentions), a form is offered behind a button."""

@@ -2,7 +2,8 @@
 
 Card data sent back by Action.Submit:
 - a Reply button: ``{"action": ACTION, "value": VALUE}``
-- a Form's submit button: ``{"command": COMMAND}`` plus one input per field, id ``field:NAME``
+- a Form's submit button: ``{"command": COMMAND}`` (and ``"state"``, the Form's state, if any) plus one input
+  per field, id ``field:NAME``
   (a partner field also has ``field_new:NAME`` for a company that is not in the list yet).
 Required fields carry ``isRequired`` and a visible " (required)" marker on their label; a list never offers a
 choice with an empty value (leaving a list unselected is how a user says "none").
@@ -125,7 +126,7 @@ def form_card(form: Form, values: dict[str, Any] | None = None, errors: dict[str
         if f.hint:
             body.extend(paragraphs(f.hint, isSubtle=True, size="Small", spacing="None"))
     submit = {"type": "Action.Submit", "title": form.submit_label or "Save", "style": "positive",
-              "data": {"command": form.command}}
+              "data": {"command": form.command, **({"state": form.state} if form.state else {})}}
     made = card(body, [submit])
     if size_of(made) > budget and partner_choices:
         return form_card(form, values, errors, intro, partner_choices[: len(partner_choices) // 2], budget)
@@ -157,6 +158,8 @@ def parse_submit(data: Any) -> Submission | None:
         for key, v in data.items():
             if key.startswith(NEW_PREFIX) and isinstance(v, str) and v.strip():
                 values[key[len(NEW_PREFIX):]] = v.strip()
+        if isinstance(data.get("state"), str) and data["state"]:
+            values["_state"] = data["state"]  # the Form's own state, as Slack carries it in private_metadata
         return Submission("form", data["command"].strip(), values)
     if isinstance(data.get("action"), str) and data["action"].strip():
         raw = data.get("value", "")

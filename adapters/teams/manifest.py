@@ -20,17 +20,42 @@ ACCENT = (0x1F, 0x6F, 0x8B)
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63}(:\d{1,5})?$")
 
-# The words Teams suggests in the compose box (max 10 per list; title ≤ 32, description ≤ 128 characters).
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("help", "What I can do, or how to use one command"),
-    ("ask", "Ask a question about PSE work; I answer from your guidance with sources"),
-    ("log", "Record a meeting, call or agreement with a company"),
-    ("partner", "A company's stage, history and next steps"),
-    ("pipeline", "Partnerships by stage, with time in stage and stalled ones"),
-    ("report", "Indicator progress for a period, with a chart"),
-    ("digest", "Subscribe this chat to the weekly progress digest"),
-    ("frame", "How to talk about trafficking risks with a company"),
-)
+# The words Teams suggests in the compose box (max 10 per list; title ≤ 32, description ≤ 128 characters),
+# generated from the intent registry so they always say what the commands do. Most used first; admin-only
+# intents are left out (admins type them anyway), and so is anything past the tenth.
+MAX_COMMANDS, MAX_TITLE, MAX_DESCRIPTION = 10, 32, 128
+PRIORITY = ("help", "ask", "log", "partner", "pipeline", "stage", "report", "digest", "frame", "diligence")
+
+
+def describe(summary: str, limit: int = MAX_DESCRIPTION) -> str:
+    """An intent's one-line summary as a Teams command description: plain text, capitalised, within `limit`
+    (cut at a clause boundary when possible, else at a word, with an ellipsis)."""
+    text = " ".join(summary.replace("`", "").split())
+    text = text[:1].upper() + text[1:]
+    if len(text) <= limit:
+        return text
+    for mark in ("; ", ": ", " (", ", "):
+        cut = text.rfind(mark, 0, limit)
+        if cut >= limit // 3:
+            return text[:cut].rstrip(" ,;:")
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def command_list() -> tuple[tuple[str, str], ...]:
+    """(title, description) for the Teams command menu, from intents.REGISTRY and each INTENT's summary."""
+    import intents
+    from bot.message import Message
+
+    probe = Message(text="", user_id="", platform="teams")
+    chosen = []
+    for name, _module, _words in intents.REGISTRY:
+        intent = intents.load(name)
+        if intent.required_role(probe) == "admin" or len(name) > MAX_TITLE:
+            continue
+        chosen.append((name, describe(intent.summary)))
+    rank = {n: i for i, n in enumerate(PRIORITY)}
+    chosen.sort(key=lambda c: rank.get(c[0], len(rank)))
+    return tuple(chosen[:MAX_COMMANDS])
 
 
 class ManifestError(ValueError):
@@ -50,7 +75,7 @@ def manifest(app_id: str, host: str, version: str = "1.0.0") -> dict:
         raise ManifestError("Give --host: the public name of the server running `pse-bot serve`, e.g. "
                             "pse.example.org (Teams calls https://HOST/api/messages).")
     site = f"https://{host}"
-    commands = [{"title": t, "description": d} for t, d in COMMANDS]
+    commands = [{"title": t, "description": d} for t, d in command_list()]
     return {
         "$schema": SCHEMA_URL,
         "manifestVersion": MANIFEST_VERSION,
