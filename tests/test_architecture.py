@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "adapters", "intents", "records", "indicators", "knowledge", "storage", "markup")
 MAX_MODULE_LINES = 400
-MAX_BOT_LINES = 1500
+MAX_BOT_LINES = 1000
 
 
 def lint_imports() -> subprocess.CompletedProcess:
@@ -117,5 +117,8 @@ def test_module_is_small(path):
 
 
 def test_bot_runtime_stays_small():
-    total = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (ROOT / "bot").rglob("*.py"))
-    assert total < MAX_BOT_LINES, f"bot/ has {total} lines: domain code belongs in a domain package"
+    """The runtime (router, scheduler, settings, reply model…), not the command line in bot/cli, which is a thin
+    click layer over the library and grows with its commands."""
+    runtime = [p for p in (ROOT / "bot").rglob("*.py") if "cli" not in p.relative_to(ROOT / "bot").parts]
+    total = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in runtime)
+    assert total < MAX_BOT_LINES, f"bot/ has {total} lines outside bot/cli: domain code belongs in a domain package"
