@@ -21,6 +21,21 @@ OLD_STEPS = {"0001_core", "0002_registry", "0003_reports", "0004_teams", "0005_r
 _LOCK_KEY = 7_150_1337  # advisory lock id for migrations on PostgreSQL
 
 
+# engine-specific keyword search lives beside the schema (FTS5 tables on SQLite, a tsvector column on PostgreSQL)
+_OUTSIDE_TABLES = ("kb_chunks_fts", "schema_migrations")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001 - Alembic's hook signature
+    """What Alembic compares with storage/tables.py: everything but the engine-specific keyword index."""
+    if type_ == "table" and name and name.startswith(_OUTSIDE_TABLES):
+        return False
+    if type_ == "column" and name == "tsv":
+        return False
+    if type_ == "index" and name in ("kb_chunks_tsv",):
+        return False
+    return True
+
+
 def config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))

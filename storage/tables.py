@@ -37,7 +37,8 @@ OUTCOME_KINDS = (
     "joint_activity",    # joint activities delivered
     "policy_change",     # company policy changes
 )
-RISK_RATINGS = ("low", "medium", "high", "incomplete")
+RISK_RATINGS = ("low", "medium", "high")
+DILIGENCE_RATINGS = RISK_RATINGS + ("incomplete",)  # a review with unanswered items gets no risk level
 ROLES = ("staff", "lead", "admin")
 SEND_STATUSES = ("sending", "sent", "failed", "gone")
 INTAKE_STATUSES = ("pending", "working", "done", "failed")
@@ -138,7 +139,7 @@ diligence = Table(
     Column("reviewed_on", Text, nullable=False),
     Column("created_at", Text, nullable=False),
     Column("missing", Text, nullable=False, server_default="[]"),          # JSON list of unanswered items
-    CheckConstraint(_in("risk_rating", RISK_RATINGS)),
+    CheckConstraint(_in("risk_rating", DILIGENCE_RATINGS)),
     Index("diligence_partner", "partner_id", "reviewed_on"),
 )
 
