@@ -1,6 +1,8 @@
 """Load: N concurrent Slack users for S seconds against a real `pse-bot serve`, loopback only.
 
     python bench/load.py [--users 50] [--seconds 60] [--think 1-4] [--seed 8] [--json]
+    python bench/load.py --compare [--users 50] [--seconds 60]     # 1 web on SQLite vs 2 webs on PostgreSQL
+    python bench/load.py --webs 2 --database-url postgresql://…     # against a PostgreSQL of your own
 
 Starts the local mock Slack Web API (tests/mock_slack.py) in this process and `pse-bot serve --host 127.0.0.1` in
 a child process (the aiohttp app of adapters/server.build_app) with a signing secret, SLACK_API_URL pointing at
@@ -15,6 +17,9 @@ apart; PSE_RATE_PER_MINUTE is set high for the run), unanswered commands, ack la
 (send → the mock receives the answer) p50 / p99, and lost logs: every acked `log` must be in the interactions
 table exactly once (by its summary), and every request must have exactly one JSON request-log line from the
 server (per user). Exits 1 on any HTTP error, error answer, unanswered command, lost log or missing log line.
+With `--webs N` (N ≤ 4) the users are spread round-robin over N `pse-bot serve` processes that share nothing but
+the database (each has its own PSE_HOME, as separate containers would); `--compare` runs one process on SQLite and
+then two on a throw-away PostgreSQL (tests/pg_support.py) with the same users and seed, side by side.
 Bounded: --users ≤ 200, --seconds ≤ 600; nothing leaves 127.0.0.1.
 """
 
@@ -27,7 +32,6 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import string
 import subprocess
 import sys
@@ -97,8 +101,8 @@ def letters(n: int) -> str:
             return out
 
 
-def seed_home(home: Path, users: list[str]) -> None:
-    """The database the server will open: partners of one country project and N staff users."""
+def seed_home(home: Path, users: list[str], database_url: str = "") -> None:
+    """The database the servers will open: partners of one country project and N staff users."""
     from records import access
     from bot.message import Message
     from bot.router import route
@@ -106,9 +110,9 @@ def seed_home(home: Path, users: list[str]) -> None:
     from bot.settings import Settings
     from storage.store import Store
 
-    settings = Settings.from_env({"PSE_HOME": str(home)}, dotenv=False)
+    settings = Settings.from_env({"PSE_HOME": str(home), "DATABASE_URL": database_url}, dotenv=False)
     settings.ensure_home()
-    store = Store.open(settings.db_path)
+    store = Store.open(settings.database)
     try:
         services = Services(settings, store=store)
         for name in PARTNERS:
@@ -206,65 +210,84 @@ def request_log_lines(path: Path) -> tuple[collections.Counter, int, int]:
     return per_user, not_json, errors
 
 
-def check_logs(db: Path, run: Run) -> dict:
+def check_logs(database, run: Run) -> dict:
     """Every acked `log` command is in the interactions table exactly once (by its unique summary)."""
+    from storage.store import Store
+
     acked = [c for c in run.sent if c.kind == "log" and c.status == 200]
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    store = Store.open(database, migrate=False)
     try:
-        rows = collections.Counter(r[0] for r in con.execute("SELECT summary FROM interactions"))
+        rows = collections.Counter(r[0] for r in store.execute("SELECT summary FROM interactions"))
     finally:
-        con.close()
+        store.close()
     missing = [c.summary for c in acked if rows.get(c.summary, 0) == 0]
     doubled = [c.summary for c in acked if rows.get(c.summary, 0) > 1]
     return {"acked_logs": len(acked), "stored": sum(1 for c in acked if rows.get(c.summary, 0) == 1),
             "missing": missing, "doubled": doubled}
 
 
-async def run_load(users: int, seconds: float, think: tuple[float, float], seed: int) -> dict:
+async def run_load(users: int, seconds: float, think: tuple[float, float], seed: int, webs: int = 1,
+                   database_url: str = "") -> dict:
     import aiohttp
 
     rnd = random.Random(seed)
     qs = questions()
     run_tag = letters(int(time.time()) % 26 ** 4)
     user_ids = [f"ULOAD{i:03d}" for i in range(users)]
-    home = Path(tempfile.mkdtemp(prefix="pse-bench-load-"))
-    server_log = home / "server.log"
-    seed_home(home, user_ids)
+    homes = [Path(tempfile.mkdtemp(prefix=f"pse-bench-load-{i}-")) for i in range(webs)]
+    seed_home(homes[0], user_ids, database_url)
+    database = database_url or str(homes[0] / "pse.db")
     mock = await LoadMock().start()
-    port = free_port()
-    env = dict(os.environ, PSE_HOME=str(home), PORT=str(port), SLACK_BOT_TOKEN="xoxb-load-bench",
-               SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=mock.api_url, PSE_LOG_LEVEL="INFO",
-               PSE_RATE_PER_MINUTE="600", PSE_RATE_BURST="60", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               TOKENIZERS_PARALLELISM="false")
     exe = shutil.which("pse-bot")
-    cmd = ([exe] if exe else [sys.executable, "-m", "bot.cli.main"]) + ["serve", "--host", "127.0.0.1"]
+    procs, urls, logs = [], [], []
     run = Run()
-    with server_log.open("w", encoding="utf-8") as log_file:
-        proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=log_file, stderr=log_file)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            startup = await wait_healthy(url, proc)
-            connector = aiohttp.TCPConnector(limit=users + 10)
-            async with aiohttp.ClientSession(connector=connector) as session:
-                started = time.monotonic()
-                until = started + seconds
-                await asyncio.gather(*(user_loop(session, url, mock, run, u, i, until, think,
-                                                 random.Random(rnd.random()), qs, run_tag)
-                                       for i, u in enumerate(user_ids)))
-                wall = time.monotonic() - started
-            await mock.settle(quiet=1.0, timeout=10)  # late chart uploads etc.
-        finally:
+    try:
+        for home in homes:  # one after the other: the first start builds the shared guidance index
+            port = free_port()
+            env = dict(os.environ, PSE_HOME=str(home), PORT=str(port), SLACK_BOT_TOKEN="xoxb-load-bench",
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=mock.api_url, PSE_LOG_LEVEL="INFO",
+                       PSE_RATE_PER_MINUTE="600", PSE_RATE_BURST="60", HF_HUB_OFFLINE="1",
+                       TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+            env.pop("DATABASE_URL", None)
+            if database_url:
+                env["DATABASE_URL"] = database_url
+            cmd = ([exe] if exe else [sys.executable, "-m", "bot.cli.main"]) + ["serve", "--host", "127.0.0.1"]
+            log_path = home / "server.log"
+            logs.append(log_path)
+            proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+            procs.append(proc)
+            urls.append(f"http://127.0.0.1:{port}")
+            startup = await wait_healthy(urls[-1], proc)
+        connector = aiohttp.TCPConnector(limit=users + 10)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            started = time.monotonic()
+            until = started + seconds
+            await asyncio.gather(*(user_loop(session, urls[i % webs], mock, run, u, i, until, think,
+                                             random.Random(rnd.random()), qs, run_tag)
+                                   for i, u in enumerate(user_ids)))
+            wall = time.monotonic() - started
+        await mock.settle(quiet=1.0, timeout=10)  # late chart uploads etc.
+    finally:
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-            await mock.close()
+        await mock.close()
     try:
-        per_user, not_json, logged_errors = request_log_lines(server_log)
-        lost = check_logs(home / "pse.db", run)
+        per_user: collections.Counter = collections.Counter()
+        not_json = logged_errors = 0
+        for log_path in logs:
+            pu, nj, le = request_log_lines(log_path)
+            per_user.update(pu)
+            not_json += nj
+            logged_errors += le
+        lost = check_logs(database, run)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        for home in homes:
+            shutil.rmtree(home, ignore_errors=True)
 
     sent = run.sent
     acked = [c for c in sent if c.status == 200]
@@ -282,6 +305,7 @@ async def run_load(users: int, seconds: float, think: tuple[float, float], seed:
     acks = [c.ack_s * 1000 for c in acked]
     answers = [c.answer_s * 1000 for c in answered]
     return {
+        "webs": webs, "database": "PostgreSQL" if database_url else "SQLite",
         "users": users, "seconds": seconds, "think_s": list(think), "cpus": os.cpu_count(),
         "startup_s": round(startup, 1), "wall_s": round(wall, 1),
         "requests": len(sent), "per_second": round(len(sent) / max(wall, 1e-9), 1),
@@ -347,19 +371,74 @@ def parse_think(text: str) -> tuple[float, float]:
     return low, high
 
 
+def side_by_side(results: list[dict]) -> str:
+    ms = lambda v: f"{v:,.0f} ms"  # noqa: E731
+    head = " | ".join(f"{r['webs']} web{'s' if r['webs'] > 1 else ''}, {r['database']}" for r in results)
+    rows = [
+        ("requests / s", lambda r: f"{r['per_second']}"),
+        ("requests", lambda r: f"{r['requests']:,}"),
+        ("HTTP errors", lambda r: f"{r['http_errors']}"),
+        ("error / apology answers", lambda r: f"{r['apologies']}"),
+        ("unanswered", lambda r: f"{r['unanswered']}"),
+        ("ack p50 / p99", lambda r: f"{ms(r['ack_p50_ms'])} / {ms(r['ack_p99_ms'])}"),
+        ("answer p50 / p99", lambda r: f"{ms(r['answer_p50_ms'])} / {ms(r['answer_p99_ms'])}"),
+        ("`ask` answer p50 / p99", lambda r: f"{ms(r['by_kind']['ask']['answer_p50_ms'])} / "
+                                             f"{ms(r['by_kind']['ask']['answer_p99_ms'])}"),
+        ("`log` answer p50 / p99", lambda r: f"{ms(r['by_kind']['log']['answer_p50_ms'])} / "
+                                             f"{ms(r['by_kind']['log']['answer_p99_ms'])}"),
+        ("`log` acked / stored exactly once", lambda r: f"{r['acked_logs']} / {r['logs_stored_once']}"),
+    ]
+    r0 = results[0]
+    lines = [f"{r0['users']} users × {r0['seconds']:.0f} s, think {r0['think_s'][0]:g}–{r0['think_s'][1]:g} s, "
+             f"{r0['cpus']} CPU cores, same seed", "", f"| measure | {head} |",
+             "|---|" + "---:|" * len(results)]
+    lines += [f"| {label} | " + " | ".join(f(r) for r in results) + " |" for label, f in rows]
+    return "\n".join(lines)
+
+
+async def compare(users: int, seconds: float, think: tuple[float, float], seed: int) -> list[dict]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_support import PgServer, why_not
+
+    reason = why_not()
+    if reason:
+        raise SystemExit(f"--compare needs PostgreSQL: {reason}")
+    results = [await run_load(users, seconds, think, seed, webs=1)]
+    server = PgServer.start()
+    try:
+        server.janitor("pse_load", template=None).init()
+        results.append(await run_load(users, seconds, think, seed, webs=2, database_url=server.url("pse_load")))
+    finally:
+        server.stop()
+    return results
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=50, help=f"concurrent users (1–{MAX_USERS}, default 50)")
     ap.add_argument("--seconds", type=float, default=60, help=f"how long to hold them (1–{MAX_SECONDS}, default 60)")
     ap.add_argument("--think", default="1-4", help="think time between a user's commands, MIN-MAX seconds")
     ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--webs", type=int, default=1, help="web processes sharing the database (1–4)")
+    ap.add_argument("--database-url", default="", help="PostgreSQL URL (default: a SQLite file per run)")
+    ap.add_argument("--compare", action="store_true", help="1 web on SQLite vs 2 webs on a throw-away PostgreSQL")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not 1 <= args.users <= MAX_USERS:
         raise SystemExit(f"--users must be 1–{MAX_USERS}")
     if not 1 <= args.seconds <= MAX_SECONDS:
         raise SystemExit(f"--seconds must be 1–{MAX_SECONDS}")
-    result = asyncio.run(run_load(args.users, args.seconds, parse_think(args.think), args.seed))
+    if not 1 <= args.webs <= 4 or (args.webs > 1 and not args.database_url and not args.compare):
+        raise SystemExit("--webs must be 1–4, and more than one needs --database-url (PostgreSQL)")
+    think = parse_think(args.think)
+    if args.compare:
+        results = asyncio.run(compare(args.users, args.seconds, think, args.seed))
+        print(json.dumps(results, indent=2, default=str) if args.json else side_by_side(results))
+        if any(failures(r) for r in results):
+            print("FAILED: " + "; ".join(f for r in results for f in failures(r)))
+            raise SystemExit(1)
+        return
+    result = asyncio.run(run_load(args.users, args.seconds, think, args.seed, args.webs, args.database_url))
     print(json.dumps(result, indent=2, default=str) if args.json else table(result))
     if failures(result):
         raise SystemExit(1)
