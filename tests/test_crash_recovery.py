@@ -14,91 +14,15 @@ import asyncio
 import copy
 import json
 import time
-import uuid
 
 import aiohttp
 import pytest
 
 from mock_connector import MockConnector
 from mock_slack import MockSlack
-from serve_support import PARTNERS, dm, env_for, mention, post_slack, post_teams, seed, slash, start_serve
-from teams_support import activity
+from serve_support import Burst, env_for, seed, start_serve, stored, unfinished
 
 pytestmark = pytest.mark.slow
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def tag(n: int) -> str:
-    """A number as letters: summaries carry no digits, so the privacy check never stops them."""
-    out = ""
-    while True:
-        n, r = divmod(n, 26)
-        out = LETTERS[r] + out
-        if n == 0:
-            return out
-
-
-class Burst:
-    def __init__(self, mock: MockSlack, connector: MockConnector):
-        self.mock = mock
-        self.connector = connector
-        self.n = 0
-        self.acked: dict[str, tuple[str, dict]] = {}    # summary -> (kind, payload)
-        self.unacked: dict[str, tuple[str, dict]] = {}
-
-    def requests(self, size: int) -> list[tuple[str, str, dict]]:
-        out = []
-        for i in range(size):
-            self.n += 1
-            summary = f"crash check {tag(self.n)} {uuid.uuid4().hex[:0]}".strip()
-            text = f"log {PARTNERS[i % 2]} meeting today: {summary}"
-            kind = ("command", "dm", "mention", "teams")[i % 4]
-            if kind == "command":
-                payload = slash(self.mock, text, user=f"U{1 + i % 5}")
-            elif kind == "dm":
-                payload = dm(text, user=f"U{1 + i % 5}")
-            elif kind == "mention":
-                payload = mention(text, user=f"U{1 + i % 5}")
-            else:
-                payload = activity("personal_message", self.connector.url, text=text,
-                                   id=f"1718{uuid.uuid4().int % 10**9:09d}")
-            out.append((summary, kind, payload))
-        return out
-
-    async def send(self, session, url: str, summary: str, kind: str, payload: dict, retry: int | None = None) -> int:
-        if kind == "teams":
-            status = await post_teams(session, url, payload)
-        else:
-            status = await post_slack(session, url, "command" if kind == "command" else "event", payload, retry)
-        if status in (200, 202):
-            self.acked[summary] = (kind, payload)
-            self.unacked.pop(summary, None)
-        elif summary not in self.acked:
-            self.unacked[summary] = (kind, payload)
-        return status
-
-
-def stored(database, summaries) -> dict[str, int]:
-    from storage.store import Store
-
-    store = Store.open(database)
-    try:
-        rows = store.execute("SELECT summary, COUNT(*) FROM interactions GROUP BY summary").fetchall()
-        return {s: n for s, n in rows if s in summaries}
-    finally:
-        store.close()
-
-
-def unfinished(database) -> int:
-    from storage.store import Store
-
-    store = Store.open(database)
-    try:
-        return int(store.scalar("SELECT COUNT(*) FROM intake WHERE status != 'done'"))
-    finally:
-        store.close()
-
 
 async def test_every_acknowledged_log_is_stored_exactly_once_after_kill_9(settings, tmp_path):
     seed(settings)
