@@ -44,6 +44,10 @@ class SlackActions:
 
     async def on_action(self, ack, body: dict[str, Any]) -> None:
         await ack()
+        await self.run_action(body)
+
+    async def run_action(self, body: dict[str, Any], key: str = "") -> None:
+        """A button press (from the durable inbox, or straight from bolt)."""
         user = (body.get("user") or {}).get("id", "")
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
         thread = (body.get("message") or {}).get("thread_ts") or (body.get("container") or {}).get("thread_ts")

@@ -32,6 +32,8 @@ def inbox_kind(body: dict[str, Any]) -> str | None:
     """Which conversational request this is, for the durable inbox; None for everything else."""
     if body.get("command"):
         return "slack.command"
+    if body.get("type") == "block_actions":
+        return "slack.action"
     event = body.get("event")
     if body.get("type") == "event_callback" and isinstance(event, dict):
         if event.get("type") == "app_mention":

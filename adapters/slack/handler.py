@@ -54,6 +54,7 @@ def make_app(services, workers: Workers, socket_mode: bool = False, inbox: Intak
     actions = SlackActions(services, replier, workers)
     inbox = inbox or Intake(services.store, workers)
     events.register(inbox)
+    inbox.handle("slack.action", actions.run_action)
 
     @app.middleware
     async def drop_duplicates(body, resp, next, request):  # noqa: A002 - bolt injects by name
