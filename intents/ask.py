@@ -17,6 +17,7 @@ import numpy as np
 from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
+from intents import gaps_note
 from intents.contract import Intent
 from knowledge import answerability
 from knowledge.answerability import judge
@@ -50,6 +51,7 @@ def handle(message: Message, services) -> Reply:
                                       top_k=SEARCH_DEPTH, mode="fused")
     best = max((h.similarity for h in hits), default=0.0)
     if best < CONFIDENT:
+        gaps_note.keep(message, services.store, question, "not_sure")
         return _no_match(question, hits, best)
 
     chosen = []
@@ -62,6 +64,7 @@ def handle(message: Message, services) -> Reply:
     # almost none of the question's topic words (knowledge/answerability.py).
     verdict = judge(question, [h.similarity for h in chosen], [h.text for h in chosen], threshold=CONFIDENT)
     if not verdict.confident:
+        gaps_note.keep(message, services.store, question, "not_sure")
         return _no_match(question, hits, best)
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = [Passage(text=h.text, source=h.source, title=h.title, section=h.section,
