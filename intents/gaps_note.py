@@ -12,7 +12,8 @@ from knowledge import gaps
 from records import privacy
 
 
-def keep(message: Message, store, question: str, reason: str, role: str | None = None) -> bool:
+def keep(message: Message, store, question: str, reason: str, role: str | None = None,
+         asked_at: str | None = None) -> bool:
     """Store `question` for the gaps report if the rules allow; True if it was stored. `role` defaults to the
     role the router resolved for the message (none resolved counts as a guest)."""
     if (role or message.role or "guest") == "guest" or store is None:
@@ -22,5 +23,5 @@ def keep(message: Message, store, question: str, reason: str, role: str | None =
         return False
     if privacy.find_identifiers(text):
         text = privacy.redact(text)
-    gaps.record(store, message.platform, text, reason)
+    gaps.record(store, message.platform, text, reason, asked_at=asked_at)
     return True

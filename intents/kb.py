@@ -89,21 +89,24 @@ def gaps_report(services, args: list[str]) -> Reply:
                  for g in named[:TOP])
     lines = [f"**Gaps in the guidance, last {days} days**: {len(asked)} questions got “not sure” or a 👎, "
              f"in {len(groups)} topics. Each topic is named by its most typical question."]
-    tables = []
-    if rows:
-        tables.append(Table(header=("Most typical question", "Asked", "Not sure", "👎", "Last asked"), rows=rows,
-                            align=("left", "right", "right", "right", "left")))
-    else:
+    notes = []
+    if not rows:
         lines.append("No topic was asked about three times or more yet.")
     more = named[TOP:]
     if more:
-        lines.append(f"{len(more)} more topics asked about three times or more "
+        notes.append(f"{len(more)} more topics asked about three times or more "
                      f"({sum(g.count for g in more)} questions) are not listed.")
     if small:
-        lines.append(f"{sum(g.count for g in small)} other questions fall in {len(small)} smaller topics "
+        notes.append(f"{sum(g.count for g in small)} other questions fall in {len(small)} smaller topics "
                      "(one or two questions each); they are counted but not shown, so nobody can be recognised "
                      "by what they asked.")
-    lines.append("Guests' questions are never kept, and personal details are masked before anything is stored.")
+    notes.append("Guests' questions are never kept, and personal details are masked before anything is stored.")
+    tables = []
+    if rows:
+        tables.append(Table(header=("Most typical question", "Asked", "Not sure", "👎", "Last asked"), rows=rows,
+                            align=("left", "right", "right", "right", "left"), note=" ".join(notes)))
+    else:
+        lines += notes
     data = {"groups": [{"question": _shown(g.question) if g.question else None, "count": g.count,
                         "not_sure": g.not_sure, "down_votes": g.down_votes, "last_asked": g.last_asked}
                        for g in groups]}
