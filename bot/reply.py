@@ -27,6 +27,17 @@ class Passage:
     section: str = ""
     score: float = 0.0
     highlight: str = ""
+    version: str = ""  # a short form of the document's checksum, e.g. "2d407503"
+    added: str = ""    # when the document (this version of it) was added, YYYY-MM-DD
+
+    def provenance(self) -> str:
+        """Plain text after the source name: which version of the document, and when it was added."""
+        parts = [f"version {self.version}" if self.version else "", f"added {self.added}" if self.added else ""]
+        return " · ".join(p for p in parts if p)
+
+    def source_line(self) -> str:
+        """The source with its version and date, e.g. "corpus/x.md · version 2d407503 · added 2024-05-03"."""
+        return " · ".join(p for p in (self.source, self.provenance()) if p)
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ class Reply:
             hl = " ".join(clean(p.highlight).replace("**", "").split()) if p.highlight else ""
             if hl and hl in body:
                 body = body.replace(hl, f"»{hl}«", 1)
-            parts.append(f"[{i}] {where}\n    source: {clean(p.source)}\n" + _indent(body, "    "))
+            parts.append(f"[{i}] {where}\n    source: {clean(p.source_line())}\n" + _indent(body, "    "))
         if self.facts:
             width = max(len(clean(f.label)) for f in self.facts)
             parts.append("\n".join(f"{clean(f.label).ljust(width)}  {clean(f.value)}" for f in self.facts))

@@ -27,6 +27,7 @@ REGISTRY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("stage", "intents.stage", ()),
     ("diligence", "intents.diligence", ("dd",)),
     ("export", "intents.export", ()),
+    ("kb", "intents.kb", ()),
 )
 
 INTENTS: dict[str, str] = {name: module for name, module, _ in REGISTRY}

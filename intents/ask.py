@@ -17,10 +17,12 @@ import numpy as np
 from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
+from intents import gaps_note
 from intents.contract import Intent
 from knowledge import answerability
 from knowledge.answerability import judge
 from knowledge.chunking import split_sentences
+from knowledge.curation import added_on, version_of
 from markup.dialect import escape
 
 NAME = "ask"
@@ -50,6 +52,7 @@ def handle(message: Message, services) -> Reply:
                                       top_k=SEARCH_DEPTH, mode="fused")
     best = max((h.similarity for h in hits), default=0.0)
     if best < CONFIDENT:
+        gaps_note.keep(message, services.store, question, "not_sure")
         return _no_match(question, hits, best)
 
     chosen = []
@@ -62,10 +65,10 @@ def handle(message: Message, services) -> Reply:
     # almost none of the question's topic words (knowledge/answerability.py).
     verdict = judge(question, [h.similarity for h in chosen], [h.text for h in chosen], threshold=CONFIDENT)
     if not verdict.confident:
+        gaps_note.keep(message, services.store, question, "not_sure")
         return _no_match(question, hits, best)
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
-    passages = [Passage(text=h.text, source=h.source, title=h.title, section=h.section,
-                        score=round(h.similarity, 3), highlight=hl) for h, hl in zip(chosen, highlights)]
+    passages = cite(kb, chosen, highlights)
     top = chosen[0]
     where = top.title + (f" › {top.section}" if top.section else "")
     lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)."
@@ -89,6 +92,14 @@ def _no_match(question: str, hits, best: float) -> Reply:
         topic = near.title + (f" › {near.section}" if near.section else "")
         text += f"\nThe closest topic I have is _{escape(topic)}_; ask about that if it is what you meant."
     return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
+
+
+def cite(kb, hits, highlights: list[str]) -> list[Passage]:
+    """Passages for the hits, each saying which document and version it came from and when that was added."""
+    docs = {h.source: kb.document(h.source) for h in hits}
+    return [Passage(text=h.text, source=h.source, title=h.title, section=h.section, score=round(h.similarity, 3),
+                    highlight=hl, version=version_of(docs[h.source]), added=added_on(docs[h.source]))
+            for h, hl in zip(hits, highlights)]
 
 
 def best_sentences(embedder, question: str, texts: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.message import Message
 from bot.reply import Fact, Reply
+from intents import gaps_note
 from intents.contract import Intent
 from knowledge import feedback as repo
 from records import access, privacy
@@ -73,7 +74,8 @@ def record_vote(message: Message, store, form: dict[str, Any]) -> Reply:
         return Reply.problem("That vote did not say which answer it was about; nothing was recorded. "
                              "Use the buttons under an answer.")
     note = ""
-    if _role(message, store) == "guest":
+    role = _role(message, store)
+    if role == "guest":
         # People the bot does not know: keep the vote and the source, never what they asked.
         if not source:
             return Reply.problem("Thanks — but that answer had no source, and I keep no question text from people "
@@ -87,6 +89,8 @@ def record_vote(message: Message, store, form: dict[str, Any]) -> Reply:
     saved = repo.save_vote(store, message.user_id, message.platform, query[:MAX_QUERY], source[:MAX_SOURCE], vote)
     if not saved.changed:
         return Reply(text="You had already voted that way; nothing changed. Thanks!", private=True)
+    if vote == -1 and query:
+        gaps_note.keep(message, store, query, "down_vote", role=role)  # for the curators' `kb gaps` report
     if vote == 1:
         text = "Thanks — glad it helped. Your 👍 is recorded."
     else:

@@ -132,8 +132,9 @@ def _guidance(services, result: FramingCheck) -> tuple[list[Passage], bool]:
     except Exception:  # noqa: BLE001 - the framing check is still useful without citations
         log.exception("framing guidance lookup failed")
         return [], False
-    return [Passage(text=h.text, source=h.source, title=h.title, section=h.section, score=round(h.similarity, 3),
-                    highlight=hl) for (h, _), hl in zip(chosen, highlights)], False
+    from intents.ask import cite
+
+    return cite(kb, [h for h, _ in chosen], highlights), False
 
 
 def _is_framing(hit) -> bool:

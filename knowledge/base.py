@@ -255,6 +255,10 @@ class KnowledgeBase:
         self.index.refresh()
         return self.index.documents()
 
+    def document(self, source: str) -> DocumentInfo | None:
+        """One document by its source (title, checksum, when it was added), or None."""
+        return self.index.document(source)
+
     def __len__(self) -> int:
         return self.index.size
 

@@ -145,7 +145,8 @@ def passage_blocks(i: int, p: Passage) -> list[dict[str, Any]]:
     if hl and hl in body and f"*{hl}" not in body:
         body = body.replace(hl, bold(hl), 1)
     blocks = _fenced_sections(f"{header}\n{body}")
-    blocks.append(context(f"source: `{escape(p.source)}`" + (f" · section: {escape(p.section)}" if p.section else "")))
+    blocks.append(context(f"source: `{escape(p.source)}`" + (f" · section: {escape(p.section)}" if p.section else "")
+                          + (f" · {escape(p.provenance())}" if p.provenance() else "")))
     return blocks
 
 

@@ -169,7 +169,7 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         if body:
             body[0]["spacing"] = "Small"
             items.extend(body)
-        items.append(_text(f"Source: {literal(p.source)}", isSubtle=True, size="Small", spacing="Small"))
+        items.append(_text(f"Source: {literal(p.source_line())}", isSubtle=True, size="Small", spacing="Small"))
         mine = [b for b in buttons if p.source and _button_source(b) == p.source]
         if mine:
             buttons = [b for b in buttons if b not in mine]

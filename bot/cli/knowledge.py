@@ -11,6 +11,7 @@ import sys
 import click
 
 MODES = ("fused", "vector", "keyword")
+PREFIX = "pse-bot "  # chat says `kb …`, the terminal `pse-bot kb …` (knowledge/curation.py words both)
 
 
 def open_kb(bundled: bool = True):
@@ -100,52 +101,52 @@ def kb_group() -> None:
     """List, remove or restore the documents in the knowledge base."""
 
 
+def _actor() -> str:
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (e.g. a container without a passwd entry)
+        return "cli:unknown"
+
+
+def _finish(outcome, action: str) -> None:
+    """Print the outcome the way chat says it, audit a change, exit 1 when nothing could be done."""
+    from bot.settings import Settings
+    from knowledge import curation
+    from markup.dialect import to_plain
+    from storage.store import Store
+
+    if not outcome.ok:
+        raise click.ClickException(to_plain(outcome.text))
+    if outcome.changed:
+        store = Store.open(Settings.from_env().db_path)
+        try:
+            curation.audit(store, _actor(), action, outcome)
+        finally:
+            store.close()
+    click.echo(to_plain(outcome.text))
+
+
 @kb_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
 def kb_list(as_json: bool) -> None:
-    """Documents in the knowledge base with their passage counts."""
+    """Documents in the knowledge base with their passage counts and the date each was added."""
+    from knowledge import curation
+    from markup.dialect import to_plain
+
     kb = open_kb()
-    docs = kb.documents()
+    listing = curation.list_documents(kb, prefix=PREFIX)
     if as_json:
-        for d in docs:
+        for d in listing.documents:
             click.echo(json.dumps({"source": d.source, "title": d.title, "type": d.doc_type, "chunks": d.chunks,
                                    "origin": d.origin, "sha256": d.sha256, "ingested_at": d.ingested_at},
                                   ensure_ascii=False))
         return
-    excluded = kb.excluded_bundled()
-    if not docs:
-        click.echo("The knowledge base is empty. Add documents with `pse-bot ingest PATH…`.")
-    else:
-        width = max(len(d.source) for d in docs)
-        click.echo(f"{'SOURCE'.ljust(width)}  {'TYPE':<9} {'CHUNKS':>6}  TITLE")
-        for d in docs:
-            click.echo(f"{d.source.ljust(width)}  {d.doc_type:<9} {d.chunks:>6}  {d.title}")
-        click.echo(f"\n{len(docs)} documents, {sum(d.chunks for d in docs)} passages.")
-    if excluded:
-        click.echo(f"Removed bundled guidance (kept out until restored): {', '.join(excluded)}. "
-                   "`pse-bot kb restore SOURCE` brings one back.")
-
-
-def _listing(sources: list[str], limit: int = 12) -> str:
-    shown = ", ".join(sources[:limit])
-    return shown + (f" and {len(sources) - limit} more" if len(sources) > limit else "")
-
-
-def _what_exists(kb, source: str) -> str:
-    """A sentence naming what the user could have meant: the bundled sources, or the documents there are."""
-    from knowledge.base import BUNDLED_PREFIX
-
-    docs = [d.source for d in kb.documents()]
-    guess = BUNDLED_PREFIX + source.rsplit("/", 1)[-1]
-    if not source.startswith(BUNDLED_PREFIX) and guess in kb.bundled_sources():
-        return f"Did you mean {guess}?"
-    if source.startswith(BUNDLED_PREFIX):
-        bundled = [s for s in kb.bundled_sources() if s in docs]
-        return (f"Bundled documents: {_listing(bundled, 20)}." if bundled
-                else "No bundled document is in the knowledge base.")
-    if not docs:
-        return "The knowledge base is empty."
-    return f"Documents: {_listing(docs)}. `pse-bot kb list` shows them all."
+    rows = listing.rows_text()
+    if rows:
+        click.echo("\n".join(rows) + "\n")
+    click.echo(to_plain(listing.summary()))
 
 
 @kb_group.command("remove")
@@ -154,50 +155,15 @@ def kb_remove(source: str) -> None:
     """Remove one document (its SOURCE as shown by `pse-bot kb list`, or the file's path).
 
     A bundled document (corpus/<file>.md) stays out after restarts until `pse-bot kb restore SOURCE`."""
-    from knowledge.base import BUNDLED_PREFIX
+    from knowledge import curation
 
-    kb = open_kb()
-    bundled = source.startswith(BUNDLED_PREFIX)
-    if bundled and source in kb.excluded_bundled():
-        if kb.remove(source):  # a stray copy, e.g. written by an older version running at the same time
-            click.echo(f"Removed {source}.")
-            return
-        raise click.ClickException(f"{source} is already removed; nothing changed. "
-                                   f"`pse-bot kb restore {source}` brings it back.")
-    if not kb.remove(source):
-        raise click.ClickException(f"No document {source!r} in the knowledge base; nothing changed. "
-                                   + _what_exists(kb, source))
-    if bundled:
-        click.echo(f"Removed {source} from the bundled guidance; it stays out when the bot restarts. "
-                   f"`pse-bot kb restore {source}` brings it back.")
-    else:
-        click.echo(f"Removed {source}.")
+    _finish(curation.remove_document(open_kb(), source, prefix=PREFIX), "kb.remove")
 
 
 @kb_group.command("restore")
 @click.argument("source")
 def kb_restore(source: str) -> None:
     """Bring back a bundled document removed with `pse-bot kb remove` (SOURCE as corpus/<file>.md)."""
-    kb = open_kb()
-    excluded = kb.excluded_bundled()
-    if source not in excluded:
-        present = {d.source for d in kb.documents()}
-        guess = "corpus/" + source.rsplit("/", 1)[-1]
-        for name in (source, guess):
-            if name in present:
-                raise click.ClickException(f"{name} is already in the knowledge base; nothing changed.")
-        removed = (f"Did you mean {guess}?" if guess in excluded
-                   else f"Removed bundled documents: {', '.join(excluded)}." if excluded
-                   else "No bundled document has been removed.")
-        raise click.ClickException(
-            f"{source!r} is not a removed bundled document; nothing changed. {removed} "
-            "`restore` only brings back bundled guidance; add your own files with `pse-bot ingest PATH`.")
-    report = kb.restore_bundled(source)
-    if report.errors:
-        _, err = report.errors[0]
-        raise click.ClickException(f"{source} could not be loaded ({err}); it stays removed, nothing changed.")
-    if not (report.added or report.updated or report.unchanged):
-        click.echo(f"{source} no longer ships with this version of the bot, so there is nothing to add back; "
-                   "it is no longer listed as removed.")
-        return
-    click.echo(f"Restored {source} ({report.chunks_total} passages).")
+    from knowledge import curation
+
+    _finish(curation.restore_document(open_kb(), source, prefix=PREFIX), "kb.restore")

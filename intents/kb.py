@@ -1,0 +1,118 @@
+"""`kb`: curators look after the guidance from chat.
+
+- `kb list`, `kb remove DOC`, `kb restore DOC` (admins): the same words and behaviour as `pse-bot kb …` at the
+  terminal — both call knowledge/curation.py — and every change goes to the audit trail (who, when, which
+  document, its checksum).
+- `kb gaps [DAYS]` (leads and admins): the questions the guidance could not answer or whose answer got a 👎,
+  grouped by topic (knowledge/gaps.py), so curators know what to write next. Groups of fewer than three
+  questions show only a count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.message import Message
+from bot.reply import Fact, Reply
+from knowledge import curation, gaps
+from intents.contract import Intent
+from markup.dialect import Table, escape
+from records import privacy
+
+NAME = "kb"
+SUMMARY = ("curators: `kb list` the documents, `kb remove DOC` / `kb restore DOC` (admins); "
+           "`kb gaps [DAYS]` what staff asked that the guidance could not answer (leads)")
+USAGE = "kb list | kb remove DOC | kb restore DOC | kb gaps [DAYS]"
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 3650
+TOP = 15  # topics listed by name; the rest are summed up
+
+
+def required_role(message: Message) -> str:
+    """Changing or listing documents is for admins; the gaps report is for anyone who curates (leads too)."""
+    return "lead" if _words(message)[:1] == ["gaps"] else "admin"
+
+
+def _words(message: Message) -> list[str]:
+    return message.text.split()
+
+
+def handle(message: Message, services) -> Reply:
+    words = _words(message)
+    sub = words[0].lower() if words else ""
+    arg = message.text.strip()[len(sub):].strip() if sub else ""
+    actor = f"{message.platform}:{message.user_id}"
+    if sub == "list":
+        listing = curation.list_documents(services.knowledge)
+        tables = [listing.table()] if listing.documents else []
+        return Reply(text=listing.summary(), tables=tables, private=True,
+                     data={"documents": [d.source for d in listing.documents], "excluded": listing.excluded})
+    if sub in ("remove", "restore"):
+        do = curation.remove_document if sub == "remove" else curation.restore_document
+        outcome = do(services.knowledge, arg)
+        if not outcome.ok:
+            return Reply.problem(outcome.text)
+        curation.audit(services.store, actor, f"kb.{sub}", outcome)
+        return Reply(text=outcome.text, private=True, data={"source": outcome.source, "sha256": outcome.sha256})
+    if sub == "gaps":
+        return gaps_report(services, words[1:])
+    return Reply.problem(f"Say what to do with the guidance: `{USAGE}`. For example `kb list`, or "
+                         "`kb remove corpus/funding-conversations.md`.")
+
+
+def _shown(text: str) -> str:
+    """Stored questions were masked before storing; mask again in case the guard has learnt more since."""
+    return privacy.redact(text) if privacy.find_identifiers(text) else text
+
+
+def gaps_report(services, args: list[str]) -> Reply:
+    days = DEFAULT_DAYS
+    if args:
+        try:
+            days = int(args[0])
+        except ValueError:
+            days = 0
+        if not 1 <= days <= MAX_DAYS:
+            return Reply.problem(f"`{escape(args[0])}` is not a number of days. Write e.g. `kb gaps 30` "
+                                 f"(1 to {MAX_DAYS}).")
+    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    asked = gaps.questions_since(services.store, since)
+    if not asked:
+        return Reply(text=f"No unanswered or 👎 questions in the last {days} days. Nothing to fill in yet.",
+                     private=True, data={"groups": []})
+    services.knowledge.warm()
+    groups = gaps.gaps(asked, services.knowledge.embedder)
+    named = [g for g in groups if g.shown]
+    small = [g for g in groups if not g.shown]
+    rows = tuple((_shown(g.question or ""), str(g.count), str(g.not_sure), str(g.down_votes), g.last_asked)
+                 for g in named[:TOP])
+    lines = [f"**Gaps in the guidance, last {days} days**: {len(asked)} questions got “not sure” or a 👎, "
+             f"in {len(groups)} topics. Each topic is named by its most typical question."]
+    notes = []
+    if not rows:
+        lines.append("No topic was asked about three times or more yet.")
+    more = named[TOP:]
+    if more:
+        notes.append(f"{len(more)} more topics asked about three times or more "
+                     f"({sum(g.count for g in more)} questions) are not listed.")
+    if small:
+        notes.append(f"{sum(g.count for g in small)} other questions fall in {len(small)} smaller topics "
+                     "(one or two questions each); they are counted but not shown, so nobody can be recognised "
+                     "by what they asked.")
+    notes.append("Guests' questions are never kept, and personal details are masked before anything is stored.")
+    tables = []
+    if rows:
+        tables.append(Table(header=("Most typical question", "Asked", "Not sure", "👎", "Last asked"), rows=rows,
+                            align=("left", "right", "right", "right", "left"), note=" ".join(notes)))
+    else:
+        lines += notes
+    data = {"groups": [{"question": _shown(g.question) if g.question else None, "count": g.count,
+                        "not_sure": g.not_sure, "down_votes": g.down_votes, "last_asked": g.last_asked}
+                       for g in groups]}
+    return Reply(text="\n".join(lines), tables=tables, private=True, data=data,
+                 facts=[Fact("Questions", str(len(asked))), Fact("Topics", str(len(groups))),
+                        Fact("Days", str(days))])
+
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
