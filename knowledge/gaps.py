@@ -59,7 +59,7 @@ class Asked:
 
 def questions_since(store: "Store", since: str, limit: int = SCAN) -> list[Asked]:
     """Questions kept since the ISO time `since`, most recent first."""
-    rows = store.db.conn.execute(
+    rows = store.execute(
         "SELECT question, reason, asked_at FROM questions_unanswered WHERE asked_at >= ? AND question <> '' "
         "ORDER BY asked_at DESC, id DESC LIMIT ?", (since, limit)).fetchall()
     return [Asked(r[0], r[1], r[2]) for r in rows]

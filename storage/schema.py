@@ -219,17 +219,6 @@ CREATE INDEX diligence_partner ON diligence(partner_id, reviewed_on);
 # Questions the guidance could not answer ("not sure") or whose answer got a 👎, for the curators' gaps report
 # (knowledge/gaps.py). Who asked is not kept, guests' questions never are, and personal details are masked by
 # the privacy guard before a question is stored. Embeddings are recomputed when the report is built.
-QUESTIONS_UNANSWERED_SQL = """
-CREATE TABLE questions_unanswered (
-    id INTEGER PRIMARY KEY,
-    asked_at TEXT NOT NULL,
-    platform TEXT NOT NULL,
-    question TEXT NOT NULL,
-    reason TEXT NOT NULL CHECK (reason IN ('not_sure', 'down_vote'))
-);
-CREATE INDEX questions_unanswered_asked ON questions_unanswered(asked_at);
-"""
-
 # Ordered (name, sql) pairs. Append only.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", CORE),
@@ -238,5 +227,4 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0003_reports", REPORTS_SQL),
     ("0002_registry", REGISTRY_SQL),
     ("0006_log_trust", LOG_TRUST_SQL),
-    ("0007_questions_unanswered", QUESTIONS_UNANSWERED_SQL),
 ]

@@ -317,3 +317,14 @@ kb_excluded = Table(  # sources an organisation removed that must stay out (bund
     Column("source", Text, primary_key=True),
     Column("excluded_at", Text, nullable=False),
 )
+
+questions_unanswered = Table(  # for the curators' gaps report: masked text, never who asked, never guests
+    "questions_unanswered", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("asked_at", Text, nullable=False),
+    Column("platform", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    CheckConstraint("reason IN ('not_sure', 'down_vote')"),
+    Index("questions_unanswered_asked", "asked_at"),
+)

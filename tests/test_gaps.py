@@ -47,7 +47,7 @@ def filled(services):
 
 
 def _stored(services) -> list[str]:
-    return [r[0] for r in services.store.db.conn.execute("SELECT question FROM questions_unanswered")]
+    return [r[0] for r in services.store.execute("SELECT question FROM questions_unanswered")]
 
 
 def test_fixture_is_two_hundred_questions_in_my_topics():
@@ -114,7 +114,7 @@ def test_ask_keeps_not_sure_questions_of_staff_but_not_of_guests(services):
     assert not route(_slack("what is the per diem rate for a trip to Butwal?", "UGUEST"), services).data["answered"]
     answered = route(_slack("how do I check a company before partnering?", "USTAFF"), services)
     assert answered.data["answered"]
-    rows = services.store.db.conn.execute("SELECT platform, question, reason FROM questions_unanswered").fetchall()
+    rows = services.store.execute("SELECT platform, question, reason FROM questions_unanswered").fetchall()
     assert rows == [("slack", "what is the per diem rate for a trip to Pokhara?", "not_sure")]
 
 
@@ -128,7 +128,7 @@ def test_a_down_vote_keeps_the_question_masked_and_a_guest_vote_keeps_none(servi
     up = Message(text="", user_id="USTAFF", platform="slack", command="feedback", form=form | {"vote": 1,
                  "query": "how do I place a survivor?"})
     assert route(up, services).ok
-    rows = services.store.db.conn.execute("SELECT question, reason FROM questions_unanswered").fetchall()
+    rows = services.store.execute("SELECT question, reason FROM questions_unanswered").fetchall()
     assert rows == [("can I text the employer on [phone number] about a survivor job?", "down_vote")]
 
 

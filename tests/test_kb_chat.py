@@ -55,7 +55,7 @@ def _msg(text: str, user: str = "UADMIN", platform: str = "slack") -> Message:
 
 
 def _audit(store) -> list[tuple]:
-    return [(r[0], r[1], json.loads(r[2])) for r in store.db.conn.execute(
+    return [(r[0], r[1], json.loads(r[2])) for r in store.execute(
         "SELECT actor, action, detail FROM audit_log WHERE table_name = 'documents' ORDER BY id")]
 
 
@@ -86,7 +86,7 @@ def test_admin_lists_removes_and_restores_with_an_audit_trail(tiny):
         ("slack:UADMIN", "kb.restore", {"source": "corpus/bravo.md", "title": "Bravo note", "sha256": sha,
                                         "passages": 1}),
     ]
-    at = store.db.conn.execute("SELECT at FROM audit_log WHERE action = 'kb.remove'").fetchone()[0]
+    at = store.execute("SELECT at FROM audit_log WHERE action = 'kb.remove'").fetchone()[0]
     assert at[:4].isdigit() and "T" in at  # when
 
 

@@ -120,7 +120,7 @@ def _finish(outcome, action: str) -> None:
     if not outcome.ok:
         raise click.ClickException(to_plain(outcome.text))
     if outcome.changed:
-        store = Store.open(Settings.from_env().db_path)
+        store = Store.open(Settings.from_env().database)
         try:
             curation.audit(store, _actor(), action, outcome)
         finally:
