@@ -14,7 +14,7 @@ import base64
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -79,12 +79,13 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
     """The passage as card elements, centred on its highlighted sentence (in bold) when shortened to `limit`
     characters. Returns the elements and whether anything was cut."""
     blocks = parse_document(p.text, p.highlight)
-    hl = " ".join(clean(p.highlight).replace("**", "").split()) if p.highlight else ""
+    hl = _key_text(p.highlight)
     body = "\n".join(_doc_lines(blocks)).strip()
     if limit is None or len(body) <= limit:
         elements = block_elements(blocks)
         lit = literal(hl)
-        bolded = any(f"**{lit}" in el.get("text", "") for el in elements) if hl else True
+        in_table = any(b.kind == "table" and b.table is not None and b.table.highlight is not None for b in blocks)
+        bolded = any(f"**{lit}" in el.get("text", "") for el in elements) if hl and not in_table else True
         for el in elements if not bolded else []:
             if el["type"] == "TextBlock" and lit in el["text"]:
                 el["text"] = el["text"].replace(lit, f"**{lit}**", 1)
@@ -115,6 +116,19 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
     if hl and not marked:
         out += [_text(f"Key sentence: **{literal(_cut(hl, limit)[0])}**", spacing="Small")]
     return out, True
+
+
+def _key_text(highlight: str) -> str:
+    """The highlighted sentence as plain words; a highlighted table row ("| a | b |") as "a · b"."""
+    text = " ".join(clean(highlight or "").replace("**", "").split())
+    if text.count("|") >= 2:
+        text = " · ".join(c.strip() for c in text.strip().strip("|").split("|") if c.strip())
+    return text
+
+
+def _details(title: str, elements: list[dict]) -> dict:
+    """Content kept behind a button (Action.ShowCard) so the card opens short."""
+    return {"type": "Action.ShowCard", "title": clean(title), "card": {"type": "AdaptiveCard", "body": elements}}
 
 
 def _button_action(b: Button) -> dict:
@@ -154,13 +168,19 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         out.notes.append("The message was shortened to fit a Teams card; ask for less (e.g. one partner or a "
                          "shorter period) to see it all.")
     out.body.extend(_paragraphs(text))
-    for table in reply.tables:
-        out.body.extend(table_element(table, max_rows=max_facts))
+    details: list[dict] = []
+    for n, table in enumerate(reply.tables):
+        if n == 0:
+            out.body.extend(table_element(table, max_rows=max_facts))
+        else:  # further tables (a report's breakdowns) open on demand
+            inner = table_element(replace(table, title=""), spacing="None", max_rows=max_facts)
+            details.append(_details(table.title or f"Table {n + 1}", inner))
 
     buttons = list(reply.buttons)
     passages = list(reply.passages)
     shown = passages if max_passages is None else passages[:max_passages]
     shortened = 0
+    more: list[dict] = []
     for i, p in enumerate(shown, 1):
         body, was_cut = _passage_elements(p, passage_cap)
         shortened += was_cut
@@ -174,7 +194,14 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         if mine:
             buttons = [b for b in buttons if b not in mine]
             items.append({"type": "ActionSet", "actions": [_button_action(b) for b in mine]})
-        out.body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
+        container = {"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items}
+        if i == 1:
+            out.body.append(container)
+        else:
+            more.append(container)
+    if more:  # the best passage is shown; the others open on demand
+        more[0]["spacing"] = "None"
+        details.insert(0, _details(f"More from the guidance ({len(more)})", more))
     if shortened:
         out.notes.append(f"{shortened} passage(s) were shortened to fit Teams' card size limit; the source "
                          "names the full document.")
@@ -190,6 +217,9 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
                          "facts": [{"title": clean(f.label), "value": literal(f.value)} for f in kept]})
         if len(kept) < len(facts):
             out.notes.append(f"{len(facts) - len(kept)} more line(s) were left out to fit Teams' card size limit.")
+
+    if details:
+        out.body.append({"type": "ActionSet", "spacing": "Medium", "actions": details})
 
     if reply.errors:
         out.body.extend(_text(f"⚠ {literal(name)}: {teams_markdown(msg)}", color="Attention", spacing="Small")

@@ -62,6 +62,25 @@ def _span(s: Span) -> str:
     return lead + core + trail
 
 
+def literal_block(text: str, bold: bool = False, **extra: Any) -> dict:
+    """Plain text shown exactly as written: a RichTextBlock of one TextRun (TextRuns read no markdown at all)."""
+    run: dict[str, Any] = {"type": "TextRun", "text": clean(text) or " "}
+    if bold:
+        run["weight"] = "Bolder"
+    return {"type": "RichTextBlock", "inlines": [run], **extra}
+
+
+_BAR = re.compile(r"^\[(#*)(-*)\](\+?)\s*(\d+%)$")
+
+
+def progress_cell(text: str) -> str:
+    """A report's ASCII progress bar ("[##--------]   25%") drawn with block characters ("██░░░░░░░░ 25%")."""
+    m = _BAR.match(text.strip())
+    if not m:
+        return text
+    return "█" * len(m.group(1)) + "░" * len(m.group(2)) + (" +" if m.group(3) else " ") + m.group(4)
+
+
 def line_markdown(line: Line, bullet: bool = False) -> str:
     out = "".join(_span(s) for s in line)
     return ("- " + out) if bullet else _LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
@@ -89,8 +108,7 @@ def table_element(table: Table, spacing: str = "Medium", max_rows: int | None = 
 
     def row(cells: tuple[str, ...], strong: bool, style: str | None = None) -> dict:
         made: dict[str, Any] = {"type": "TableRow", "cells": [
-            {"type": "TableCell", "items": [text_block(literal(c) or " ", **({"weight": "Bolder"} if strong else {}))]}
-            for c in table.cells(cells)]}
+            {"type": "TableCell", "items": [literal_block(progress_cell(c), bold=strong)]} for c in table.cells(cells)]}
         if style:
             made["style"] = style
         return made
