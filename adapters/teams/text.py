@@ -67,6 +67,8 @@ def literal_block(text: str, bold: bool = False, **extra: Any) -> dict:
     run: dict[str, Any] = {"type": "TextRun", "text": clean(text) or " "}
     if bold:
         run["weight"] = "Bolder"
+    if run["text"].strip() in ("–", "-"):  # "no figure" reads as a quiet mark, not as a value
+        run["isSubtle"] = True
     return {"type": "RichTextBlock", "inlines": [run], **extra}
 
 
