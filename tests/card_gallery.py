@@ -33,8 +33,9 @@ SLACK_USER = "U0AMARA"  # a staff member in Slack, whose Home tab is drawn
 REJECTED_LOG = {"partner": "", "kind": "meeting", "date": "someday", "summary": ""}
 
 SEED = (
-    "partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood",
-    "partner add Kathmandu Hotels --stream survivor --country Nepal",
+    "partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood --since 2026-08-03",
+    "stage Acme Foods Co. due diligence on 2026-10-05",
+    "partner add Kathmandu Hotels --stream survivor --country Nepal --since 2026-09-14",
     "target partnerships 4 Thailand",
     "target placed 8 Nepal",
     "log Kathmandu Hotels meeting 2026-10-20: hotel association and ministry; placed 4; level: medium",

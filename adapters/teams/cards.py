@@ -22,7 +22,7 @@ from adapters.teams.form_cards import FIELD_PREFIX, NEW_PREFIX, Submission, form
 from adapters.teams.text import (CARD_BUDGET, SCHEMA, VERSION, block_elements, card as _card, literal,
                                  paragraphs as _paragraphs, size_of, table_element, teams_markdown,
                                  text_block as _text)
-from markup.dialect import clean, parse_document
+from markup.dialect import clean, escape_marker, parse_document
 from bot.reply import Button, Passage, Reply
 
 __all__ = ["CARD_BUDGET", "CONTENT_TYPE", "FIELD_PREFIX", "NEW_PREFIX", "SCHEMA", "Submission", "TEAMS_LIMIT",
@@ -111,7 +111,7 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
             text = text.replace(literal(hl), f"**{literal(hl)}**", 1)
             marked = True
         if not bullet:
-            text = re.sub(r"^(\s*)([-+#>]|\d+[.)])(?=\s|$)", r"\1\\\2", text)
+            text = re.sub(r"^(\s*)([-+#>]|\d+[.)])(?=\s|$)", escape_marker, text)
         out.append(_text(("- " if bullet else "") + text if line.strip() else " ", spacing="None"))
     if hl and not marked:
         out += [_text(f"Key sentence: **{literal(_cut(hl, limit)[0])}**", spacing="Small")]
@@ -173,8 +173,11 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         if n == 0:
             out.body.extend(table_element(table, max_rows=max_facts))
         else:  # further tables (a report's breakdowns) open on demand
+            title = re.sub(r"\s*\([^)]*\)$", "", table.title)  # a short button; the full title is inside
             inner = table_element(replace(table, title=""), spacing="None", max_rows=max_facts)
-            details.append(_details(table.title or f"Table {n + 1}", inner))
+            if title != table.title:
+                inner.insert(0, _text(f"**{literal(table.title)}**"))
+            details.append(_details(title or f"Table {n + 1}", inner))
 
     buttons = list(reply.buttons)
     passages = list(reply.passages)

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from markup.dialect import Block, Line, Span, Table, clean, parse
+from markup.dialect import Block, Line, Span, Table, clean, escape_marker, parse
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -76,16 +76,15 @@ _BAR = re.compile(r"^\[(#*)(-*)\](\+?)\s*(\d+%)$")
 
 
 def progress_cell(text: str) -> str:
-    """A report's ASCII progress bar ("[##--------]   25%") drawn with block characters ("██░░░░░░░░ 25%")."""
+    """A report's ASCII progress bar ("[##--------]   25%") as its share ("25%"): a card's table draws the figure
+    cleanly, while bar characters do not fit a narrow column."""
     m = _BAR.match(text.strip())
-    if not m:
-        return text
-    return "█" * len(m.group(1)) + "░" * len(m.group(2)) + (" +" if m.group(3) else " ") + m.group(4)
+    return m.group(4) if m else text
 
 
 def line_markdown(line: Line, bullet: bool = False) -> str:
     out = "".join(_span(s) for s in line)
-    return ("- " + out) if bullet else _LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+    return ("- " + out) if bullet else _LEADING.sub(escape_marker, out)
 
 
 def teams_inline(text: str) -> str:
