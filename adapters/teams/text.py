@@ -1,8 +1,9 @@
 """The one markup dialect (markup/dialect.py) as Adaptive Card elements: TextBlocks in Teams markdown, Table elements.
 
 Teams markdown in a TextBlock supports `**bold**`, `_italic_`, `[text](url)` and `- ` lists, but not code, quotes
-or tables. So: code is shown in bold, a table is a real `Table` element, and every literal character that Teams
-would read as markup (`*`, `_`, `[`, `]`, `` ` ``, `\\`, a leading `-`/`#`/`>`/`1.`) is backslash-escaped; a `](`
+or tables. So: code is shown in bold, a table is a real `Table` element whose cells are RichTextBlock TextRuns
+(literal text: TextRuns read no markdown), and every literal character that Teams would read as markup in a
+TextBlock (`*`, `_`, `[`, `]`, `` ` ``, `\\`, a leading `-`/`#`/`>`, `1.` as `1\\.`) is backslash-escaped; a `](`
 in literal text is broken up too, so user text never becomes a link whose text differs from its URL.
 Bidi controls and zero-width characters never reach a card (markup.parse removes them).
 """
