@@ -15,7 +15,7 @@ from indicators.definitions import Indicator, Measurement, load_indicators, meas
 from indicators.periods import Period
 from indicators.targets import summed_from_countries, target_countries, target_for
 from markup.dialect import escape
-from records.stages import STREAM_LABELS
+from records.stages import STREAM_LABELS, label as stage_label
 from storage.schema import STREAMS
 
 # The country projects named in the programme; any country used on a partner or a target is known too.
@@ -209,7 +209,7 @@ def stage_table(report: Report) -> Table | None:
     stages = (row.actual.extra.get("stages") if row else None) or {}
     if not stages:
         return None
-    body = [(stage.replace("_", " "), str(v["stays"]), f"{v['median']:.0f}") for stage, v in stages.items()]
+    body = [(stage_label(stage), str(v["stays"]), f"{v['median']:.0f}") for stage, v in stages.items()]
     return Table(("Stage", "Stays", "Median days"), tuple(body), title=STAGE_TITLE, align=("left", "right", "right"))
 
 

@@ -38,7 +38,16 @@ def escape(user_text: str) -> str:
     """Make user-supplied text inert in the dialect: no bold, link or list it writes becomes markup."""
     text = clean(str(user_text))
     text = "".join("\\" + c if c in _ESCAPE_CHARS else c for c in text)
-    return _LINE_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_MARKER.sub(escape_marker, text)
+
+
+def escape_marker(m: re.Match) -> str:
+    """A line-start marker made literal the CommonMark way: `\\-`, `\\#`, `\\>`, but `1\\.` (a backslash before a
+    digit is not an escape and would show)."""
+    lead, marker = m.group(1), m.group(2)
+    if marker[0].isdigit():
+        return lead + marker[:-1] + "\\" + marker[-1]
+    return lead + "\\" + marker
 
 
 def bold(text: str) -> str:
@@ -193,6 +202,8 @@ def plain_line(line: Line) -> str:
 _BULLET = re.compile(r"^\s*[-•]\s+")
 _DOC_BULLET = re.compile(r"^\s*[-*+•]\s+")
 _HEADING = re.compile(r"^#{1,6}\s+(.*)")
+_STAR_ITALIC = re.compile(r"(?<![\w*\\])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")  # document *emphasis*
+_ORDERED = re.compile(r"^\s*\d+[.)]\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -213,6 +224,7 @@ def _blocks(text: str, document: bool, highlight: str = "") -> list[Block]:
     blocks: list[Block] = []
     para: list[str] = []
     items: list[str] = []
+    numbered: list[str] = []
     fence: list[str] | None = None
     rows: list[str] = []
     bullet = _DOC_BULLET if document else _BULLET
@@ -223,7 +235,7 @@ def _blocks(text: str, document: bool, highlight: str = "") -> list[Block]:
         gap[0] = False
 
     def inline(s: str) -> Line:
-        return spans(s.replace("**", "") if document else s, links=not document)
+        return spans(_STAR_ITALIC.sub(r"_\1_", s.replace("**", "")) if document else s, links=not document)
 
     def mark(lines: list[str]) -> frozenset[int]:
         if not highlight:
@@ -240,6 +252,9 @@ def _blocks(text: str, document: bool, highlight: str = "") -> list[Block]:
         if items:
             add(Block("bullets", tuple(inline(p) for p in items), marked=mark(items)))
             items.clear()
+        if numbered:  # a document's numbered list: one line per item, its number kept as text
+            add(Block("para", tuple(inline(p) for p in numbered), marked=mark(numbered)))
+            numbered.clear()
         if rows:
             add(_pipe_table(rows, highlight))
             rows.clear()
@@ -273,8 +288,14 @@ def _blocks(text: str, document: bool, highlight: str = "") -> list[Block]:
             close()
             add(Block("heading", (inline(m.group(1)),)))
             continue
-        if bullet.match(line):
-            if para:
+        if document and _ORDERED.match(line):
+            if para or items:
+                close()
+            numbered.append(line.strip())
+        elif numbered and not bullet.match(line):
+            numbered[-1] += " " + line.strip()
+        elif bullet.match(line):
+            if para or numbered:
                 close()
             items.append(bullet.sub("", line, count=1))
         elif items and raw[:1].isspace():

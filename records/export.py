@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from records import access, partners, pipeline, stages, visibility
 from records.checks import MONEY_KINDS
@@ -105,8 +105,10 @@ def partner_rows(store: Store, today: date, viewer: access.User | None = None,
 
 
 def write_csv(store: Store, out, kind: str = "interactions", today: date | None = None,
-              viewer: access.User | None = None) -> int:
-    """Write the export to a path or an open text file; returns the number of data rows."""
+              viewer: access.User | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Write the export to a path or an open text file; returns the number of data rows.
+
+    `progress(n)` is called as rows are written (n rows since the last call; see `row_estimate` for the total)."""
     if kind not in KINDS:
         raise ValueError(f"Unknown export “{kind}”; choose {' or '.join(KINDS)}.")
     today = today or datetime.now(timezone.utc).date()
@@ -118,20 +120,33 @@ def write_csv(store: Store, out, kind: str = "interactions", today: date | None 
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         with tmp.open("w", newline="", encoding="utf-8-sig") as f:
-            n = _write(f, header, rows)
+            n = _write(f, header, rows, progress)
         tmp.replace(path)
         return n
-    return _write(out, header, rows)
+    return _write(out, header, rows, progress)
 
 
-def _write(f, header, rows) -> int:
+PROGRESS_EVERY = 500
+
+
+def _write(f, header, rows, progress: Callable[[int], None] | None = None) -> int:
     w = csv.writer(f)
     w.writerow(header)
     n = 0
     for row in rows:
         w.writerow(row)
         n += 1
+        if progress and n % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress and n % PROGRESS_EVERY:
+        progress(n % PROGRESS_EVERY)
     return n
+
+
+def row_estimate(store: Store, kind: str = "interactions") -> int:
+    """How many rows an export of `kind` writes at most (before leaving out partners a viewer may not see)."""
+    table = "interactions" if kind == "interactions" else "partners"
+    return int(store.scalar(f"SELECT COUNT(*) FROM {table}") or 0)
 
 
 def default_path(exports_dir: Path, kind: str, now: datetime | None = None) -> Path:

@@ -61,10 +61,11 @@ def _tables() -> list:
     return [t for t in metadata.sorted_tables]
 
 
-def migrate_from_sqlite(source: Path, target: Store, progress: Callable[[str, int], None] | None = None
-                        ) -> list[tuple[TableResult, TableResult]]:
+def migrate_from_sqlite(source: Path, target: Store, progress: Callable[[str, int], None] | None = None,
+                        rows: Callable[[int, int], None] | None = None) -> list[tuple[TableResult, TableResult]]:
     """Copy `source` (a PSE SQLite file) into `target` (an empty PostgreSQL database); returns per table the
-    (source, target) count and checksum."""
+    (source, target) count and checksum. `progress(table, copied)` is called after each table; `rows(n, total)`
+    after each batch with the rows just copied and the total to copy."""
     source = Path(source)
     if not source.is_file():
         raise TransferError(f"There is no SQLite database at {source}.")
@@ -77,20 +78,25 @@ def migrate_from_sqlite(source: Path, target: Store, progress: Callable[[str, in
             raise TransferError("The PostgreSQL database already holds records ("
                                 + ", ".join(f"{n}: {c}" for n, c in sorted(busy.items()))
                                 + "); move into an empty database so nothing is mixed or overwritten.")
+        total = sum(src.table_counts().values())
         with target.engine.begin() as out, src.engine.connect() as inp:
             for table in _tables():
-                rows = inp.execute(_ordered(table)).mappings()
+                source_rows = inp.execute(_ordered(table)).mappings()
                 batch: list[dict[str, Any]] = []
                 copied = 0
-                for row in rows:
+                for row in source_rows:
                     batch.append(dict(row))
                     if len(batch) >= BATCH:
                         out.execute(insert(table), batch)
                         copied += len(batch)
+                        if rows:
+                            rows(len(batch), total)
                         batch = []
                 if batch:
                     out.execute(insert(table), batch)
                     copied += len(batch)
+                    if rows:
+                        rows(len(batch), total)
                 if progress:
                     progress(table.name, copied)
                 _move_sequence(out, table)

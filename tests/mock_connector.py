@@ -87,13 +87,15 @@ class MockConnector:
 
 
 def text_blocks(card: dict) -> list[str]:
-    """The text of every TextBlock in an Adaptive Card, in document order."""
+    """The text of every TextBlock (and RichTextBlock) in an Adaptive Card, in document order."""
     out: list[str] = []
 
     def walk(node) -> None:
         if isinstance(node, dict):
             if node.get("type") == "TextBlock":
                 out.append(node["text"])
+            elif node.get("type") == "RichTextBlock":  # literal text (table cells): its runs joined
+                out.append("".join(r.get("text", "") for r in node.get("inlines", [])))
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):

@@ -17,6 +17,7 @@ from bot.reply import Passage, Reply
 from indicators.digest import compose_digest
 from intents.log import log_form
 from registry_support import NOW, say, seed
+from mock_connector import text_blocks
 
 EVIL = "Re-login [Re-login](https://evil.example) or <https://evil.example|Re-login> now"
 BIDI = "".join(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0x200B, 0x2010), 0xFEFF])
@@ -137,7 +138,7 @@ def _check_slack_limits(messages):
             assert len(b.get("fields", [])) <= sb.MAX_FIELDS
 
 
-_CARD_TYPES = {"TextBlock", "FactSet", "Table", "TableRow", "TableCell", "Container", "ActionSet", "Image",
+_CARD_TYPES = {"TextBlock", "RichTextBlock", "TextRun", "Action.ShowCard", "FactSet", "Table", "TableRow", "TableCell", "Container", "ActionSet", "Image",
                "Action.Submit", "Input.Text", "Input.ChoiceSet", "Input.Date", "Input.Number", "AdaptiveCard"}
 
 
@@ -172,8 +173,12 @@ def test_report_payloads(svc):
     card = reply_card(reply)
     _check_card(card)
     tables = [el for el in card["body"] if el["type"] == "Table"]
-    assert len(tables) == len(reply.tables)
-    assert [c["items"][0]["text"] for c in tables[0]["rows"][0]["cells"]][0] == "Indicator"
+    shown = [a for el in card["body"] if el["type"] == "ActionSet" for a in el["actions"]
+             if a["type"] == "Action.ShowCard"]
+    assert len(tables) == 1 and len(shown) == len(reply.tables) - 1   # breakdowns open on demand
+    assert [a["title"] for a in shown] == [t.title.split(" (")[0] for t in reply.tables[1:]]
+    assert all(any(el["type"] == "Table" for el in a["card"]["body"]) for a in shown)
+    assert [text_blocks(c)[0] for c in tables[0]["rows"][0]["cells"]][0] == "Indicator"
 
 
 def test_guidance_pipe_table_becomes_a_table_with_its_highlighted_row():
@@ -185,7 +190,7 @@ def test_guidance_pipe_table_becomes_a_table_with_its_highlighted_row():
     card = reply_card(reply)
     _check_card(card)
     [table] = [el for c in card["body"] if c["type"] == "Container" for el in c["items"] if el["type"] == "Table"]
-    assert [[c["items"][0]["text"] for c in r["cells"]] for r in table["rows"]] == [
+    assert [[text_blocks(c)[0] for c in r["cells"]] for r in table["rows"]] == [
         ["Instead of", "Try"], ["victims", "workers, people affected"], ["exploitation", "unfair treatment, labour risks"]]
     assert table["rows"][2].get("style") == "accent"
     messages = sb.render(reply)
@@ -207,7 +212,10 @@ def test_log_form_marks_required_fields_and_offers_no_empty_choice():
     _check_card(card)
     inputs = [el for el in card["body"] if el["type"].startswith("Input.")]
     for el in inputs:
-        if el.get("isRequired"):
-            assert el["label"].endswith("(required)")
+        if el.get("isRequired"):  # the host draws its required mark (a red asterisk) after the label
+            assert el["label"] and not el["label"].endswith("(required)")
         assert all(str(c["value"]).strip() for c in el.get("choices", []))
     assert any(el.get("isRequired") for el in inputs)
+    # The partner may be picked or typed, so neither input is isRequired: its label says so in words.
+    partner = form_card(log_form(), partner_choices=[("Acme", "Acme")])
+    assert [el["label"] for el in partner["body"] if el.get("id") == "field:partner"] == ["Partner (required)"]

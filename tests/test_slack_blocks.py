@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from adapters.slack import blocks as sb
-from bot.reply import Button, Fact, Passage, Reply
+from bot.reply import Button, Fact, Passage, Reply, Table
 
 
 def _all_blocks(messages):
@@ -111,3 +111,19 @@ def test_chunks_prefer_paragraph_breaks_and_never_exceed_the_limit():
 def test_empty_reply_still_renders_one_block():
     [msg] = sb.render(Reply(text=""))
     assert msg["blocks"] and msg["text"]
+
+
+def test_user_text_never_styles_itself_in_mrkdwn():
+    """mrkdwn has no backslash escape: paired *, _ and ~ in user text are shown with look-alikes, so a partner
+    called "*Star* _Foods_" is not drawn bold and italic; single markers and snake_case stay as typed."""
+    from markup.dialect import escape as dialect_escape
+
+    name = "*Star* _Foods_ ~old~"
+    [msg] = sb.render(Reply(text="Logged with " + dialect_escape(name), facts=[Fact("Partner", name)]))
+    text = sb.message_text(msg["blocks"])
+    assert "*Star*" not in text and "_Foods_" not in text and "~old~" not in text
+    assert "∗Star∗ ＿Foods＿ ∼old∼" in text
+    assert sb.escape("due_diligence, 5 * 3, a_b_c") == "due_diligence, 5 * 3, a_b_c"
+    # Bot-made bold still works, and a preformatted table shows its cells exactly.
+    assert "*Partner*" in text
+    assert "*x*" in sb.table_mrkdwn(Table(("a", "b"), (("*x*", "1"),)))

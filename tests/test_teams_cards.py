@@ -177,7 +177,7 @@ def test_fenced_text_becomes_monospace_lines_and_tables_become_table_elements():
     assert body[2]["text"] == "**Indicators**"
     grid = body[3]
     assert grid["type"] == "Table" and grid["firstRowAsHeader"] and len(grid["columns"]) == 2
-    cells = [[c["items"][0]["text"] for c in r["cells"]] for r in grid["rows"]]
+    cells = [[blocks(c)[0] for c in r["cells"]] for r in grid["rows"]]
     assert cells == [["Indicator", "Actual"], ["Partnerships developed", "4 / 10"], ["Survivors placed", "12"]]
     assert grid["rows"][2]["style"] == "accent" and "style" not in grid["rows"][1]
     assert "```" not in json.dumps(card) and "|" not in json.dumps(card)

@@ -13,6 +13,7 @@ sentence of a passage is shown in bold.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 from markup.dialect import Block, Line, Span, Table, clean, parse, parse_document, table_text, to_plain
@@ -41,9 +42,27 @@ CHART_NOT_MEMBER = ("not attached: I am not a member of this channel. Invite me 
                     "and the chart comes with the next digest")
 
 
-def escape(text: str) -> str:
-    """Make text literal in mrkdwn: drop bidi/zero-width characters, escape `&`, `<`, `>` (no user link)."""
+# mrkdwn has no backslash escape: a pair of markers that Slack would read as bold, italic or strike-through is
+# shown with look-alike characters instead (∗ U+2217, ＿ U+FF3F, ∼ U+223C), so literal text never changes style.
+_PAIRED = re.compile(r"(^|(?<=[\s(\[\"'“‘]))([*_~])(?=\S)(.+?)(?<=\S)\2(?=$|[\s.,;:!?)\]\"'”’])", re.S)
+_LOOKALIKE = {"*": "\u2217", "_": "\uff3f", "~": "\u223c"}
+
+
+def escape_pre(text: str) -> str:
+    """Text for a preformatted (```) block: Slack styles nothing there, so only `&`, `<`, `>` are escaped."""
     return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """Make text literal in mrkdwn: drop bidi/zero-width characters, escape `&`, `<`, `>` (no user link), and
+    keep paired `*`, `_`, `~` from styling the text."""
+    text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for _ in range(3):  # nested pairs (*_x_*) come apart one level at a time
+        made = _PAIRED.sub(lambda m: m.group(1) + _LOOKALIKE[m.group(2)] + m.group(3) + _LOOKALIKE[m.group(2)], text)
+        if made == text:
+            break
+        text = made
+    return text
 
 
 def _styled(span: Span) -> str:
@@ -70,14 +89,14 @@ def line_mrkdwn(line: Line) -> str:
 
 def table_mrkdwn(table: Table) -> str:
     """A table as a preformatted block (Slack has no table element in messages); the marked row has ▶."""
-    return "```\n" + escape(table_text(table)) + "\n```"
+    return "```\n" + escape_pre(table_text(table)) + "\n```"
 
 
 def blocks_mrkdwn(blocks: list[Block], document: bool = False) -> str:
     out = ""
     for b in blocks:
         if b.kind == "code":
-            text = "```\n" + escape(b.code) + "\n```"
+            text = "```\n" + escape_pre(b.code) + "\n```"
         elif b.kind == "table" and b.table is not None:
             text = table_mrkdwn(b.table)
         else:
@@ -180,12 +199,12 @@ def table_blocks(table: Table) -> list[dict[str, Any]]:
         lines = table_text(table).split("\n")
         piece: list[str] = []
         for ln in lines:
-            if piece and len(escape("\n".join(piece + [ln]))) > MAX_SECTION - 10:
-                blocks.append(section("```\n" + escape("\n".join(piece)) + "\n```"))
+            if piece and len(escape_pre("\n".join(piece + [ln]))) > MAX_SECTION - 10:
+                blocks.append(section("```\n" + escape_pre("\n".join(piece)) + "\n```"))
                 piece = []
             piece.append(ln[: MAX_SECTION - 20])
         if piece:
-            blocks.append(section("```\n" + escape("\n".join(piece)) + "\n```"))
+            blocks.append(section("```\n" + escape_pre("\n".join(piece)) + "\n```"))
     if table.note:
         blocks.append(context(escape(table.note)))
     return blocks

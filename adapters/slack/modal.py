@@ -48,7 +48,8 @@ def element(f: FormField) -> dict[str, Any]:
             el["initial_option"] = option(f.initial, f.initial)
     elif f.kind == "select":
         el = {"type": "static_select", "action_id": VALUE_ACTION,
-              "options": [option(v, lbl) for v, lbl in f.options[:MAX_OPTIONS]]}
+              # Slack refuses an option with an empty value; leaving the list unselected is how a user says "none".
+              "options": [option(v, lbl) for v, lbl in f.options if str(v).strip()][:MAX_OPTIONS]}
         initial = next((o for o in el["options"] if o["value"] == f.initial), None)
         if initial is not None:
             el["initial_option"] = initial

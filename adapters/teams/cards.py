@@ -14,7 +14,7 @@ import base64
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -22,7 +22,7 @@ from adapters.teams.form_cards import FIELD_PREFIX, NEW_PREFIX, Submission, form
 from adapters.teams.text import (CARD_BUDGET, SCHEMA, VERSION, block_elements, card as _card, literal,
                                  paragraphs as _paragraphs, size_of, table_element, teams_markdown,
                                  text_block as _text)
-from markup.dialect import clean, parse_document
+from markup.dialect import clean, escape_marker, parse_document
 from bot.reply import Button, Passage, Reply
 
 __all__ = ["CARD_BUDGET", "CONTENT_TYPE", "FIELD_PREFIX", "NEW_PREFIX", "SCHEMA", "Submission", "TEAMS_LIMIT",
@@ -79,12 +79,13 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
     """The passage as card elements, centred on its highlighted sentence (in bold) when shortened to `limit`
     characters. Returns the elements and whether anything was cut."""
     blocks = parse_document(p.text, p.highlight)
-    hl = " ".join(clean(p.highlight).replace("**", "").split()) if p.highlight else ""
+    hl = _key_text(p.highlight)
     body = "\n".join(_doc_lines(blocks)).strip()
     if limit is None or len(body) <= limit:
         elements = block_elements(blocks)
         lit = literal(hl)
-        bolded = any(f"**{lit}" in el.get("text", "") for el in elements) if hl else True
+        in_table = any(b.kind == "table" and b.table is not None and b.table.highlight is not None for b in blocks)
+        bolded = any(f"**{lit}" in el.get("text", "") for el in elements) if hl and not in_table else True
         for el in elements if not bolded else []:
             if el["type"] == "TextBlock" and lit in el["text"]:
                 el["text"] = el["text"].replace(lit, f"**{lit}**", 1)
@@ -110,11 +111,24 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
             text = text.replace(literal(hl), f"**{literal(hl)}**", 1)
             marked = True
         if not bullet:
-            text = re.sub(r"^(\s*)([-+#>]|\d+[.)])(?=\s|$)", r"\1\\\2", text)
+            text = re.sub(r"^(\s*)([-+#>]|\d+[.)])(?=\s|$)", escape_marker, text)
         out.append(_text(("- " if bullet else "") + text if line.strip() else " ", spacing="None"))
     if hl and not marked:
         out += [_text(f"Key sentence: **{literal(_cut(hl, limit)[0])}**", spacing="Small")]
     return out, True
+
+
+def _key_text(highlight: str) -> str:
+    """The highlighted sentence as plain words; a highlighted table row ("| a | b |") as "a · b"."""
+    text = " ".join(clean(highlight or "").replace("**", "").split())
+    if text.count("|") >= 2:
+        text = " · ".join(c.strip() for c in text.strip().strip("|").split("|") if c.strip())
+    return text
+
+
+def _details(title: str, elements: list[dict]) -> dict:
+    """Content kept behind a button (Action.ShowCard) so the card opens short."""
+    return {"type": "Action.ShowCard", "title": clean(title), "card": {"type": "AdaptiveCard", "body": elements}}
 
 
 def _button_action(b: Button) -> dict:
@@ -154,13 +168,22 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         out.notes.append("The message was shortened to fit a Teams card; ask for less (e.g. one partner or a "
                          "shorter period) to see it all.")
     out.body.extend(_paragraphs(text))
-    for table in reply.tables:
-        out.body.extend(table_element(table, max_rows=max_facts))
+    details: list[dict] = []
+    for n, table in enumerate(reply.tables):
+        if n == 0:
+            out.body.extend(table_element(table, max_rows=max_facts))
+        else:  # further tables (a report's breakdowns) open on demand
+            title = re.sub(r"\s*\([^)]*\)$", "", table.title)  # a short button; the full title is inside
+            inner = table_element(replace(table, title=""), spacing="None", max_rows=max_facts)
+            if title != table.title:
+                inner.insert(0, _text(f"**{literal(table.title)}**"))
+            details.append(_details(title or f"Table {n + 1}", inner))
 
     buttons = list(reply.buttons)
     passages = list(reply.passages)
     shown = passages if max_passages is None else passages[:max_passages]
     shortened = 0
+    more: list[dict] = []
     for i, p in enumerate(shown, 1):
         body, was_cut = _passage_elements(p, passage_cap)
         shortened += was_cut
@@ -174,7 +197,14 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         if mine:
             buttons = [b for b in buttons if b not in mine]
             items.append({"type": "ActionSet", "actions": [_button_action(b) for b in mine]})
-        out.body.append({"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items})
+        container = {"type": "Container", "style": "emphasis", "spacing": "Medium", "items": items}
+        if i == 1:
+            out.body.append(container)
+        else:
+            more.append(container)
+    if more:  # the best passage is shown; the others open on demand
+        more[0]["spacing"] = "None"
+        details.insert(0, _details(f"More from the guidance ({len(more)})", more))
     if shortened:
         out.notes.append(f"{shortened} passage(s) were shortened to fit Teams' card size limit; the source "
                          "names the full document.")
@@ -190,6 +220,9 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
                          "facts": [{"title": clean(f.label), "value": literal(f.value)} for f in kept]})
         if len(kept) < len(facts):
             out.notes.append(f"{len(facts) - len(kept)} more line(s) were left out to fit Teams' card size limit.")
+
+    if details:
+        out.body.append({"type": "ActionSet", "spacing": "Medium", "actions": details})
 
     if reply.errors:
         out.body.extend(_text(f"⚠ {literal(name)}: {teams_markdown(msg)}", color="Attention", spacing="Small")

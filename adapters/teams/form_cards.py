@@ -5,8 +5,9 @@ Card data sent back by Action.Submit:
 - a Form's submit button: ``{"command": COMMAND}`` (and ``"state"``, the Form's state, if any) plus one input
   per field, id ``field:NAME``
   (a partner field also has ``field_new:NAME`` for a company that is not in the list yet).
-Required fields carry ``isRequired`` and a visible " (required)" marker on their label; a list never offers a
-choice with an empty value (leaving a list unselected is how a user says "none").
+Required fields carry ``isRequired``, which Teams and the Adaptive Cards renderer mark with a red asterisk after
+the label; the partner list, required but answerable in either of two inputs, says " (required)" in its label
+instead. A list never offers a choice with an empty value (leaving a list unselected is how a user says "none").
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ def _number(value: str) -> float | int | None:
 def _input(f: FormField, value: str, partner_choices: list[tuple[str, str]] | None) -> list[dict]:
     fid = FIELD_PREFIX + f.name
     label = clean(f.label)
-    common: dict[str, Any] = {"id": fid, "label": label + (REQUIRED_MARK if f.required else ""),
-                              "isRequired": bool(f.required)}
+    common: dict[str, Any] = {"id": fid, "label": label, "isRequired": bool(f.required)}
     if f.required:
         common["errorMessage"] = f"{label} is required."
     if f.kind in ("text", "long_text"):
@@ -91,7 +91,8 @@ def _input(f: FormField, value: str, partner_choices: list[tuple[str, str]] | No
                 el["value"] = value
             return [el]
         # Teams cannot type a new value into a list, so any other company goes into a second box.
-        choice = {"type": "Input.ChoiceSet", "style": "filtered", "id": fid, "label": common["label"],
+        choice = {"type": "Input.ChoiceSet", "style": "filtered", "id": fid,
+                  "label": label + (REQUIRED_MARK if f.required else ""),
                   "isRequired": False, "choices": [{"title": clean(t), "value": v} for v, t in choices],
                   "placeholder": "Pick a partner"}
         if value:

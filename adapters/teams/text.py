@@ -1,8 +1,9 @@
 """The one markup dialect (markup/dialect.py) as Adaptive Card elements: TextBlocks in Teams markdown, Table elements.
 
 Teams markdown in a TextBlock supports `**bold**`, `_italic_`, `[text](url)` and `- ` lists, but not code, quotes
-or tables. So: code is shown in bold, a table is a real `Table` element, and every literal character that Teams
-would read as markup (`*`, `_`, `[`, `]`, `` ` ``, `\\`, a leading `-`/`#`/`>`/`1.`) is backslash-escaped; a `](`
+or tables. So: code is shown in bold, a table is a real `Table` element whose cells are RichTextBlock TextRuns
+(literal text: TextRuns read no markdown), and every literal character that Teams would read as markup in a
+TextBlock (`*`, `_`, `[`, `]`, `` ` ``, `\\`, a leading `-`/`#`/`>`, `1.` as `1\\.`) is backslash-escaped; a `](`
 in literal text is broken up too, so user text never becomes a link whose text differs from its URL.
 Bidi controls and zero-width characters never reach a card (markup.parse removes them).
 """
@@ -13,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from markup.dialect import Block, Line, Span, Table, clean, parse
+from markup.dialect import Block, Line, Span, Table, clean, escape_marker, parse
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -62,9 +63,29 @@ def _span(s: Span) -> str:
     return lead + core + trail
 
 
+def literal_block(text: str, bold: bool = False, **extra: Any) -> dict:
+    """Plain text shown exactly as written: a RichTextBlock of one TextRun (TextRuns read no markdown at all)."""
+    run: dict[str, Any] = {"type": "TextRun", "text": clean(text) or " "}
+    if bold:
+        run["weight"] = "Bolder"
+    if run["text"].strip() in ("–", "-"):  # "no figure" reads as a quiet mark, not as a value
+        run["isSubtle"] = True
+    return {"type": "RichTextBlock", "inlines": [run], **extra}
+
+
+_BAR = re.compile(r"^\[(#*)(-*)\](\+?)\s*(\d+%)$")
+
+
+def progress_cell(text: str) -> str:
+    """A report's ASCII progress bar ("[##--------]   25%") as its share ("25%"): a card's table draws the figure
+    cleanly, while bar characters do not fit a narrow column."""
+    m = _BAR.match(text.strip())
+    return m.group(4) if m else text
+
+
 def line_markdown(line: Line, bullet: bool = False) -> str:
     out = "".join(_span(s) for s in line)
-    return ("- " + out) if bullet else _LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+    return ("- " + out) if bullet else _LEADING.sub(escape_marker, out)
 
 
 def teams_inline(text: str) -> str:
@@ -89,8 +110,7 @@ def table_element(table: Table, spacing: str = "Medium", max_rows: int | None = 
 
     def row(cells: tuple[str, ...], strong: bool, style: str | None = None) -> dict:
         made: dict[str, Any] = {"type": "TableRow", "cells": [
-            {"type": "TableCell", "items": [text_block(literal(c) or " ", **({"weight": "Bolder"} if strong else {}))]}
-            for c in table.cells(cells)]}
+            {"type": "TableCell", "items": [literal_block(progress_cell(c), bold=strong)]} for c in table.cells(cells)]}
         if style:
             made["style"] = style
         return made

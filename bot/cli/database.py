@@ -64,6 +64,7 @@ def current_cmd() -> None:
 def migrate_from_sqlite(path: Path) -> None:
     """Copy the SQLite database at PATH into the (empty) PostgreSQL database of DATABASE_URL, checked table by
     table (row counts and checksums). The SQLite file is only read."""
+    from bot.cli.progress import note, progress_bar
     from storage.store import Store
     from storage.transfer import TransferError, migrate_from_sqlite as move
 
@@ -72,11 +73,27 @@ def migrate_from_sqlite(path: Path) -> None:
         raise click.ClickException("Set DATABASE_URL to the PostgreSQL database to move into (postgresql://…); "
                                    "nothing was changed.")
     target = Store.open(s.database)
+    state: dict = {}  # the progress bar, made once the source is open and its row count known
+
+    def rows(n: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = progress_bar(total, "move to PostgreSQL", "row")
+        state["bar"].update(n)
+
+    def table_done(table: str, n: int) -> None:
+        line = f"  copied {table}: {n} rows"
+        if "bar" in state:
+            note(state["bar"], line)
+        else:
+            click.echo(line, err=True)
+
     try:
-        results = move(path, target, progress=lambda t, n: click.echo(f"  copied {t}: {n} rows", err=True))
+        results = move(path, target, progress=table_done, rows=rows)
     except TransferError as e:
         raise click.ClickException(f"{e} Nothing was changed.") from None
     finally:
+        if "bar" in state:
+            state["bar"].close()
         target.close()
     click.echo(f"{'table':<22} {'rows':>8}  checksum (SQLite = PostgreSQL)")
     for a, _b in results:

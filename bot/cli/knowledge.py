@@ -35,16 +35,14 @@ def ingest_command(paths: tuple[str, ...], max_size: float | None) -> None:
     Unchanged files are skipped without any work. A file that cannot be read, is larger than the size limit or
     is not what its name says (e.g. binary data named .md) is reported by name and the others are still
     ingested; the exit status is then 1. The progress bar is shown only on a terminal."""
-    from tqdm import tqdm
-
+    from bot.cli.progress import progress_bar
     from bot.settings import Settings
     from knowledge.base import expand_paths
 
     limit_mb = max_size if max_size is not None else Settings.from_env().max_ingest_mb
     files, _, _ = expand_paths(paths)
     kb = open_kb()
-    with tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr,
-              disable=not files or not sys.stderr.isatty(), dynamic_ncols=True) as bar:
+    with progress_bar(len(files), "ingest", "file") as bar:
         def step(name: str) -> None:
             bar.set_postfix_str(name[-40:], refresh=False)
             bar.update(1)

@@ -66,6 +66,7 @@ def export(out: Path | None, kind: str) -> None:
     """Export a CSV for M&E (confidential partners are marked)."""
     import sys
 
+    from bot.cli.progress import progress_bar
     from records import export as csv_export
     from storage.store import Store
 
@@ -76,7 +77,8 @@ def export(out: Path | None, kind: str) -> None:
             csv_export.write_csv(store, sys.stdout, kind)
             return
         path = out or csv_export.default_path(s.home / "exports", kind)
-        n = csv_export.write_csv(store, path, kind)
+        with progress_bar(csv_export.row_estimate(store, kind), f"export {kind}", "row") as bar:
+            n = csv_export.write_csv(store, path, kind, progress=bar.update)
     finally:
         store.close()
     click.echo(f"Exported {n} {kind} to {path}.")
