@@ -24,8 +24,9 @@ class DeliveryGone(Exception):
 class Sender(Protocol):
     platform: str
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
-        """Post `reply` (text, facts, image) into the channel; raise DeliveryGone or any error on failure."""
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        """Post `reply` (text, facts, image) into the channel and return the platform's id for the post (Slack
+        `ts`, Teams activity id; None if it has none); raise DeliveryGone or any error on failure."""
         ...
 
 
@@ -40,7 +41,7 @@ class ConsoleSender:
         self._lock = threading.Lock()
         self.sent: list[tuple[str, Reply]] = []
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
         block = f"=== digest for {channel_id} ===\n{reply.as_text()}\n"
         with self._lock:
             if self._path is not None:
@@ -52,3 +53,4 @@ class ConsoleSender:
                 out.write(block + "\n")
                 out.flush()
             self.sent.append((channel_id, reply))
+            return f"console-{len(self.sent)}"

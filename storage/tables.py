@@ -39,7 +39,7 @@ OUTCOME_KINDS = (
 )
 RISK_RATINGS = ("low", "medium", "high", "incomplete")
 ROLES = ("staff", "lead", "admin")
-SEND_STATUSES = ("sending", "sent", "failed", "gone")
+SEND_STATUSES = ("sending", "sent", "failed", "gone", "uncertain")
 INTAKE_STATUSES = ("pending", "working", "done", "failed")
 
 

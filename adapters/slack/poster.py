@@ -32,11 +32,15 @@ class Poster:
         self.client = client
 
     async def post(self, channel: str, reply: Reply, thread_ts: str | None = None,
-                   extra_buttons: tuple[Button, ...] = (), heading: str = "") -> None:
+                   extra_buttons: tuple[Button, ...] = (), heading: str = "") -> str | None:
+        """Post the reply (one or more messages, then its chart); returns the `ts` of the first message."""
+        first_ts: str | None = None
         for msg in slack_blocks.render(reply, extra_buttons, heading=heading):
-            await self.client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
-                                               thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+            res = await self.client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
+                                                     thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+            first_ts = first_ts or res.get("ts")
         await self.upload(channel, reply, thread_ts)
+        return first_ts
 
     async def post_ephemeral(self, channel: str, user: str, reply: Reply, thread_ts: str | None = None,
                              extra_buttons: tuple[Button, ...] = ()) -> None:

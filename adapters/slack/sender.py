@@ -23,10 +23,11 @@ class SlackSender:
                              "Add it to the environment or .env (see the README section 'Slack').")
         return cls(make_web_client(settings))
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        """Post into the channel; returns the `ts` of chat.postMessage (Slack's id of the message)."""
         def gone(exc: Exception) -> str | None:
             if isinstance(exc, SlackApiError) and error_code(exc) in GONE_ERRORS:
                 return f"Slack channel {channel_id} can no longer receive posts ({error_code(exc)})"
             return None
 
-        await send_or_gone(channel_id, lambda: self.poster.post(channel_id, reply), gone)
+        return await send_or_gone(channel_id, lambda: self.poster.post(channel_id, reply), gone)
