@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Protocol, TextIO, runtime_checkable
 
@@ -53,4 +54,4 @@ class ConsoleSender:
                 out.write(block + "\n")
                 out.flush()
             self.sent.append((channel_id, reply))
-            return f"console-{len(self.sent)}"
+            return f"console-{uuid.uuid4().hex[:12]}"

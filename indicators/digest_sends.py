@@ -148,10 +148,10 @@ def already_done(store: Store, sub_id: int, week: str, now: datetime) -> bool:
     return lease_until > iso(now)
 
 
-def record_resend(store: Store, sub_id: int, week: str, now: datetime, actor: str) -> tuple[bool, str | None]:
-    """Before `digest resend` posts this week's digest: make sure no scheduler posts it too.
+def record_resend(store: Store, sub_id: int, week: str, now: datetime, actor: str, channel: str = "") -> bool:
+    """Before `digest resend` posts this week's digest: make sure no scheduler posts it too, and audit it.
 
-    Returns (go ahead, the status the week had). Refused only while a scheduler holds a live claim on it."""
+    False (and nothing changed) only while a scheduler holds a live claim on this week's send."""
     p = {"sub": sub_id, "week": week, "now": iso(now), "actor": actor[:200], "resent": RESENT}
     with store.transaction() as c:
         before = c.execute(f"SELECT status FROM digest_sends WHERE {_KEY}", p).scalar()
@@ -160,13 +160,15 @@ def record_resend(store: Store, sub_id: int, week: str, now: datetime, actor: st
                 "INSERT INTO digest_sends (subscription_id, week_key, claimed_at, claimed_by, status, attempts, "
                 "sent_at, error) VALUES (:sub, :week, :now, :actor, 'sent', 0, :now, :resent) ON CONFLICT DO NOTHING",
                 p)
-            if cur.rowcount == 1:
-                return True, None
-            before = c.execute(f"SELECT status FROM digest_sends WHERE {_KEY}", p).scalar()
-        if before == "sent":
-            return True, before
-        cur = c.execute(
-            "UPDATE digest_sends SET status = 'sent', sent_at = COALESCE(sent_at, :now), lease_until = NULL, "
-            f"claimed_by = :actor, error = :resent WHERE {_KEY} AND status IN ('failed', 'uncertain', 'sending') "
-            "AND NOT (status = 'sending' AND lease_until IS NOT NULL AND lease_until > :now)", p)
-        return cur.rowcount == 1 or before == "gone", before
+            if cur.rowcount != 1:  # a scheduler claimed it a moment ago
+                return False
+        elif before not in ("sent", "gone"):
+            cur = c.execute(
+                "UPDATE digest_sends SET status = 'sent', sent_at = COALESCE(sent_at, :now), lease_until = NULL, "
+                f"claimed_by = :actor, error = :resent WHERE {_KEY} AND status IN ('failed', 'uncertain', 'sending') "
+                "AND NOT (status = 'sending' AND lease_until IS NOT NULL AND lease_until > :now)", p)
+            if cur.rowcount != 1:
+                return False
+        store.audit(actor, "digest.resend", "digest_subscriptions", sub_id,
+                    {"week": week, "status_before": before, "channel": channel})
+    return True
