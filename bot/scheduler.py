@@ -17,8 +17,8 @@ step of a send is a compare-and-set on its `digest_sends` row (indicators/digest
   (`digest resend`).
 - DeliveryGone from a sender deactivates the subscription (the bot was removed or blocked).
 
-`PSE_FAILPOINT=digest.before_post` / `digest.after_post` ends the process (exit code 70) at that point, for
-crash tests; it is read on every send and is never set in a deployment.
+`PSE_FAILPOINT=digest.before_post` / `digest.after_post` ends the process at that point (exit code 70; with a
+`:kill9` suffix by SIGKILL), for crash tests; it is read on every send and is never set in a deployment.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import asyncio
 import inspect
 import logging
 import os
+import signal
 import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -58,10 +59,13 @@ class SendResult:
 
 
 def _failpoint(name: str) -> None:
-    if os.environ.get("PSE_FAILPOINT") == name:
-        log.error("PSE_FAILPOINT=%s: ending the process here, as a crash would", name)
-        logging.shutdown()
-        os._exit(70)
+    point, _, how = os.environ.get("PSE_FAILPOINT", "").partition(":")
+    if point != name:
+        return
+    log.error("PSE_FAILPOINT=%s: ending the process here, as a crash would", name)
+    if how == "kill9":
+        os.kill(os.getpid(), signal.SIGKILL)
+    os._exit(70)
 
 
 def uncertain_notice(sub: Subscription, week: str) -> Reply:
