@@ -1,24 +1,15 @@
-"""Send weekly digests when they are due, exactly once per subscription and ISO week, across processes.
+"""Send weekly digests when they are due, once per subscription and ISO week, however many schedulers run.
 
-For each active subscription, the due moment of the current week is its weekday and hour in ITS time zone
-(zoneinfo, so daylight-saving changes are handled); the week is the ISO week of the local date ("2026-W41").
-Any number of schedulers may run on one database (several clocks, a restart, `pse-bot scheduler --once`): each
-step of a send is a compare-and-set on its `digest_sends` row (indicators/digest_sends.py), so one wins.
-
-1. CLAIM with a lease (`lease_until`); compose the digest.
-2. Commit `posting_at`, then call the platform.
-3. The moment the platform answers, commit `sent` with its message id.
-
-- A claim whose lease ran out before step 2 (the process died) is claimed again and posted by a later tick.
-- A platform error marks the send `failed`; it is retried after digest_sends.RETRY_AFTER, at most MAX_ATTEMPTS
-  times, and only while it is still that week.
-- A send whose lease ran out between steps 2 and 3 may have been posted: it is NEVER re-posted blindly. It is
-  marked `uncertain` and the subscriber gets a short notice in the same channel saying how to get it again
-  (`digest resend`).
-- DeliveryGone from a sender deactivates the subscription (the bot was removed or blocked).
+The due moment is the subscription's weekday and hour in ITS time zone (zoneinfo, so DST is handled); the week
+is the ISO week of the local date ("2026-W41"). Each step is a compare-and-set on the send's `digest_sends` row
+(see indicators/digest_sends.py): claim with a lease and compose; commit `posting_at`; call the platform; commit
+`sent` with its message id. A claim that ran out before `posting_at` is posted by a later tick; a platform error
+is `failed` and retried after RETRY_AFTER (at most MAX_ATTEMPTS, within the week); a claim that ran out AFTER
+`posting_at` may have been posted, so it is never re-posted blindly: it becomes `uncertain` and the channel is
+told how to get it (`digest resend`). DeliveryGone deactivates the subscription.
 
 `PSE_FAILPOINT=digest.before_post` / `digest.after_post` ends the process at that point (exit code 70; with a
-`:kill9` suffix by SIGKILL), for crash tests; it is read on every send and is never set in a deployment.
+`:kill9` suffix by SIGKILL), for crash tests; it is never set in a deployment.
 """
 
 from __future__ import annotations
@@ -35,12 +26,12 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from bot.delivery import DeliveryGone, Sender
 from bot.reply import Reply
-from indicators import digest_sends
-from indicators import subscriptions as subs
+from indicators import digest_sends, subscriptions as subs
+from indicators.digest import uncertain_notice
 from indicators.subscriptions import Subscription, due_at, week_key
 from storage.store import Store
 
-__all__ = ["SendResult", "due_at", "week_key", "run_due", "run_forever", "uncertain_notice"]
+__all__ = ["SendResult", "due_at", "week_key", "run_due", "run_forever"]
 
 log = logging.getLogger("pse.scheduler")
 
@@ -60,19 +51,11 @@ class SendResult:
 
 def _failpoint(name: str) -> None:
     point, _, how = os.environ.get("PSE_FAILPOINT", "").partition(":")
-    if point != name:
-        return
-    log.error("PSE_FAILPOINT=%s: ending the process here, as a crash would", name)
-    if how == "kill9":
-        os.kill(os.getpid(), signal.SIGKILL)
-    os._exit(70)
-
-
-def uncertain_notice(sub: Subscription, week: str) -> Reply:
-    command = "/pse digest resend" if sub.platform == "slack" else "digest resend"
-    return Reply(text=f"This week's PSE digest ({week}) may not have arrived here: the digest service stopped "
-                      f"while posting it, so I did not post it again in case it did. If you don't see it, "
-                      f"type `{command}` to get it.")
+    if point == name:
+        log.error("PSE_FAILPOINT=%s: ending the process here, as a crash would", name)
+        if how == "kill9":
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(70)
 
 
 async def run_due(store: Store, compose: Compose, senders: Mapping[str, Sender], now: datetime) -> list[SendResult]:
@@ -150,7 +133,7 @@ async def _tell(store: Store, sender: Sender, sub: Subscription, claim: digest_s
     """The send of this week may or may not have gone out: say so in the channel, once."""
     week = claim.week
     try:
-        message_id = await sender.send(sub.channel_id, uncertain_notice(sub, week))
+        message_id = await sender.send(sub.channel_id, uncertain_notice(sub.platform, week))
     except DeliveryGone as err:
         digest_sends.mark_told(store, claim, f"uncertain, and the subscriber could not be told: {err}")
         subs.deactivate(store, sub.id, f"platform refused delivery: {err}")

@@ -121,14 +121,12 @@ def _parse_now(value: str | None):
     """`--now`: an ISO date-time; without a zone it is UTC."""
     from datetime import datetime, timezone
 
-    if value is None:
-        return None
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T", 1))
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if value else None
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO date-time; e.g. 2026-10-05T09:30 (UTC) or "
                                  "2026-10-05T16:30+07:00.", param_hint="--now") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=moment.tzinfo or timezone.utc) if moment else None
 
 
 @click.command()
@@ -140,11 +138,9 @@ def _parse_now(value: str | None):
 def scheduler(once: bool, now_text: str | None, interval: float) -> None:
     """Send weekly digests when due (the Procfile's `clock:` process).
 
-    Any number of schedulers may run on one database: each digest is posted once. A send cut off before it
-    reached the platform is posted by the next check; one cut off while the platform was being called is not
-    posted again (it may have arrived): the channel is told, and `digest resend` posts it again.
-
-    Try it: `pse-bot scheduler --once --now 2026-10-05T09:00` sends the digests due by that moment.
+    Any number of schedulers may share one database: each digest is posted once. A send cut off while the
+    platform was being called is not posted again (it may have arrived): the channel is told to `digest resend`.
+    Try it: `pse-bot scheduler --once --now 2026-10-05T09:00` sends what is due by that moment.
     """
     import asyncio
     import signal
