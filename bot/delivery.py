@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Protocol, TextIO, runtime_checkable
 
@@ -70,8 +71,9 @@ async def notify_blocked(sender: "Sender", sub, err: DeliveryBlocked) -> bool:
 class Sender(Protocol):
     platform: str
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
-        """Post `reply` (text, facts, image) into the channel; raise DeliveryGone or any error on failure."""
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        """Post `reply` (text, facts, image) into the channel and return the platform's id for the post (Slack
+        `ts`, Teams activity id; None if it has none); raise DeliveryGone or any error on failure."""
         ...
 
 
@@ -86,7 +88,7 @@ class ConsoleSender:
         self._lock = threading.Lock()
         self.sent: list[tuple[str, Reply]] = []
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
         block = f"=== digest for {channel_id} ===\n{reply.as_text()}\n"
         with self._lock:
             if self._path is not None:
@@ -98,3 +100,4 @@ class ConsoleSender:
                 out.write(block + "\n")
                 out.flush()
             self.sent.append((channel_id, reply))
+            return f"console-{uuid.uuid4().hex[:12]}"

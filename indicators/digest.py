@@ -207,3 +207,11 @@ def composer(store, charts_dir: Path) -> Callable[[Subscription, datetime], Repl
     def compose(sub: Subscription, now: datetime) -> Reply:
         return compose_digest(store, charts_dir, now, country=sub.country, tz=sub.tz)
     return compose
+
+
+def uncertain_notice(platform: str, week: str) -> Reply:
+    """Told to a channel whose digest send was cut off while the platform was being called."""
+    command = "/pse digest resend" if platform == "slack" else "digest resend"
+    return Reply(text=f"This week's PSE digest ({week}) may not have arrived here: the digest service stopped "
+                      f"while posting it, so I did not post it again in case it did. If you don't see it, "
+                      f"type `{command}` to get it.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.store import Store, utcnow
@@ -172,3 +172,20 @@ def last_send(store: Store, sub_id: int) -> tuple[str, str, str | None, str] | N
     return store.execute(
         "SELECT week_key, status, sent_at, error FROM digest_sends WHERE subscription_id = ? "
         "ORDER BY claimed_at DESC, id DESC LIMIT 1", (sub_id,)).fetchone()
+
+
+def week_key(local: datetime) -> str:
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def due_at(sub: Subscription, now: datetime) -> tuple[str, datetime]:
+    """The ISO week (in the subscription's zone) holding `now`, and this week's due moment in UTC."""
+    zone = sub.zone
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    day = monday + timedelta(days=sub.weekday)
+    # A wall-clock time that does not exist (spring forward) resolves to the same instant one hour later on
+    # the clock; an ambiguous one (fall back) to its first occurrence (fold=0).
+    wall = datetime.combine(day, time(sub.hour), tzinfo=zone)
+    return week_key(local), wall.astimezone(timezone.utc)

@@ -1,10 +1,12 @@
-"""`digest subscribe|unsubscribe|preview|list`: the weekly digest of a channel."""
+"""`digest subscribe|unsubscribe|preview|list|resend`: the weekly digest of a channel."""
 
 from __future__ import annotations
 
 from datetime import timezone
+from typing import Literal
 
 from records import access
+from indicators import digest_sends
 from indicators import subscriptions as subs
 from indicators.digest import compose_digest
 from bot.message import Message
@@ -15,12 +17,13 @@ from indicators.subscriptions import SubscriptionError
 
 NAME = "digest"
 SUMMARY = "weekly digest for this channel: `digest subscribe [WEEKDAY] [HOUR] [TIME ZONE] [COUNTRY]`, " \
-          "`unsubscribe`, `preview`, `list`"
-USAGE = "digest subscribe [WEEKDAY] [HOUR] [TZ] [COUNTRY] | digest unsubscribe | digest preview [COUNTRY] | digest list"
+          "`unsubscribe`, `preview`, `list`, `resend` (post this week's digest here again, e.g. if it did not arrive)"
+USAGE = ("digest subscribe [WEEKDAY] [HOUR] [TZ] [COUNTRY] | digest unsubscribe | digest preview [COUNTRY] | "
+         "digest list | digest resend")
 
-SUBCOMMANDS = ("subscribe", "unsubscribe", "preview", "list")
+SUBCOMMANDS = ("subscribe", "unsubscribe", "preview", "list", "resend")
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "stop": "unsubscribe", "show": "preview", "now": "preview",
-            "ls": "list", "status": "list"}
+            "ls": "list", "status": "list", "repost": "resend", "again": "resend"}
 
 
 def _sub(message: Message) -> tuple[str, list[str]]:
@@ -31,9 +34,9 @@ def _sub(message: Message) -> tuple[str, list[str]]:
     return _ALIASES.get(first, first), words[1:]
 
 
-def required_role(message: Message) -> str:
+def required_role(message: Message) -> Literal["staff", "lead"]:
     sub, _ = _sub(message)
-    return "lead" if sub in ("subscribe", "unsubscribe") else "staff"
+    return "lead" if sub in ("subscribe", "unsubscribe") else "staff"  # resend: leads or the subscriber (below)
 
 
 def handle(message: Message, services) -> Reply:
@@ -46,6 +49,8 @@ def handle(message: Message, services) -> Reply:
         return _preview(message, services, rest)
     if sub == "list":
         return _list(message, services)
+    if sub == "resend":
+        return _resend(message, services, rest)
     if sub:
         return Reply.problem(f"`digest {sub}` is not something I can do. Use: `{USAGE}`.")
     current = subs.get(services.store, message.platform, message.channel_id)
@@ -141,10 +146,47 @@ def _list(message: Message, services) -> Reply:
         last = subs.last_send(services.store, s.id)
         if last:
             week, status, sent_at, _err = last
-            shown = {"sending": "sending, or outcome unknown if a scheduler stopped mid-send"}.get(status, status)
+            shown = {"sending": "sending", "uncertain": "may not have arrived (`digest resend` posts it again)"
+                     }.get(status, status)
             state += f" · last: {week} {shown}"
         facts.append(Fact(("▶ " if s.channel_id == message.channel_id else "") + name, state))
     return Reply(text=f"Weekly digests on {message.platform}:", facts=facts, private=True)
+
+
+def _resend(message: Message, services, words: list[str]) -> Reply:
+    """Post this week's digest of this channel again (e.g. after a send the scheduler could not confirm)."""
+    if words:
+        return Reply.problem("`digest resend` takes no more words: it posts this channel's digest of this week "
+                             "again.")
+    store = services.store
+    current = subs.get(store, message.platform, message.channel_id)
+    if current is None or not current.active:
+        return Reply.problem("This channel has no weekly digest to resend. `digest preview` shows one now; "
+                             "`digest subscribe` starts one.")
+    user = _user(message, services)
+    subscriber = user.key == current.created_by or (not current.is_shared and not message.is_shared)
+    if not (user.at_least("lead") or subscriber):
+        return Reply.problem(access.refusal(user, "lead", "resending the digest") +
+                             " The person who subscribed this channel may resend it too.")
+    country, refusal = _scope(message, services, current.country, "resend")
+    if refusal:
+        return refusal
+    if country != current.country:  # the channel's digest covers every project: admins only, as for subscribing
+        return Reply.problem("This channel's digest covers every country project, which only an admin may "
+                             "resend. `digest preview` shows yours.")
+    now = message.received_at.astimezone(timezone.utc)
+    week, due = subs.due_at(current, now)
+    if now < due or digest_sends.iso(due) < current.starts_at:
+        first = "This channel's first digest" if digest_sends.iso(due) < current.starts_at else "This week's digest"
+        return Reply.problem(f"{first} is not due until {current.describe()}, so there is nothing to resend yet. "
+                             "`digest preview` shows it now.")
+    if not digest_sends.record_resend(store, current.id, week, now, user.key, message.channel_id):
+        return Reply.problem("This week's digest is being posted right now. If it has not arrived in a few "
+                             "minutes, try `digest resend` again.")
+    reply = compose_digest(store, services.settings.charts_dir, due, country=country, tz=current.tz,
+                           heading="Weekly PSE digest (posted again)")
+    reply.private = False
+    return reply
 
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)

@@ -40,7 +40,7 @@ OUTCOME_KINDS = (
 RISK_RATINGS = ("low", "medium", "high")
 DILIGENCE_RATINGS = RISK_RATINGS + ("incomplete",)  # a review with unanswered items gets no risk level
 ROLES = ("staff", "lead", "admin")
-SEND_STATUSES = ("sending", "sent", "failed", "gone")
+SEND_STATUSES = ("sending", "sent", "failed", "gone", "uncertain")
 INTAKE_STATUSES = ("pending", "working", "done", "failed")
 
 

@@ -55,3 +55,19 @@ def test_scheduler_without_slack_adapter_config_only_uses_console(settings, monk
         assert list(build_senders(settings, st)) == ["console"]
     finally:
         st.close()
+
+
+def test_scheduler_once_now_runs_one_check_as_if_it_were_that_moment(settings):
+    st = Store.open(settings.database)
+    subs.subscribe(st, "console", "console", 0, 9, "Asia/Bangkok", actor="test",
+                   now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    st.close()
+    assert "Nothing due." in run("scheduler", "--once", "--now", "2026-10-05T08:59+07:00").output
+    r = run("scheduler", "--once", "--now", "2026-10-05T02:00")  # no zone: UTC (09:00 in Bangkok)
+    assert r.exit_code == 0 and "2026-10-05 02:00Z subscription #1 2026-W41: sent (message console-" in r.output
+    assert "Nothing due." in run("scheduler", "--once", "--now", "2026-10-06T12:00Z").output
+    r = CliRunner().invoke(main, ["scheduler", "--once", "--now", "next monday"])
+    assert r.exit_code == 2 and "not an ISO date-time" in r.output
+    r = CliRunner().invoke(main, ["scheduler", "--now", "2026-10-05T02:00"])
+    assert r.exit_code == 2 and "--now needs --once" in r.output
+    assert "--now DATETIME" in run("scheduler", "--help").output

@@ -197,12 +197,16 @@ def test_delivery_gone_deactivates_the_subscription(store):
 
 
 def test_a_send_left_in_flight_by_a_dead_process_is_not_repeated(store):
+    """A row from before leases existed (no lease_until): it may have been posted, so the subscriber is told
+    instead, once."""
     add(store)
     store.execute("INSERT INTO digest_sends (subscription_id, week_key, claimed_at, status) "
                           "VALUES (1, '2026-W41', '2026-10-05T09:00:00+00:00', 'sending')")
     sender = Recorder()
-    assert tick(store, sender, datetime(2026, 10, 5, 12, tzinfo=UTC)) == []
-    assert sender.calls == 0
+    assert [r.status for r in tick(store, sender, datetime(2026, 10, 5, 12, tzinfo=UTC))] == ["uncertain"]
+    assert len(sender.sent) == 1 and "may not have arrived" in sender.sent[0][1]
+    assert tick(store, sender, datetime(2026, 10, 5, 13, tzinfo=UTC)) == []
+    assert sender.calls == 1
 
 
 def test_platform_without_a_sender_is_skipped_without_claiming(store):
@@ -319,7 +323,7 @@ def test_claim_is_won_by_exactly_one_of_many_connections(settings, store):
         st = Store.open(settings.database)
         try:
             barrier.wait()
-            won = claim(st, 1, "2026-W41", now)
+            won = claim(st, 1, "2026-W41", now) is not None
             with lock:
                 wins.append(won)
         finally:

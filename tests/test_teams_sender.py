@@ -53,8 +53,9 @@ async def test_digest_is_delivered_proactively_after_a_restart(settings, recorde
         digest = Reply(text="Weekly digest: 2 new partnerships, 1 stalled.",
                        facts=[Fact("Partnerships developed", "4 of 10")],
                        image=chart(tmp_path / "digest.png"), image_title="Indicator progress")
-        await sender.send(CHANNEL, digest)
+        message_id = await sender.send(CHANNEL, digest)
         calls = await connector.wait_for(2)
+        assert message_id and message_id.startswith("act-")  # the connector's id for the new activity
     finally:
         store.close()
     post_call = calls[1]

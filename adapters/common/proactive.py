@@ -5,20 +5,23 @@ transient and the scheduler retries later."""
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, TypeVar
 
 from bot.delivery import DeliveryGone
 
 log = logging.getLogger("pse.adapters.proactive")
 
+T = TypeVar("T")
 
-async def send_or_gone(channel_id: str, attempt: Callable[[], Awaitable[None]],
+
+async def send_or_gone(channel_id: str, attempt: Callable[[], Awaitable[T]],
                        gone: Callable[[Exception], str | None],
-                       on_gone: Callable[[str], Awaitable[None]] | None = None) -> None:
-    """Run `attempt()`. If it fails and `gone(error)` names a reason, record it (`on_gone`) and raise
-    DeliveryGone with that reason; otherwise re-raise the error unchanged."""
+                       on_gone: Callable[[str], Awaitable[None]] | None = None) -> T:
+    """Run `attempt()` and return what it returns (the platform's id for the post). If it fails and
+    `gone(error)` names a reason, record it (`on_gone`) and raise DeliveryGone with that reason; otherwise
+    re-raise the error unchanged."""
     try:
-        await attempt()
+        return await attempt()
     except DeliveryGone:
         raise
     except Exception as exc:

@@ -36,15 +36,18 @@ class Poster:
         self.client = client
 
     async def post(self, channel: str, reply: Reply, thread_ts: str | None = None,
-                   extra_buttons: tuple[Button, ...] = (), heading: str = "") -> None:
-        """Post the reply, then upload its chart into the same conversation (files upload v2).
+                   extra_buttons: tuple[Button, ...] = (), heading: str = "") -> str | None:
+        """Post the reply, then upload its chart into the same conversation (files upload v2); returns the `ts`
+        of the first message.
 
         With chat:write.public the bot may post in a public channel it has not joined, but not share a file
         there: then the chart line of the posted message is rewritten to say how to get the chart."""
         last: tuple[str, str, dict] | None = None
+        first_ts: str | None = None
         for msg in slack_blocks.render(reply, extra_buttons, heading=heading):
             res = await self.client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
                                                      thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+            first_ts = first_ts or res.get("ts")
             last = (str(res.get("ts") or ""), str(res.get("channel") or channel), msg)
         try:
             await self.upload(channel, reply, thread_ts)
@@ -56,6 +59,7 @@ class Poster:
             blocks = [slack_blocks.chart_block(reply, slack_blocks.CHART_NOT_MEMBER)
                       if b.get("block_id") == slack_blocks.CHART_BLOCK_ID else b for b in msg["blocks"]]
             await self.client.chat_update(channel=where, ts=ts, text=msg["text"], blocks=blocks)
+        return first_ts
 
     async def post_ephemeral(self, channel: str, user: str, reply: Reply, thread_ts: str | None = None,
                              extra_buttons: tuple[Button, ...] = ()) -> None:

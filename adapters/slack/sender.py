@@ -33,9 +33,10 @@ class SlackSender:
                              "Add it to the environment or .env (see the README section 'Slack').")
         return cls(make_web_client(settings))
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        """Post into the channel; returns the `ts` of chat.postMessage (Slack's id of the message)."""
         try:
-            await self._send(channel_id, reply)
+            return await self._send(channel_id, reply)
         except SlackApiError as e:
             code = error_code(e)
             if code not in BLOCKED_ERRORS:
@@ -46,10 +47,10 @@ class SlackSender:
         """A direct message to one person (e.g. the subscriber of a digest that could not be posted)."""
         await self.poster.post(await self.poster.dm_with(user_id), reply)
 
-    async def _send(self, channel_id: str, reply: Reply) -> None:
+    async def _send(self, channel_id: str, reply: Reply) -> str | None:
         def gone(exc: Exception) -> str | None:
             if isinstance(exc, SlackApiError) and error_code(exc) in GONE_ERRORS:
                 return f"Slack channel {channel_id} can no longer receive posts ({error_code(exc)})"
             return None
 
-        await send_or_gone(channel_id, lambda: self.poster.post(channel_id, reply), gone)
+        return await send_or_gone(channel_id, lambda: self.poster.post(channel_id, reply), gone)

@@ -34,7 +34,8 @@ class TeamsSender:
     def from_settings(cls, settings: Settings, store) -> "TeamsSender":
         return cls(build_adapter(settings), store, settings.microsoft_app_id, settings)
 
-    async def send(self, channel_id: str, reply: Reply) -> None:
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        """Post into the stored conversation; returns the id the connector gave the new activity."""
         row = await asyncio.to_thread(conversations.get, self.store, channel_id)
         if row is None:
             raise DeliveryGone(f"no Teams conversation {channel_id!r} is known: the bot was never added there")
@@ -48,9 +49,12 @@ class TeamsSender:
                                    f"{service_urls.refusal(url)}")
         activity = card_activity(reply_card(reply), summary(reply))
 
+        posted: list[str | None] = []
+
         async def deliver(turn_context: TurnContext) -> None:
             turn_context.activity.id = None  # a new post in the channel, not a reply to the synthetic event
-            await turn_context.send_activity(activity)
+            response = await turn_context.send_activity(activity)
+            posted.append(getattr(response, "id", None))
 
         def gone(exc: Exception) -> str | None:
             status = getattr(getattr(exc, "response", None), "status_code", None)
@@ -64,3 +68,4 @@ class TeamsSender:
 
         await send_or_gone(channel_id, lambda: self.adapter.continue_conversation(reference, deliver, self.app_id),
                            gone, forget)
+        return posted[0] if posted else None

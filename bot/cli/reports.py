@@ -117,11 +117,31 @@ def _teams_known(store) -> bool:
     return any_known(store)
 
 
+def _parse_now(value: str | None):
+    """`--now`: an ISO date-time; without a zone it is UTC."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if value else None
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time; e.g. 2026-10-05T09:30 (UTC) or "
+                                 "2026-10-05T16:30+07:00.", param_hint="--now") from None
+    return moment.replace(tzinfo=moment.tzinfo or timezone.utc) if moment else None
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="Send whatever is due now, then exit.")
+@click.option("--now", "now_text", metavar="DATETIME", default=None,
+              help="With --once: run the one check as if it were this moment (ISO, e.g. 2026-10-05T09:30 for UTC, "
+                   "or 2026-10-05T16:30+07:00), to see a due digest without waiting for it.")
 @click.option("--interval", default=60.0, show_default=True, help="Seconds between checks.")
-def scheduler(once: bool, interval: float) -> None:
-    """Send weekly digests when due (the Procfile's `clock:` process). Safe to run twice: each week goes once."""
+def scheduler(once: bool, now_text: str | None, interval: float) -> None:
+    """Send weekly digests when due (the Procfile's `clock:` process).
+
+    Any number of schedulers may share one database: each digest is posted once. A send cut off while the
+    platform was being called is not posted again (it may have arrived): the channel is told to `digest resend`.
+    Try it: `pse-bot scheduler --once --now 2026-10-05T09:00` sends what is due by that moment.
+    """
     import asyncio
     import signal
     from datetime import datetime, timezone
@@ -131,6 +151,9 @@ def scheduler(once: bool, interval: float) -> None:
 
     from bot.logs import setup
 
+    moment = _parse_now(now_text)
+    if moment is not None and not once:
+        raise click.UsageError("--now needs --once: a running scheduler follows the real clock.")
     services = _services()
     setup(services.settings.log_level)
     store, settings = services.store, services.settings
@@ -140,13 +163,15 @@ def scheduler(once: bool, interval: float) -> None:
                f"{settings.home / 'outbox' / 'console-digests.txt'}.")
 
     def show(results) -> None:
+        stamp = moment or datetime.now(timezone.utc)
         for r in results:
-            click.echo(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}Z subscription #{r.subscription_id} "
-                       f"{r.week_key}: {r.status}{' — ' + r.detail if r.detail else ''}")
+            click.echo(f"{stamp.astimezone(timezone.utc):%Y-%m-%d %H:%M}Z subscription #{r.subscription_id} "
+                       f"{r.week_key}: {r.status}{' — ' + r.detail if r.detail else ''}"
+                       f"{f' (message {r.message_id})' if r.message_id else ''}")
 
     async def main() -> None:
         if once:
-            results = await run_due(store, compose, senders, datetime.now(timezone.utc))
+            results = await run_due(store, compose, senders, moment or datetime.now(timezone.utc))
             show(results)
             if not results:
                 click.echo("Nothing due.")
