@@ -232,7 +232,7 @@ def test_resend_after_an_uncertain_send_posts_it_in_the_channel_audited_and_sett
     assert len(sender.notices()) == 1
     reply = route(msg("digest resend"), svc)
     assert reply.ok and not reply.private
-    assert "Weekly PSE digest (posted again)" in reply.text and "Thailand" in reply.text and WEEK in reply.text
+    assert "Weekly PSE digest (posted again)" in reply.text and "Thailand" in reply.text and "week of 29 Sep – 5 Oct 2026" in reply.text
     assert row(store)["status"] == "sent" and row(store)["error"] == digest_sends.RESENT
     [(actor, detail)] = store.execute("SELECT actor, detail FROM audit_log WHERE action = 'digest.resend'").fetchall()
     assert actor == "slack:ULEAD" and json.loads(detail) == {"week": WEEK, "status_before": "uncertain",
