@@ -29,19 +29,19 @@ SHOWN = 3
 
 
 def collect() -> list[dict]:
-    from knowledge.base import KnowledgeBase
+    from bench.kb_store import close_bench_kb, open_bench_kb
     from knowledge.evaluate import load_questions
 
     items = [{"question": q.question, "answerable": True, "split": q.split} for q in load_questions(REAL_QUESTIONS)]
     items += [json.loads(line) for line in UNANSWERABLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        kb = KnowledgeBase.open(Path(tmp) / "i", bundled=True)
+        kb = open_bench_kb(Path(tmp) / "i", bundled=True)
         kb.ingest([DOCS])
         for it in items:
             hits = kb.search(it["question"], top_k=DEPTH, mode="fused")
             it["sims"] = [h.similarity for h in hits]
             it["texts"] = [h.text for h in sorted(hits, key=lambda h: -h.similarity)[:SHOWN]]
-        kb.close()
+        close_bench_kb(kb)
     return items
 
 

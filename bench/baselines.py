@@ -10,9 +10,7 @@ RRF_K = 60
 
 def chunk_rows(kb) -> list[dict]:
     """Every chunk of a KnowledgeBase: id, source, section, text (in id order)."""
-    db = kb.index._db
-    rows = db.execute("SELECT id, source, title, section, text FROM chunks ORDER BY id").fetchall()
-    return [dict(r) for r in rows]
+    return kb.index.store.execute("SELECT id, source, title, section, text FROM kb_chunks ORDER BY id").mappings()
 
 
 class PlainBM25:

@@ -19,19 +19,20 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from knowledge.base import CORPUS_DIR, KnowledgeBase
+    from bench.kb_store import close_bench_kb, open_bench_kb
+    from knowledge.base import CORPUS_DIR
     from knowledge.embedder import get_embedder
 
     emb = get_embedder()
     emb.warm()
     emb.embed(["warm up the model once"] * 8)
     with tempfile.TemporaryDirectory() as tmp:
-        kb = KnowledgeBase.open(Path(tmp) / "i", bundled=False)
+        kb = open_bench_kb(Path(tmp) / "i", bundled=False)
         t0 = time.perf_counter()
         rep = kb.ingest([CORPUS_DIR, ROOT / "tests" / "data" / "real_docs"])
         ingest_s = time.perf_counter() - t0
-        texts = [r[0] for r in kb.index._db.execute("SELECT title || ' — ' || section || char(10) || text FROM chunks")]
-        kb.close()
+        texts = kb.index.passage_texts()
+        close_bench_kb(kb)
     model = emb._load()
     t0 = time.perf_counter()
     model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)

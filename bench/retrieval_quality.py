@@ -1,6 +1,6 @@
 """Retrieval quality on real documents, the project's rankings side by side with plain baselines, in one run.
 
-    python bench/retrieval_quality.py [--json] [--no-bundled] [--misses]
+    python bench/retrieval_quality.py [--json] [--no-bundled] [--misses] [--postgres]
 
 1. Real documents (tests/data/real_docs: a PDF of the reference learning paper, a markdown guide, a text file
    extracted from a PDF) are ingested through `KnowledgeBase.ingest`, exactly as `pse-bot ingest` does, into an
@@ -73,13 +73,13 @@ def rank_all(kb, questions) -> dict[str, list[int | None]]:
 
 
 def run(bundled: bool = True) -> dict:
-    from knowledge.base import KnowledgeBase
+    from bench.kb_store import close_bench_kb, open_bench_kb
     from knowledge.evaluate import load_questions
 
     questions = load_questions(REAL_QUESTIONS)
     report: dict = {"real": {}, "bundled": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        kb = KnowledgeBase.open(Path(tmp) / "index", bundled=bundled)
+        kb = open_bench_kb(Path(tmp) / "index", bundled=bundled)
         started = time.perf_counter()
         ing = kb.ingest([DOCS])
         report["ingest"] = {"seconds": round(time.perf_counter() - started, 2), "chunks": ing.chunks_embedded,
@@ -91,14 +91,14 @@ def run(bundled: bool = True) -> dict:
             report["real"][split] = {name: _scores([r[i] for i in idx]) for name, r in ranks.items()}
         report["misses"] = {name: [questions[i].question + f"  [{questions[i].split}]"
                                    for i, r in enumerate(rs) if not r or r > 3] for name, rs in ranks.items()}
-        kb.close()
+        close_bench_kb(kb)
     if bundled:
         bq = load_questions(BUNDLED_QUESTIONS)
         with tempfile.TemporaryDirectory() as tmp:
-            kb = KnowledgeBase.open(Path(tmp) / "index", bundled=True)
+            kb = open_bench_kb(Path(tmp) / "index", bundled=True)
             ranks = rank_all(kb, bq)
             report["bundled"] = {name: _scores(r) for name, r in ranks.items()}
-            kb.close()
+            close_bench_kb(kb)
     return report
 
 
@@ -117,7 +117,13 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-bundled", action="store_true", help="index only the real documents")
     ap.add_argument("--misses", action="store_true", help="list the questions each ranking misses in its top 3")
+    ap.add_argument("--postgres", action="store_true",
+                    help="index into PostgreSQL (a throw-away server; keyword search is PostgreSQL full-text search)")
     args = ap.parse_args()
+    if args.postgres:
+        from bench.kb_store import start_postgres
+
+        start_postgres()
     report = run(bundled=not args.no_bundled)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -1,19 +1,26 @@
 """Speed and memory of the knowledge base: warm search latency at 1k and 100k chunks, ingest throughput, cold
 start to first answer, and peak memory. Prints a markdown table (copied into README "## Speed and memory").
 
-    python bench/search_latency.py              # about 2-4 minutes on 2 cores
+    python bench/search_latency.py              # about 2-4 minutes on 2 cores, the SQLite file (the default)
     python bench/search_latency.py --big 20000  # a smaller "large" index for a quick run
+    python bench/search_latency.py --big 10000 --engines sqlite,postgresql   # both engines, one table
+    python bench/search_latency.py --database-url postgresql://user@host/db  # an existing PostgreSQL database
 
-How the indexes are built:
+With `postgresql` among `--engines` and no `--database-url`, a throw-away PostgreSQL server is started
+(tests/pg_support.py, the Debian `postgresql` binaries). The database given by URL must be empty or hold only
+this bench's own rows from an earlier run: the bench adds a synthetic document to it.
+
+How the indexes are built (in one database per engine, grown in place):
 - ingest throughput: the bundled corpus ingested into an empty index with the real pipeline (load, chunk,
-  embed with all-MiniLM-L6-v2, store in SQLite + faiss), in chunks per second;
+  embed with all-MiniLM-L6-v2, store in the database + faiss), in chunks per second;
 - 1k chunks: the real corpus chunks plus generated variants (sentences of a corpus chunk rotated and re-mixed),
-  all embedded with the real model;
-- 100k chunks: the same kind of variant texts (so the keyword index is realistic) but with random unit vectors
-  instead of real embeddings, so that the bench does not spend half an hour embedding. Vector search cost does
-  not depend on the values, so latency is representative; the rankings are not.
+  all embedded with the real model (once, shared by the engines);
+- the large index: the same kind of variant texts (so the keyword index is realistic) but with random unit
+  vectors instead of real embeddings, so that the bench does not spend half an hour embedding. Vector search
+  cost does not depend on the values, so latency is representative; the rankings are not.
 Every timed search includes embedding the query with the real model. Queries are the 44 questions of
-tests/data/questions.jsonl plus short keyword queries, cycled.
+tests/data/questions.jsonl plus short keyword queries, cycled. Cold start and memory rows are measured on the
+SQLite default only (they are about loading the model).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.chunking import split_sentences  # noqa: E402
 from knowledge.embedder import get_embedder  # noqa: E402
+from storage.store import Store  # noqa: E402
 
 SHORT_QUERIES = ["due diligence", "NDA clauses", "survivor employment", "concept note", "stalled partner",
                  "indicator high medium low", "safe migration wording", "funding ends", "escalate abuse",
@@ -88,8 +96,7 @@ def time_searches(kb: KnowledgeBase, qs: list[str], n: int, mode: str = "fused")
 
 
 def all_rows(kb: KnowledgeBase) -> list[dict]:
-    ids = [r[0] for r in kb.index._db.execute("SELECT id FROM chunks")]
-    return list(kb.index.chunks(ids).values())
+    return list(kb.index.chunks([r[0] for r in kb.index.store.execute("SELECT id FROM kb_chunks")]).values())
 
 
 # `pse-bot ask` run in a child that reports its own high-water resident memory (VmHWM) as it exits;
@@ -120,108 +127,174 @@ def cold_start(home: Path, question: str) -> tuple[float, float]:
     return elapsed, (peaks[-1] / 1024 if peaks else float("nan"))
 
 
+def latency_rows(kb: KnowledgeBase, qs: list[str], n: int) -> dict[str, str]:
+    out = {}
+    for mode in ("fused", "vector", "keyword"):
+        t = time_searches(kb, qs, n, mode)
+        out[mode] = f"p50 {pct(t, 50):.1f} ms · p99 {pct(t, 99):.1f} ms"
+    return out
+
+
+def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tuple[list[tuple[str, str]], KnowledgeBase]:
+    """Every per-engine row on one database (a SQLite path or a PostgreSQL URL), grown from empty to --big."""
+    emb = get_embedder()
+    rows: list[tuple[str, str]] = []
+    store = Store.open(target)
+    tag = store.dialect
+    t0 = time.perf_counter()
+    kb = KnowledgeBase.open(store, work / f"{tag}-cache", bundled=True)
+    elapsed = time.perf_counter() - t0
+    n_corpus = kb.bundled_report.chunks_embedded
+    rows.append(("Ingest throughput (bundled corpus, load+chunk+embed+store)",
+                 f"{n_corpus / elapsed:.0f} chunks/s ({n_corpus} chunks in {elapsed:.1f} s)"))
+    t0 = time.perf_counter()
+    again = kb.sync_bundled()
+    rows.append(("Re-ingest unchanged corpus", f"{(time.perf_counter() - t0) * 1000:.0f} ms, "
+                                              f"{again.chunks_embedded} chunks embedded"))
+    corpus_rows = all_rows(kb)
+    small = synth[:max(0, args.small - len(corpus_rows))]
+    kb.index.bulk_insert_raw(small, synth_vecs[:len(small)], source="synthetic/variants", title="Synthetic variants")
+    for mode, text in latency_rows(kb, qs, args.searches).items():
+        rows.append((f"Warm `search` {mode}, {kb.index.size:,} chunks", text))
+
+    n_big = max(0, args.big - kb.index.size)
+    rng = np.random.default_rng(11)
+    t0 = time.perf_counter()
+    step = 20_000
+    for start in range(0, n_big, step):
+        part = variants(corpus_rows, min(step, n_big - start), seed=start + 1)
+        v = rng.standard_normal((len(part), emb.dim)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        kb.index.bulk_insert_raw(part, v, source=f"synthetic/part-{start}", title="Synthetic variants")
+    build = time.perf_counter() - t0
+    total = kb.index.chunk_count()
+    rows.append((f"Add {n_big:,} chunks (database + keyword index + faiss, precomputed vectors)", f"{build:.1f} s"))
+    kb.close()
+    t0 = time.perf_counter()
+    fresh = KnowledgeBase.open(store, work / f"{tag}-cache-2", bundled=True)  # a new process: no faiss file yet
+    rows.append((f"Open the {total:,}-chunk index, faiss rebuilt from stored vectors",
+                 f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
+    fresh.close()
+    t0 = time.perf_counter()
+    reopened = KnowledgeBase.open(store, work / f"{tag}-cache", bundled=True)  # a restart: the faiss file
+    rows.append((f"Open the {total:,}-chunk index, faiss cache file", f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
+    for mode, text in latency_rows(reopened, qs, args.searches).items():
+        rows.append((f"Warm `search` {mode}, {reopened.index.size:,} chunks", text))
+    gen = reopened.index.generation()
+    t0 = time.perf_counter()
+    for _ in range(200):
+        reopened.index.generation()
+    rows.append(("Generation check (one query, at most once a second per process)",
+                 f"{(time.perf_counter() - t0) / 200 * 1000:.2f} ms (generation {gen})"))
+    return rows, reopened
+
+
+def cold_rows(work: Path, corpus_kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """Cold start to first answer on the SQLite default: a new process on a PSE_HOME whose index is built."""
+    from bot.app import Services
+    from bot.message import Message
+    from bot.settings import Settings
+    from intents import ask
+
+    home = work / "home"
+    home.mkdir()
+    settings = Settings(home=home)
+    store = Store.open(settings.db_path)
+    docs, passages, excluded = corpus_kb.index.export_documents()
+    bundled = [d for d in docs if d["origin"] == "bundled"]
+    KnowledgeBase.open(store, settings.index_dir, bundled=False).index.import_documents(bundled, passages, excluded)
+    question = "how do I frame this for a company?"
+    env_db = os.environ.pop("DATABASE_URL", None)
+    try:
+        cold, cold_peak = cold_start(home, question)
+        fresh = work / "fresh-home"
+        fresh.mkdir()
+        first, _ = cold_start(fresh, question)
+    finally:
+        if env_db is not None:
+            os.environ["DATABASE_URL"] = env_db
+    kb = KnowledgeBase.open(store, settings.index_dir, bundled=True)
+    services = Services(settings, knowledge=kb, store=store)
+    warm = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        ask.handle(Message(text=question, command="ask"), services)
+        warm.append((time.perf_counter() - t0) * 1000)
+    store.close()
+    return [("Cold start to first answer (`pse-bot ask`, index built)", f"{cold:.1f} s"),
+            ("First run on an empty PSE_HOME (builds the index, then answers)", f"{first:.1f} s"),
+            ("Warm answer (`ask` intent in a running process)", f"p50 {statistics.median(warm):.0f} ms"),
+            ("Peak memory of a `pse-bot ask` process (RSS)", f"{cold_peak:.0f} MB")]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", type=int, default=1000, help="chunks in the small index (real embeddings)")
     ap.add_argument("--big", type=int, default=100_000, help="chunks in the large index (random vectors)")
     ap.add_argument("--searches", type=int, default=300, help="timed searches per scale")
+    ap.add_argument("--engines", default="", help="sqlite, postgresql or both (comma-separated); default: sqlite, "
+                                                  "or postgresql when --database-url is given")
+    ap.add_argument("--database-url", default="", help="a PostgreSQL database to measure on (else one is started)")
+    ap.add_argument("--postgres", action="store_true", help="same as --engines postgresql")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-start rows (they start new processes)")
     args = ap.parse_args()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()] or \
+        (["postgresql"] if args.database_url or args.postgres else ["sqlite"])
+    if args.postgres and "postgresql" not in engines:
+        engines.append("postgresql")
     work = Path(tempfile.mkdtemp(prefix="pse-bench-"))
-    rows_out: list[tuple[str, str]] = []
     qs = queries()
+    server = None
+    results: dict[str, list[tuple[str, str]]] = {}
+    extra: list[tuple[str, str]] = []
     try:
         emb = get_embedder()
         t0 = time.perf_counter()
         emb.embed(["warm the model up"])
         model_load = time.perf_counter() - t0
-
-        # -- ingest throughput: the bundled corpus through the full pipeline
+        # the variant texts and their real embeddings, made once and shared by every engine
+        seed_kb = KnowledgeBase.open(Store.open(work / "seed.db"), work / "seed-cache", bundled=True)
+        synth = variants(all_rows(seed_kb), max(0, args.small - seed_kb.index.chunk_count()))
         t0 = time.perf_counter()
-        kb = KnowledgeBase.open(work / "corpus-index", bundled=True)
-        elapsed = time.perf_counter() - t0
-        n_corpus = kb.bundled_report.chunks_embedded
-        rows_out.append(("Ingest throughput (bundled corpus, load+chunk+embed+store)",
-                         f"{n_corpus / elapsed:.0f} chunks/s ({n_corpus} chunks in {elapsed:.1f} s)"))
-        t0 = time.perf_counter()
-        again = kb.sync_bundled()
-        rows_out.append(("Re-ingest unchanged corpus", f"{(time.perf_counter() - t0) * 1000:.0f} ms, "
-                                                      f"{again.chunks_embedded} chunks embedded"))
-        corpus_rows = all_rows(kb)
+        synth_vecs = emb.embed([f"{t} — {s}\n{x}" for _, _, t, s, x, _ in synth])
+        extra.append(("Embedding throughput (batch 32, 2 cores)", f"{len(synth) / (time.perf_counter() - t0):.0f} chunks/s"))
+        for engine in engines:
+            if engine == "sqlite":
+                target: str | Path = work / "sqlite" / "pse.db"
+            else:
+                target = args.database_url
+                if not target:
+                    sys.path.insert(0, str(ROOT / "tests"))
+                    from pg_support import PgServer, why_not
 
-        # -- warm latency at ~1k chunks, real embeddings
-        kb.index._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copytree(work / "corpus-index", work / "small-index")
-        shutil.copytree(work / "corpus-index", work / "big-index")
-        small = KnowledgeBase.open(work / "small-index", bundled=True)
-        synth = variants(corpus_rows, max(0, args.small - len(corpus_rows)))
-        t0 = time.perf_counter()
-        vecs = emb.embed([f"{t} — {s}\n{x}" for _, _, t, s, x, _ in synth])
-        emb_rate = len(synth) / (time.perf_counter() - t0)
-        small.index.bulk_insert_raw(synth, vecs, source="synthetic/variants", title="Synthetic variants")
-        rows_out.append(("Embedding throughput (batch 32, 2 cores)", f"{emb_rate:.0f} chunks/s"))
-        for mode in ("fused", "vector", "keyword"):
-            t = time_searches(small, qs, args.searches, mode)
-            rows_out.append((f"Warm `search` {mode}, {small.index.size:,} chunks",
-                             f"p50 {pct(t, 50):.1f} ms · p99 {pct(t, 99):.1f} ms"))
-        rows_out.append(("Peak memory after 1k index (RSS)", f"{peak_mb():.0f} MB"))
-
-        # -- warm latency at ~100k chunks, random unit vectors
-        small.close()
-        big = KnowledgeBase.open(work / "big-index", bundled=True)
-        n_big = max(0, args.big - len(corpus_rows))
-        rng = np.random.default_rng(11)
-        t0 = time.perf_counter()
-        step = 20_000
-        for start in range(0, n_big, step):
-            part = variants(corpus_rows, min(step, n_big - start), seed=start)
-            v = rng.standard_normal((len(part), emb.dim)).astype(np.float32)
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-            big.index.bulk_insert_raw(part, v, source=f"synthetic/part-{start}", title="Synthetic variants")
-        build = time.perf_counter() - t0
-        rows_out.append((f"Build {big.index.size:,}-chunk index (SQLite + FTS5 + faiss, precomputed vectors)",
-                         f"{build:.0f} s"))
-        t0 = time.perf_counter()
-        reopened = KnowledgeBase.open(work / "big-index", bundled=True)
-        rows_out.append((f"Open the {big.index.size:,}-chunk index", f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
-        big.close()
-        for mode in ("fused", "vector", "keyword"):
-            t = time_searches(reopened, qs, args.searches, mode)
-            rows_out.append((f"Warm `search` {mode}, {reopened.index.size:,} chunks",
-                             f"p50 {pct(t, 50):.1f} ms · p99 {pct(t, 99):.1f} ms"))
-        rows_out.append(("Peak memory with the 100k index (RSS)", f"{peak_mb():.0f} MB"))
-        reopened.close()
-
-        # -- cold start to first answer: a new process on a fresh PSE_HOME whose index is already built
-        home = work / "home"
-        (home).mkdir()
-        shutil.copytree(work / "corpus-index", home / "index")
-        question = "how do I frame this for a company?"
-        cold, cold_peak = cold_start(home, question)
-        fresh = work / "fresh-home"
-        fresh.mkdir()
-        first, _ = cold_start(fresh, question)
-        from bot.message import Message
-        from bot.app import Services
-        from bot.settings import Settings
-        from intents import ask
-
-        services = Services(Settings(home=home), knowledge=kb)
-        warm = []
-        for _ in range(20):
-            t0 = time.perf_counter()
-            ask.handle(Message(text=question, command="ask"), services)
-            warm.append((time.perf_counter() - t0) * 1000)
-        rows_out.append(("Cold start to first answer (`pse-bot ask`, index built)", f"{cold:.1f} s"))
-        rows_out.append(("First run on an empty PSE_HOME (builds the index, then answers)", f"{first:.1f} s"))
-        rows_out.append(("Warm answer (`ask` intent in a running process)", f"p50 {statistics.median(warm):.0f} ms"))
-        rows_out.append(("Model load in this process", f"{model_load:.1f} s"))
-        rows_out.append(("Peak memory of a `pse-bot ask` process (RSS)", f"{cold_peak:.0f} MB"))
+                    reason = why_not()
+                    if reason:
+                        raise SystemExit(f"cannot start PostgreSQL: {reason}")
+                    server = PgServer.start()
+                    server.janitor("pse_bench", template=None).init()
+                    target = server.url("pse_bench")
+            rows, kb = measure(target, work, args, synth, synth_vecs, qs)
+            kb.close()
+            kb.index.store.close()
+            results[engine] = rows
+        extra.append(("Peak memory of this bench (RSS)", f"{peak_mb():.0f} MB"))
+        extra.append(("Model load in this process", f"{model_load:.1f} s"))
+        if not args.no_cold:
+            extra = cold_rows(work, seed_kb) + extra
+        seed_kb.index.store.close()
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nCPU cores: {os.cpu_count()}, searches per row: {args.searches}, top_k 5, query embedding included\n")
-    print("| Measure | Result |\n|---|---|")
-    for k, v in rows_out:
+    names = list(results)
+    print("| Measure | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+    labels = [label for label, _ in results[names[0]]]
+    for i, label in enumerate(labels):
+        print(f"| {label} | " + " | ".join(results[n][i][1] for n in names) + " |")
+    print("\n| Measure | Result |\n|---|---|")
+    for k, v in extra:
         print(f"| {k} | {v} |")
 
 

@@ -25,25 +25,25 @@ from bench.retrieval_quality import DOCS, REAL_QUESTIONS  # noqa: E402
 
 
 def collect(split: str = "dev"):
-    from knowledge.base import BUNDLED_PREFIX, KnowledgeBase
+    from bench.kb_store import close_bench_kb, open_bench_kb
+    from knowledge.base import BUNDLED_PREFIX
     from knowledge.evaluate import load_questions, passage_matches
-    from knowledge.ranking import fts_query
 
     qs = [q for q in load_questions(REAL_QUESTIONS) if q.split == split]
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        kb = KnowledgeBase.open(Path(tmp) / "i", bundled=True)
+        kb = open_bench_kb(Path(tmp) / "i", bundled=True)
         kb.ingest([DOCS])
         for q in qs:
             qv = kb.embedder.embed_one(q.question)
             vec = kb.index.vector_search(qv, 50)
-            kw = kb.index.keyword_search(fts_query(q.question), 50)
+            kw = kb.index.keyword_search(q.question, 50)
             ids = {c for c, _ in vec} | {c for c, _ in kw}
             rows = kb.index.chunks(list(ids))
             good = {c for c in ids if passage_matches(rows[c]["source"], rows[c]["section"], rows[c]["text"], q)}
             bundled = {c for c in ids if rows[c]["source"].startswith(BUNDLED_PREFIX)}
             out.append(([c for c, _ in vec], [c for c, _ in kw], good, bundled))
-        kb.close()
+        close_bench_kb(kb)
     return out
 
 

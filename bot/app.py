@@ -33,8 +33,9 @@ class Services:
     def knowledge(self) -> "KnowledgeBase":
         from knowledge.base import KnowledgeBase
 
+        store = self.store  # first: building the store takes the same lock
         with self._lock:
-            return KnowledgeBase.open(self.settings.index_dir, bundled=True)
+            return KnowledgeBase.open(store, self.settings.index_dir, bundled=True)
 
     @cached_property
     def store(self) -> "Store":

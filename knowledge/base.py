@@ -1,6 +1,6 @@
 """`KnowledgeBase`: the public face of knowledge/ — open an index folder, ingest files, search, list, remove.
 
-    kb = KnowledgeBase.open(settings.index_dir)          # also syncs the bundled guidance (knowledge/corpus)
+    kb = KnowledgeBase.open(store, settings.index_dir)   # also syncs the bundled guidance (knowledge/corpus)
     kb.ingest([Path("handbook.pdf")], progress=print)    # IngestReport(added=[...], chunks_embedded=42, ...)
     kb.search("how do I frame this for a company?", top_k=5, mode="fused")   # list[Hit]
     kb.remove("corpus/funding-conversations.md")      # bundled: removed AND kept out of every later sync
@@ -8,6 +8,10 @@
 
 A file whose bytes are unchanged since the last ingest is skipped before it is even parsed, so re-ingesting
 an unchanged folder does no embedding work (`IngestReport.chunks_embedded == 0`).
+
+Documents, passages and vectors live in the shared database (`storage.store.Store`, SQLite or PostgreSQL); the
+folder given to `open` only holds this process's faiss cache (see knowledge/index.py), so any number of
+processes can serve and ingest into one knowledge base.
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
-from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, fts_query, rrf
+from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, rrf
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from storage.store import Store
 
 log = logging.getLogger("pse.knowledge")
 
@@ -69,7 +76,7 @@ def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[st
 
 
 class KnowledgeBase:
-    """Documents, their chunks and the hybrid index in one folder. Thread-safe; share one per process."""
+    """Documents, their chunks and the hybrid index in the shared database. Thread-safe; share one per process."""
 
     def __init__(self, index: HybridIndex, embedder: Embedder, corpus_dir: Path | None = CORPUS_DIR):
         self.index = index
@@ -83,13 +90,18 @@ class KnowledgeBase:
         self._bundled_ids: tuple[int, frozenset[int]] = (-1, frozenset())
 
     @classmethod
-    def open(cls, index_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
+    def open(cls, store: "Store", cache_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
              corpus_dir: Path | None = None) -> "KnowledgeBase":
-        """Load the index in `index_dir` (created when missing). With `bundled`, bring the bundled guidance
-        up to date first: new or changed corpus files are ingested, deleted ones removed, unchanged ones cost
-        nothing (the model is not even loaded)."""
+        """The knowledge base in `store`, with this process's faiss cache in `cache_dir` (created when missing).
+        An old-layout index file in `cache_dir` (knowledge.sqlite3) is first copied into the database. With
+        `bundled`, bring the bundled guidance up to date: new or changed corpus files are ingested, deleted ones
+        removed, unchanged ones cost nothing (the model is not even loaded)."""
+        from knowledge.legacy import import_legacy
+
         embedder = embedder or get_embedder()
-        kb = cls(HybridIndex(Path(index_dir), embedder.dim), embedder, corpus_dir or CORPUS_DIR)
+        index = HybridIndex(store, Path(cache_dir), embedder.dim)
+        import_legacy(index, Path(cache_dir))
+        kb = cls(index, embedder, corpus_dir or CORPUS_DIR)
         if bundled:
             kb.bundled_report = kb.sync_bundled()
             for name, err in kb.bundled_report.errors:
@@ -97,6 +109,7 @@ class KnowledgeBase:
         return kb
 
     def close(self) -> None:
+        """Drop this handle's faiss copy (the store stays open: it belongs to the caller)."""
         self.index.close()
 
     # ------------------------------------------------------------------------------------------- ingest
@@ -190,10 +203,11 @@ class KnowledgeBase:
             for doc, chunks, existed, name in pending:
                 vecs = vectors[at:at + len(chunks)]
                 at += len(chunks)
-                self.index.replace_document(doc, chunks, vecs, origin)
+                stored = self.index.replace_document(doc, chunks, vecs, origin)
                 report.chunks_embedded += len(chunks)
                 report.chunks_total += len(chunks)
-                (report.updated if existed else report.added).append(doc.source)
+                # not stored: another process stored these very bytes meanwhile (re-checked under the write lock)
+                (report.unchanged if not stored else report.updated if existed else report.added).append(doc.source)
                 if progress:
                     progress(name)
             pending.clear()
@@ -265,8 +279,8 @@ class KnowledgeBase:
     # ------------------------------------------------------------------------------------------- search
 
     def bundled_chunk_ids(self) -> frozenset[int]:
-        """Ids of the passages that belong to the bundled guidance (cached per index generation)."""
-        gen = self.index.generation()
+        """Ids of the passages that belong to the bundled guidance (cached per loaded index generation)."""
+        gen = self.index.loaded_generation
         if self._bundled_ids[0] != gen:
             ids = self.index.chunk_ids_with_prefix(BUNDLED_PREFIX)
             self._bundled_ids = (gen, frozenset(ids))
@@ -290,13 +304,13 @@ class KnowledgeBase:
         qvec = self.embedder.embed_one(q)
         depth = max(CANDIDATES, top_k)
         vec = self.index.vector_search(qvec, depth) if mode != "keyword" else []
-        kw = self.index.keyword_search(fts_query(q), depth) if mode != "vector" else []
+        kw = self.index.keyword_search(q, depth) if mode != "vector" else []
         vec_rank = {cid: r for r, (cid, _) in enumerate(vec, 1)}
         kw_rank = {cid: r for r, (cid, _) in enumerate(kw, 1)}
         if mode == "vector":
             ranked = vec[:top_k]
         elif mode == "keyword":
-            ranked = [(cid, -bm) for cid, bm in kw[:top_k]]
+            ranked = kw[:top_k]
         else:
             depth = max(FUSION_DEPTH, top_k)
             lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]

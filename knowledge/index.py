@@ -1,67 +1,48 @@
-"""The persisted hybrid index in one folder: SQLite (documents, chunks, FTS5 keyword index, vectors as blobs)
-and a faiss file for fast vector search.
+"""The hybrid index in the shared database (the `Store`: a SQLite file or PostgreSQL), with a faiss cache per
+process.
 
-Why both a faiss file and vector blobs: SQLite is the source of truth, written in one transaction per
-document, so a crash can never leave half a document. The faiss index (`IndexIDMap2(IndexFlatIP)`, ids =
-chunk ids, so removing a document removes exactly its vectors) is a cache saved as `vectors-<generation>.faiss`.
-Every write bumps `generation` in SQLite; on open, or when another process (say `pse-bot ingest` while the
-server runs) has changed the index, a missing or stale faiss file is rebuilt from the blobs — no re-embedding.
-Writes take an exclusive file lock, so two processes never interleave.
+The database is the source of truth for every process: documents (`kb_documents`), passages and their float32
+vectors (`kb_chunks`), the keyword index (FTS5 / a tsvector column, see keyword.py), the sources an organisation
+removed (`kb_excluded`) and a `generation` counter (`kb_meta`). Each document is written in ONE transaction
+(its old passages out, the new ones in, the generation bumped), so no process ever sees half a document.
+
+Writers serialise on the database, not on a file: on SQLite the write transaction is `BEGIN IMMEDIATE`; on
+PostgreSQL it starts with `SELECT … FOR UPDATE` on the generation row. Under that lock a document whose bytes
+are already stored is not written again, so several processes syncing the bundled guidance at once do not
+double-ingest.
+
+Each process keeps the vectors in faiss (vectors.py). Its own writes update it in place; another process's
+writes are noticed by reading the generation (one tiny query, at most once per `refresh_interval` second), and
+then faiss is rebuilt from the stored vectors (or the cache file of that generation) — no re-embedding. So an
+ingest through one process is searchable in every other within about a second, without a restart.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
-import os
-import sqlite3
 import threading
+import time
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from knowledge import keyword, vectors
+from knowledge.keyword import BM25_WEIGHTS  # noqa: F401  (re-exported: tuned here historically)
 from knowledge.types import Chunk, Document, DocumentInfo
+from storage.store import Store
+from storage.tables import kb_chunks
 
 log = logging.getLogger("pse.knowledge.index")
 
-SCHEMA_VERSION = "1"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    source TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    doc_type TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    origin TEXT NOT NULL DEFAULT 'user',
-    meta TEXT NOT NULL DEFAULT '{}',
-    chunks INTEGER NOT NULL DEFAULT 0,
-    ingested_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    section TEXT NOT NULL,
-    text TEXT NOT NULL,
-    doc_type TEXT NOT NULL,
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source, ordinal);
--- sources an organisation removed that must stay out (bundled guidance: the sync skips them)
-CREATE TABLE IF NOT EXISTS excluded_sources (source TEXT PRIMARY KEY, excluded_at TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    title, section, text, tokenize = 'porter unicode61 remove_diacritics 2'
-);
-"""
-
-# bm25 column weights for (title, section, text): a word in a heading says more about the passage.
-BM25_WEIGHTS = (2.0, 2.0, 1.0)
+SCHEMA_VERSION = "2"
+REFRESH_INTERVAL = 1.0  # seconds between two looks at the generation, per process
+_CHUNK_COLUMNS = "id, source, ordinal, title, section, text, doc_type"
+_DOC_COLUMNS = "source, title, doc_type, sha256, origin, meta, chunks, ingested_at"
 
 
 def _now() -> str:
@@ -71,220 +52,265 @@ def _now() -> str:
 class HybridIndex:
     """Low-level storage; `KnowledgeBase` is the public face. All methods are thread-safe."""
 
-    DB_NAME = "knowledge.sqlite3"
-
-    def __init__(self, folder: Path, dim: int):
-        self.folder = Path(folder)
+    def __init__(self, store: Store, cache_dir: Path | str, dim: int, clock: Callable[[], float] = time.monotonic):
+        self.store = store
+        self.cache_dir = Path(cache_dir)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.dim = dim
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.folder / self.DB_NAME, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        with self._write():
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('dim', ?)", (str(dim),))
-        stored_dim = int(self._meta("dim"))
-        if stored_dim != dim:
-            raise RuntimeError(f"The index in {self.folder} holds {stored_dim}-dimension vectors but the model makes "
-                               f"{dim}; delete that folder and ingest again.")
-        self._faiss = None
+        self.refresh_interval = REFRESH_INTERVAL
+        self._clock = clock
+        self._lock = threading.RLock()          # the faiss index and its generation
+        self._reload = threading.Lock()         # one rebuild at a time; other threads search the old one
+        self._faiss: Any = None
         self._gen = -1
         self._saved_gen = -1
+        self._checked = float("-inf")
+        with store.transaction():
+            for key, value in (("schema", SCHEMA_VERSION), ("generation", "0"), ("dim", str(dim)),
+                               ("database_id", uuid.uuid4().hex[:16])):
+                store.execute("INSERT INTO kb_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (key, value))
+        stored_dim = int(self._meta("dim"))
+        if stored_dim != dim:
+            raise RuntimeError(f"The knowledge index in the database holds {stored_dim}-dimension vectors but the "
+                               f"model makes {dim}; remove its documents (pse-bot kb remove) and ingest again.")
+        self.database_id = self._meta("database_id")
         self._load_vectors()
 
     # ------------------------------------------------------------------------------------------- plumbing
 
+    @property
+    def dialect(self) -> str:
+        return self.store.dialect
+
     def close(self) -> None:
+        """Drop this process's faiss copy; the store belongs to the caller and stays open."""
         with self._lock:
-            self._db.close()
+            self._faiss = None
+            self._gen = -1
 
     def _meta(self, key: str) -> str:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else ""
+        value = self.store.scalar("SELECT value FROM kb_meta WHERE key = ?", (key,))
+        return value or ""
 
     def generation(self) -> int:
+        """The generation in the database (one query)."""
         return int(self._meta("generation") or 0)
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        """One exclusive write: the thread lock, a file lock across processes, one SQLite transaction."""
-        with self._lock, open(self.folder / ".write.lock", "a") as lockfile:
-            fcntl.flock(lockfile, fcntl.LOCK_EX)
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            finally:
-                fcntl.flock(lockfile, fcntl.LOCK_UN)
+    @property
+    def loaded_generation(self) -> int:
+        """The generation this process's faiss index reflects."""
+        return self._gen
 
-    def _bump(self) -> int:
-        gen = self.generation() + 1
-        self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(gen),))
-        return gen
+    @contextmanager
+    def _write(self) -> Iterator[int]:
+        """One write transaction holding the index's write lock; yields the generation it started from."""
+        with self.store.transaction():
+            lock = " FOR UPDATE" if self.dialect == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE already
+            yield int(self.store.scalar(f"SELECT value FROM kb_meta WHERE key = 'generation'{lock}"))
 
-    def _faiss_path(self, gen: int) -> Path:
-        return self.folder / f"vectors-{gen}.faiss"
+    def _bump(self, base: int) -> int:
+        self.store.execute("UPDATE kb_meta SET value = ? WHERE key = 'generation'", (str(base + 1),))
+        return base + 1
 
-    def _new_faiss(self):
-        import faiss
-
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+    def _applied(self, base: int, gen: int, removed: Sequence[int], added: Sequence[int] = (),
+                 vecs: np.ndarray | None = None) -> None:
+        """After a commit: mirror it in faiss if faiss was at `base`; otherwise the next refresh rebuilds."""
+        with self._lock:
+            if self._faiss is None or self._gen != base:
+                return
+            if removed:
+                self._faiss.remove_ids(np.asarray(removed, dtype=np.int64))
+            if added:
+                self._faiss.add_with_ids(vecs, np.asarray(added, dtype=np.int64))
+            self._gen = gen
 
     def _load_vectors(self) -> None:
-        """Make the in-memory faiss index match SQLite: from the saved file when current, else from the blobs."""
-        import faiss
-
+        """Make this process's faiss index match the database: the cache file of the current generation when it
+        matches, else rebuilt from the stored vectors. Searches go on with the old index meanwhile."""
+        gen = self.generation()  # read first: the vectors read next are at least this new
+        count = int(self.store.scalar("SELECT COUNT(*) FROM kb_chunks"))
+        index = vectors.read_cached(self.cache_dir, self.database_id, gen, self.dim, count)
+        rebuilt = index is None
+        if rebuilt:
+            index = vectors.build_from_database(self.store.engine, self.dim) if count else vectors.new_index(self.dim)
         with self._lock:
-            gen = self.generation()
-            count = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-            path = self._faiss_path(gen)
-            index = None
-            if path.exists():
-                try:
-                    index = faiss.read_index(str(path))
-                    if index.ntotal != count or index.d != self.dim:
-                        index = None
-                except RuntimeError:
-                    index = None
-            if index is None:
-                index = self._new_faiss()
-                cur = self._db.execute("SELECT id, vector FROM chunks ORDER BY id")
-                while rows := cur.fetchmany(4096):
-                    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                    vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), self.dim)
-                    index.add_with_ids(vecs, ids)
-                self._faiss, self._gen = index, gen
-                if count:
-                    self.save()
-            else:
-                self._faiss, self._gen, self._saved_gen = index, gen, gen
+            if gen < self._gen:  # a write of ours got there first and is newer
+                return
+            self._faiss, self._gen = index, gen
+            self._saved_gen = -1 if rebuilt else gen
+        if rebuilt and count:
+            log.info("knowledge index: faiss rebuilt from %d stored vectors (generation %d)", count, gen)
+            self.save()
 
     def save(self) -> None:
-        """Write the faiss cache for the current generation and delete older ones."""
-        import faiss
-
+        """Write the faiss cache file for the loaded generation (and delete older ones)."""
         with self._lock:
-            gen = self._gen
-            path = self._faiss_path(gen)
-            if gen == self._saved_gen and path.exists():
+            gen, index = self._gen, self._faiss
+            if index is None or gen == self._saved_gen:
                 return
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            faiss.write_index(self._faiss, str(tmp))
-            tmp.replace(path)
+            vectors.write_cached(index, self.cache_dir, self.database_id, gen)
             self._saved_gen = gen
-            for old in self.folder.glob("vectors-*.faiss"):
-                if old != path:
-                    with contextlib.suppress(OSError):
-                        old.unlink()
 
-    def refresh(self) -> bool:
-        """Reload when another process changed the index. Returns True if it reloaded."""
-        with self._lock:
-            if self.generation() != self._gen:
-                self._load_vectors()
-                return True
+    def refresh(self, force: bool = False) -> bool:
+        """Reload when another process changed the index. The generation is read at most once per
+        `refresh_interval` seconds unless `force`. Returns True if it reloaded."""
+        now = self._clock()
+        if not force and now - self._checked < self.refresh_interval:
             return False
+        self._checked = now
+        if self.generation() == self._gen:
+            return False
+        if not self._reload.acquire(blocking=force):  # another thread is already rebuilding
+            return False
+        try:
+            self._load_vectors()
+        finally:
+            self._reload.release()
+        return True
 
     # ---------------------------------------------------------------------------------------- documents
 
     def document(self, source: str) -> DocumentInfo | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM documents WHERE source = ?", (source,)).fetchone()
+        row = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE source = ?", (source,)).fetchone()
         return _info(row) if row else None
 
     def documents(self) -> list[DocumentInfo]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM documents ORDER BY origin, source").fetchall()
+        rows = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents ORDER BY origin, source").fetchall()
         return [_info(r) for r in rows]
 
-    def replace_document(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray, origin: str) -> None:
-        """Store a document and its chunks, replacing any earlier version, in one transaction."""
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(chunks), self.dim):
-            raise ValueError(f"expected {len(chunks)} vectors of {self.dim}, got {vectors.shape}")
-        with self._write():
-            self.refresh_locked()
-            old_ids = self._delete_locked(doc.source)
-            self._db.execute(
-                "INSERT INTO documents (source, title, doc_type, sha256, origin, meta, chunks, ingested_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.source, doc.title, doc.doc_type, doc.sha256, origin, json.dumps(doc.meta, default=str),
-                 len(chunks), _now()),
-            )
-            ids = []
-            for c, v in zip(chunks, vectors):
-                cur = self._db.execute(
-                    "INSERT INTO chunks (source, ordinal, title, section, text, doc_type, vector) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (c.source, c.ordinal, c.title, c.section, c.text, c.doc_type, v.tobytes()),
-                )
-                ids.append(cur.lastrowid)
-                self._db.execute("INSERT INTO chunks_fts (rowid, title, section, text) VALUES (?, ?, ?, ?)",
-                                 (cur.lastrowid, c.title, c.section, c.text))
-            gen = self._bump()
-        # committed: mirror it in faiss
-        with self._lock:
-            if old_ids:
-                self._faiss.remove_ids(np.asarray(old_ids, dtype=np.int64))
-            if ids:
-                self._faiss.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-            self._gen = gen
+    def replace_document(self, doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray, origin: str) -> bool:
+        """Store a document and its chunks, replacing any earlier version, in one transaction. False (nothing
+        written) when the stored version already has these bytes, e.g. another process stored it meanwhile."""
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        if vecs.shape != (len(chunks), self.dim):
+            raise ValueError(f"expected {len(chunks)} vectors of {self.dim}, got {vecs.shape}")
+        with self._write() as base:
+            stored = self.store.execute("SELECT sha256, meta FROM kb_documents WHERE source = ?",
+                                        (doc.source,)).fetchone()
+            if stored is not None and stored[0] == doc.sha256 and \
+                    json.loads(stored[1] or "{}").get("_pipeline") == doc.meta.get("_pipeline"):
+                return False
+            rows = [dict(source=doc.source, ordinal=c.ordinal, title=c.title, section=c.section, text=c.text,
+                         doc_type=c.doc_type) for c in chunks]
+            old, ids = self._store_locked(doc.source, doc.title, doc.doc_type, doc.sha256, origin,
+                                          json.dumps(doc.meta, default=str), rows, vecs)
+            gen = self._bump(base)
+        self._applied(base, gen, old, ids, vecs)
+        return True
 
-    def refresh_locked(self) -> None:
-        if self.generation() != self._gen:
-            self._load_vectors()
+    def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vecs: np.ndarray,
+                        source: str, title: str, doc_type: str = "guidance") -> None:
+        """Insert many chunks under one synthetic document without a loader (used by bench/ to reach 100k)."""
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        dicts = [dict(source=source, ordinal=o, title=t, section=s, text=x, doc_type=dt)
+                 for (_, o, t, s, x, dt) in rows]
+        with self._write() as base:
+            old, ids = self._store_locked(source, title, doc_type, "synthetic", "user", "{}", dicts, vecs)
+            gen = self._bump(base)
+        self._applied(base, gen, old, ids, vecs)
+
+    def _store_locked(self, source: str, title: str, doc_type: str, sha256: str, origin: str, meta: str,
+                      rows: list[dict[str, Any]], vecs: np.ndarray) -> tuple[list[int], list[int]]:
+        """Inside `_write()`: replace `source` with a document row and its passages; (old ids, new ids)."""
+        old = self._delete_locked(source)
+        self.store.execute(f"INSERT INTO kb_documents ({_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (source, title, doc_type, sha256, origin, meta, len(rows), _now()))
+        ids = self._insert_chunks(rows, vecs)
+        return old, ids
+
+    def _insert_chunks(self, rows: list[dict[str, Any]], vecs: np.ndarray) -> list[int]:
+        if not rows:
+            return []
+        with self.store.connection() as conn:
+            params = [dict(r, vector=v.tobytes()) for r, v in zip(rows, vecs)]
+            result = conn.execute(kb_chunks.insert().returning(kb_chunks.c.id, sort_by_parameter_order=True), params)
+            ids = [int(r[0]) for r in result]
+            keyword.add(conn, self.dialect, [dict(r, id=i) for r, i in zip(rows, ids)])
+        return ids
 
     def _delete_locked(self, source: str) -> list[int]:
-        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
+        ids = [int(r[0]) for r in self.store.execute("SELECT id FROM kb_chunks WHERE source = ?", (source,))]
         if ids:
-            self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-        self._db.execute("DELETE FROM chunks WHERE source = ?", (source,))
-        self._db.execute("DELETE FROM documents WHERE source = ?", (source,))
+            with self.store.connection() as conn:
+                keyword.drop(conn, self.dialect, ids)
+            self.store.execute("DELETE FROM kb_chunks WHERE source = ?", (source,))
+        self.store.execute("DELETE FROM kb_documents WHERE source = ?", (source,))
         return ids
 
     def remove(self, source: str, exclude: bool = False) -> bool:
         """Delete a document and its passages; True if it was there. With `exclude`, also record `source` as
         excluded (see `excluded()`) in the same transaction, whether or not the document was there."""
-        with self._write():
-            self.refresh_locked()
+        with self._write() as base:
             if exclude:
-                self._db.execute("INSERT OR IGNORE INTO excluded_sources VALUES (?, ?)", (source, _now()))
-            exists = self._db.execute("SELECT 1 FROM documents WHERE source = ?", (source,)).fetchone()
-            if not exists:
+                self.store.execute("INSERT INTO kb_excluded (source, excluded_at) VALUES (?, ?) "
+                                   "ON CONFLICT DO NOTHING", (source, _now()))
+            if self.store.scalar("SELECT 1 FROM kb_documents WHERE source = ?", (source,)) is None:
                 return False
             ids = self._delete_locked(source)
-            gen = self._bump()
-        with self._lock:
-            if ids:
-                self._faiss.remove_ids(np.asarray(ids, dtype=np.int64))
-            self._gen = gen
-            self.save()
+            gen = self._bump(base)
+        self._applied(base, gen, ids)
+        self.save()
         return True
 
     def excluded(self) -> list[str]:
         """Sources recorded as excluded by `remove(..., exclude=True)`, sorted."""
-        with self._lock:
-            return [r[0] for r in self._db.execute("SELECT source FROM excluded_sources ORDER BY source")]
+        return [r[0] for r in self.store.execute("SELECT source FROM kb_excluded ORDER BY source")]
 
     def include(self, source: str) -> bool:
         """Forget an exclusion; True if `source` was excluded."""
         with self._write():
-            return self._db.execute("DELETE FROM excluded_sources WHERE source = ?", (source,)).rowcount > 0
+            return self.store.execute("DELETE FROM kb_excluded WHERE source = ?", (source,)).rowcount > 0
+
+    def import_documents(self, docs: Sequence[dict[str, Any]], passages: dict[str, list[dict[str, Any]]],
+                         excluded: Sequence[str] = ()) -> tuple[int, int]:
+        """Copy documents with their stored passages and vectors (no embedding) in one transaction: the
+        documents not already here, and the exclusions (an excluded source already here is removed).
+        `docs`: dicts with the kb_documents columns; `passages[source]`: dicts with ordinal, title, section,
+        text, doc_type, vector (float32 bytes). Returns (documents, passages) copied."""
+        n_docs = n_chunks = 0
+        with self._write() as base:
+            have = {r[0] for r in self.store.execute("SELECT source FROM kb_documents")}
+            changed = False
+            for source in excluded:
+                self.store.execute("INSERT INTO kb_excluded (source, excluded_at) VALUES (?, ?) "
+                                   "ON CONFLICT DO NOTHING", (source, _now()))
+                if source in have:
+                    self._delete_locked(source)
+                    changed = True
+            for d in docs:
+                if d["source"] in have or d["source"] in excluded:
+                    continue
+                rows = passages.get(d["source"], [])
+                vecs = np.frombuffer(b"".join(bytes(r["vector"]) for r in rows), dtype=np.float32)
+                if vecs.size != len(rows) * self.dim:
+                    raise ValueError(f"{d['source']}: stored vectors are not {self.dim}-dimensional")
+                self.store.execute(f"INSERT INTO kb_documents ({_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   (d["source"], d["title"], d["doc_type"], d["sha256"], d.get("origin", "user"),
+                                    d.get("meta") or "{}", len(rows), d.get("ingested_at") or _now()))
+                self._insert_chunks([{k: r[k] for k in ("ordinal", "title", "section", "text", "doc_type")}
+                                     | {"source": d["source"]} for r in rows], vecs.reshape(len(rows), self.dim))
+                n_docs, n_chunks, changed = n_docs + 1, n_chunks + len(rows), True
+            if changed:
+                self._bump(base)
+        if changed:
+            self.refresh(force=True)
+        return n_docs, n_chunks
+
+    def export_documents(self) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], list[str]]:
+        """Everything `import_documents` takes, read from this index (copying a knowledge base elsewhere)."""
+        docs = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents ORDER BY source").mappings()
+        passages: dict[str, list[dict[str, Any]]] = {}
+        for r in self.store.execute("SELECT source, ordinal, title, section, text, doc_type, vector "
+                                    "FROM kb_chunks ORDER BY id").mappings():
+            passages.setdefault(r["source"], []).append(r)
+        return docs, passages, self.excluded()
 
     # ------------------------------------------------------------------------------------------- search
 
     @property
     def size(self) -> int:
-        return int(self._faiss.ntotal) if self._faiss is not None else 0
+        index = self._faiss
+        return int(index.ntotal) if index is not None else 0
 
     def vector_search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
         with self._lock:
@@ -294,20 +320,14 @@ class HybridIndex:
             sims, ids = self._faiss.search(np.asarray(qvec, dtype=np.float32).reshape(1, -1), n)
         return [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
 
-    def keyword_search(self, match: str, k: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25) best first; bm25 is negative, lower is better. Never raises on odd input."""
-        if not match or k <= 0:
+    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk id, score) best first for free text (any of its words); higher is better. Never raises."""
+        if not (query or "").strip() or k <= 0:
             return []
-        w = BM25_WEIGHTS
-        try:
-            with self._lock:
-                rows = self._db.execute(
-                    f"SELECT rowid, bm25(chunks_fts, {w[0]}, {w[1]}, {w[2]}) AS rank FROM chunks_fts "
-                    "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
-        except sqlite3.OperationalError as exc:  # defensive: fts_query() already makes every input valid
-            log.warning("keyword search failed for %r: %s", match, exc)
-            return []
-        return [(int(r[0]), float(r[1])) for r in rows]
+        with self.store.engine.connect() as conn:
+            hits = keyword.search(conn, self.dialect, query, k)
+            conn.rollback()
+        return hits
 
     def similarities(self, qvec: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
         """Cosine similarity of the query to given chunks (vectors are unit length)."""
@@ -325,51 +345,29 @@ class HybridIndex:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT id, source, ordinal, title, section, text, doc_type FROM chunks WHERE id IN ({marks})",
-                [int(i) for i in ids]).fetchall()
-        return {r["id"]: dict(r) for r in rows}
+        rows = self.store.execute(f"SELECT {_CHUNK_COLUMNS} FROM kb_chunks WHERE id IN ({marks})",
+                                  [int(i) for i in ids]).mappings()
+        return {r["id"]: r for r in rows}
 
     def chunk_ids_with_prefix(self, prefix: str) -> list[int]:
         """Ids of the chunks whose source starts with `prefix` (e.g. the bundled guidance's "corpus/")."""
         like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        with self._lock:
-            return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source LIKE ? ESCAPE '\\'", (like,))]
+        return [r[0] for r in self.store.execute("SELECT id FROM kb_chunks WHERE source LIKE ? ESCAPE '\\'", (like,))]
 
     def chunk_count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(self.store.scalar("SELECT COUNT(*) FROM kb_chunks"))
 
-    def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vectors: np.ndarray,
-                        source: str, title: str, doc_type: str = "guidance") -> None:
-        """Insert many chunks under one synthetic document without a loader (used by bench/ to reach 100k)."""
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        with self._write():
-            self.refresh_locked()
-            old = self._delete_locked(source)
-            self._db.execute("INSERT INTO documents (source, title, doc_type, sha256, origin, meta, chunks, ingested_at) "
-                             "VALUES (?, ?, ?, 'synthetic', 'user', '{}', ?, ?)", (source, title, doc_type, len(rows), _now()))
-            ids = []
-            for (src, ordinal, t, section, text, dt), v in zip(rows, vectors):
-                cur = self._db.execute("INSERT INTO chunks (source, ordinal, title, section, text, doc_type, vector) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (source, ordinal, t, section, text, dt, v.tobytes()))
-                ids.append(cur.lastrowid)
-                self._db.execute("INSERT INTO chunks_fts (rowid, title, section, text) VALUES (?, ?, ?, ?)",
-                                 (cur.lastrowid, t, section, text))
-            gen = self._bump()
-        with self._lock:
-            if old:
-                self._faiss.remove_ids(np.asarray(old, dtype=np.int64))
-            self._faiss.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-            self._gen = gen
-            self.save()
+    def passage_texts(self) -> list[str]:
+        """Every passage as the model embeds it (title — section, newline, text), in id order (bench/)."""
+        rows = self.store.execute("SELECT title, section, text FROM kb_chunks ORDER BY id")
+        return [f"{t} — {s}\n{x}" for t, s, x in rows]
 
 
-def _info(row: sqlite3.Row) -> DocumentInfo:
+def _info(row: Any) -> DocumentInfo:
+    m = row._mapping
     try:
-        meta = json.loads(row["meta"] or "{}")
+        meta = json.loads(m["meta"] or "{}")
     except ValueError:
         meta = {}
-    return DocumentInfo(source=row["source"], title=row["title"], doc_type=row["doc_type"], chunks=row["chunks"],
-                        sha256=row["sha256"], ingested_at=row["ingested_at"], origin=row["origin"], meta=meta)
+    return DocumentInfo(source=m["source"], title=m["title"], doc_type=m["doc_type"], chunks=m["chunks"],
+                        sha256=m["sha256"], ingested_at=m["ingested_at"], origin=m["origin"], meta=meta)

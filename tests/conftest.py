@@ -105,10 +105,17 @@ def store(settings):
 
 @pytest.fixture(scope="session")
 def bundled_kb(tmp_path_factory):
-    """The bundled guidance, ingested once per session with the real model. Treat as read-only."""
+    """The bundled guidance, ingested once per session with the real model into its own SQLite store (whatever
+    engine a test runs on: it is shared read-only). Treat as read-only; kb_support.copy_knowledge copies it elsewhere."""
     from knowledge.base import KnowledgeBase
+    from storage.store import Store
 
-    return KnowledgeBase.open(tmp_path_factory.mktemp("bundled-index"), bundled=True)
+    folder = tmp_path_factory.mktemp("bundled-index")
+    store = Store.open(folder / "knowledge.db")
+    kb = KnowledgeBase.open(store, folder / "cache", bundled=True)
+    yield kb
+    store.close()
+
 
 
 @pytest.fixture

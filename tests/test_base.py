@@ -1,4 +1,5 @@
-"""KnowledgeBase with the real model, real faiss and real SQLite files, on small fixture documents."""
+"""KnowledgeBase with the real model, real faiss and the real database (each test on SQLite and PostgreSQL), on
+small fixture documents."""
 
 import shutil
 from pathlib import Path
@@ -7,6 +8,7 @@ import pytest
 
 from knowledge.base import KnowledgeBase
 from knowledge.embedder import get_embedder
+from storage.store import Store
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
 
@@ -19,8 +21,8 @@ def docs(tmp_path):
 
 
 @pytest.fixture
-def kb(tmp_path):
-    k = KnowledgeBase.open(tmp_path / "index", bundled=False)
+def kb(store, tmp_path):
+    k = KnowledgeBase.open(store, tmp_path / "index", bundled=False)
     yield k
     k.close()
 
@@ -47,28 +49,28 @@ def test_reingesting_unchanged_files_does_no_embedding_work(kb, docs):
     assert get_embedder().texts_embedded == before
 
 
-def test_reopening_the_index_needs_no_document_embedding(tmp_path, docs):
-    kb = KnowledgeBase.open(tmp_path / "index", bundled=False)
+def test_reopening_the_index_needs_no_document_embedding(store, tmp_path, docs):
+    kb = KnowledgeBase.open(store, tmp_path / "index", bundled=False)
     kb.ingest([docs])
     expected = [h.chunk_id for h in kb.search("first meeting with a company", top_k=3)]
     kb.close()
     before = get_embedder().texts_embedded
-    again = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    again = KnowledgeBase.open(store, tmp_path / "index", bundled=False)
     assert again.ingest([docs]).chunks_embedded == 0
     assert get_embedder().texts_embedded == before
     assert [h.chunk_id for h in again.search("first meeting with a company", top_k=3)] == expected
     again.close()
 
 
-def test_a_lost_faiss_file_is_rebuilt_from_stored_vectors(tmp_path, docs):
-    kb = KnowledgeBase.open(tmp_path / "index", bundled=False)
+def test_a_lost_faiss_file_is_rebuilt_from_stored_vectors(store, tmp_path, docs):
+    kb = KnowledgeBase.open(store, tmp_path / "index", bundled=False)
     kb.ingest([docs])
     expected = [h.chunk_id for h in kb.search("vessel connectivity pilot", top_k=3, mode="vector")]
     kb.close()
     for f in (tmp_path / "index").glob("vectors-*.faiss"):
         f.unlink()
     before = get_embedder().texts_embedded
-    again = KnowledgeBase.open(tmp_path / "index", bundled=False)
+    again = KnowledgeBase.open(store, tmp_path / "index", bundled=False)
     assert [h.chunk_id for h in again.search("vessel connectivity pilot", top_k=3, mode="vector")] == expected
     assert get_embedder().texts_embedded == before + 1  # only the query
     assert list((tmp_path / "index").glob("vectors-*.faiss"))
@@ -138,10 +140,10 @@ def test_empty_knowledge_base_returns_no_hits(kb):
     assert kb.documents() == []
 
 
-def test_bundled_sync_adds_updates_and_removes_corpus_files(tmp_path):
+def test_bundled_sync_adds_updates_and_removes_corpus_files(store, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    kb = KnowledgeBase.open(tmp_path / "index", bundled=True, corpus_dir=corpus)  # empty corpus still opens
+    kb = KnowledgeBase.open(store, tmp_path / "index", bundled=True, corpus_dir=corpus)  # empty corpus still opens
     assert kb.documents() == []
     shutil.copy(DOCS / "field-guide.md", corpus / "field-guide.md")
     shutil.copy(DOCS / "field-guide.md", corpus / "second.md")
@@ -151,22 +153,93 @@ def test_bundled_sync_adds_updates_and_removes_corpus_files(tmp_path):
     (corpus / "second.md").unlink()
     kb.close()
     before = get_embedder().texts_embedded
-    kb = KnowledgeBase.open(tmp_path / "index", bundled=True, corpus_dir=corpus)
+    kb = KnowledgeBase.open(store, tmp_path / "index", bundled=True, corpus_dir=corpus)
     assert kb.bundled_report.removed == ["corpus/second.md"]
     assert kb.bundled_report.unchanged == ["corpus/field-guide.md"]
     assert get_embedder().texts_embedded == before
     kb.close()
 
 
-def test_another_process_writing_the_index_is_seen_by_an_open_reader(tmp_path, docs):
-    reader = KnowledgeBase.open(tmp_path / "index", bundled=False)
-    writer = KnowledgeBase.open(tmp_path / "index", bundled=False)  # a second handle, like `pse-bot ingest`
+def test_another_process_writing_the_index_is_seen_by_an_open_reader(store, settings, tmp_path, docs):
+    """Two handles on one database, each with its own connection pool and faiss cache folder, as two processes
+    (two web containers, or the server and `pse-bot ingest`). The reader looks at the generation at most once
+    per `refresh_interval`; its clock is driven by the test, so nothing sleeps."""
+    other_store = Store.open(settings.database)
+    reader = KnowledgeBase.open(store, tmp_path / "reader-cache", bundled=False)
+    writer = KnowledgeBase.open(other_store, tmp_path / "writer-cache", bundled=False)
+    now = [1000.0]
+    reader.index._clock = lambda: now[0]
+    reader.index.refresh(force=True)
     writer.ingest([docs / "field-guide.md"])
-    assert reader.search("listening first", top_k=1)[0].source.endswith("field-guide.md")
+    assert writer.search("listening first", top_k=1)[0].source.endswith("field-guide.md")  # its own write: at once
+    assert len(reader) == 0 and reader.search("listening first", top_k=1, mode="vector") == []  # not looked yet
+    before = get_embedder().texts_embedded
+    now[0] += reader.index.refresh_interval
+    hit = reader.search("listening first", top_k=1, mode="vector")[0]  # looked, rebuilt from stored vectors
+    assert hit.source.endswith("field-guide.md") and len(reader) == len(writer) > 0
+    assert get_embedder().texts_embedded == before + 1  # only the query: nothing re-embedded
+    assert reader.index.loaded_generation == writer.index.loaded_generation == writer.index.generation()
     writer.remove(str((docs / "field-guide.md").resolve()))
-    assert reader.search("listening first", top_k=1) == []
+    assert reader.search("listening first", top_k=1) == []  # passages read from the database are gone at once
+    now[0] += reader.index.refresh_interval
+    reader.search("listening first", top_k=1)
+    assert len(reader) == 0
     reader.close()
     writer.close()
+    other_store.close()
+
+
+def test_an_exception_mid_ingest_leaves_no_half_document(kb, docs, monkeypatch):
+    guide = docs / "field-guide.md"
+    kb.ingest([guide])
+    source = str(guide.resolve())
+    before = (kb.index.generation(), kb.index.chunk_count(), len(kb), kb.documents())
+    guide.write_text(guide.read_text() + "\n\n## Late addition\n\nMangrove restoration grants for fishing villages.\n")
+
+    def fail(*args, **kwargs):  # after the new passages are inserted, before the commit
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("knowledge.keyword.add", fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        kb.ingest([guide])
+    assert (kb.index.generation(), kb.index.chunk_count(), len(kb), kb.documents()) == before
+    assert all("Mangrove" not in h.text for h in kb.search("mangrove restoration grants", top_k=10))
+    with pytest.raises(RuntimeError):
+        kb.ingest([docs / "extracted-report.txt"])  # a brand-new document fails whole too
+    assert [Path(d.source).name for d in kb.documents()] == ["field-guide.md"]
+    assert kb.index.chunk_count() == before[1]
+    monkeypatch.undo()
+    assert [Path(s).name for s in kb.ingest([guide]).updated] == ["field-guide.md"]
+    assert kb.search("mangrove restoration grants", top_k=1)[0].source == source
+
+
+def test_keyword_search_finds_a_word_only_one_passage_has(kb, docs):
+    kb.ingest([docs])
+    store = kb.index.store
+    only = [r for r in store.execute("SELECT id, text FROM kb_chunks") if "airtime" in r[1].lower()]
+    assert len(only) == 1
+    for query in ("airtime", "who pays for AIRTIME?", "airtime OR nonsenseword"):
+        hits = kb.search(query, top_k=5, mode="keyword")
+        assert [h.chunk_id for h in hits] == [only[0][0]], (store.dialect, query)
+        assert hits[0].keyword_rank == 1 and hits[0].score > 0
+    assert kb.search("zzqxv", top_k=5, mode="keyword") == []
+
+
+def test_bundled_sync_in_two_processes_at_once_does_not_double_ingest(store, settings, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DOCS / "field-guide.md", corpus / "field-guide.md")
+    first = KnowledgeBase.open(store, tmp_path / "a", bundled=False, corpus_dir=corpus)
+    other_store = Store.open(settings.database)
+    second = KnowledgeBase.open(other_store, tmp_path / "b", bundled=False, corpus_dir=corpus)
+    second.index.document = lambda source: None  # it looked before the first one stored anything
+    first.sync_bundled()
+    generation, chunks = store.scalar("SELECT value FROM kb_meta WHERE key = 'generation'"), first.index.chunk_count()
+    report = second.sync_bundled()  # embeds (it thinks the document is new) but the write lock re-checks sha256
+    assert report.unchanged == ["corpus/field-guide.md"] and not report.added
+    assert store.scalar("SELECT value FROM kb_meta WHERE key = 'generation'") == generation
+    assert first.index.chunk_count() == chunks and len(first.documents()) == 1
+    other_store.close()
 
 
 # ------------------------------------------------------------------ removing and restoring bundled guidance
@@ -191,8 +264,8 @@ def _sources(kb):
     return [d.source for d in kb.documents()]
 
 
-def test_a_removed_bundled_document_stays_out_across_restarts_and_resyncs_until_restored(tmp_path, corpus):
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+def test_a_removed_bundled_document_stays_out_across_restarts_and_resyncs_until_restored(store, tmp_path, corpus):
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)
     assert _sources(kb) == ["corpus/alpha.md", "corpus/bravo.md", "corpus/charlie.md"]
     assert kb.remove("corpus/bravo.md") is True
     assert _sources(kb) == ["corpus/alpha.md", "corpus/charlie.md"]
@@ -204,7 +277,7 @@ def test_a_removed_bundled_document_stays_out_across_restarts_and_resyncs_until_
     kb.close()
 
     before = get_embedder().texts_embedded
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)  # a restart
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)  # a restart
     assert kb.bundled_report.excluded == ["corpus/bravo.md"]
     assert sorted(kb.bundled_report.unchanged) == ["corpus/alpha.md", "corpus/charlie.md"]
     assert _sources(kb) == ["corpus/alpha.md", "corpus/charlie.md"]
@@ -215,13 +288,13 @@ def test_a_removed_bundled_document_stays_out_across_restarts_and_resyncs_until_
     assert kb.excluded_bundled() == []
     assert kb.search("frozen shrimp cold storage", top_k=1)[0].source == "corpus/bravo.md"
     kb.close()
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)
     assert kb.bundled_report.excluded == [] and "corpus/bravo.md" in kb.bundled_report.unchanged
     kb.close()
 
 
-def test_bad_bundled_requests_change_nothing(tmp_path, corpus):
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+def test_bad_bundled_requests_change_nothing(store, tmp_path, corpus):
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)
     assert kb.remove("corpus/bravo.md") is True
     generation = kb.index.generation()
     assert kb.remove("corpus/bravo.md") is False          # already removed
@@ -236,8 +309,8 @@ def test_bad_bundled_requests_change_nothing(tmp_path, corpus):
     kb.close()
 
 
-def test_a_restore_that_cannot_load_the_file_keeps_it_removed(tmp_path, corpus):
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+def test_a_restore_that_cannot_load_the_file_keeps_it_removed(store, tmp_path, corpus):
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)
     kb.remove("corpus/charlie.md")
     (corpus / "charlie.md").write_text("")
     report = kb.restore_bundled("corpus/charlie.md")
@@ -247,9 +320,9 @@ def test_a_restore_that_cannot_load_the_file_keeps_it_removed(tmp_path, corpus):
     kb.close()
 
 
-def test_a_broken_bundled_file_can_be_removed_and_a_file_no_longer_shipped_can_be_restored(tmp_path, corpus):
+def test_a_broken_bundled_file_can_be_removed_and_a_file_no_longer_shipped_can_be_restored(store, tmp_path, corpus):
     (corpus / "charlie.md").write_text("")
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)
     assert [name for name, _ in kb.bundled_report.errors] == ["corpus/charlie.md"]
     assert kb.remove("corpus/charlie.md") is True  # in the folder though never loaded: silenced
     assert kb.sync_bundled().errors == []
@@ -259,8 +332,8 @@ def test_a_broken_bundled_file_can_be_removed_and_a_file_no_longer_shipped_can_b
     kb.close()
 
 
-def test_removing_a_user_document_records_no_exclusion(tmp_path, corpus, docs):
-    kb = KnowledgeBase.open(tmp_path / "index", corpus_dir=corpus)
+def test_removing_a_user_document_records_no_exclusion(store, tmp_path, corpus, docs):
+    kb = KnowledgeBase.open(store, tmp_path / "index", corpus_dir=corpus)
     kb.ingest([docs / "field-guide.md"])
     assert kb.remove(str(docs / "field-guide.md")) is True
     assert kb.excluded_bundled() == [] and kb.index.excluded() == []

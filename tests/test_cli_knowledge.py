@@ -16,9 +16,11 @@ DOCS = Path(__file__).parent / "fixtures" / "docs"
 
 
 @pytest.fixture
-def kb_home(settings, bundled_kb):
-    """A PSE_HOME whose index is a copy of the session's bundled index: opening it embeds nothing."""
-    shutil.copytree(bundled_kb.index.folder, settings.index_dir)
+def kb_home(settings, store, bundled_kb):
+    """A PSE_HOME whose database holds a copy of the session's bundled index: opening it embeds nothing."""
+    from kb_support import copy_knowledge
+
+    copy_knowledge(bundled_kb, store, settings.index_dir)
     return settings
 
 

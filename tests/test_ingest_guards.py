@@ -90,8 +90,10 @@ def test_real_fixture_documents_still_load(tmp_path):
             assert load(path).sections, path
 
 
-def test_pse_bot_ingest_reports_refused_files_and_keeps_the_others(settings, bundled_kb, tmp_path):
-    shutil.copytree(bundled_kb.index.folder, settings.index_dir)
+def test_pse_bot_ingest_reports_refused_files_and_keeps_the_others(settings, store, bundled_kb, tmp_path):
+    from kb_support import copy_knowledge
+
+    copy_knowledge(bundled_kb, store, settings.index_dir)  # the real guidance, nothing to embed
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "good.md").write_text("# Hotel jobs\n\nAsk the hotel association which members hire survivors.\n")

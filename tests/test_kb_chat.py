@@ -45,7 +45,7 @@ def tiny(settings, store, tmp_path, monkeypatch, bundled_kb):
     for name, text in NOTES.items():
         (corpus / name).write_text(text)
     monkeypatch.setattr("knowledge.base.CORPUS_DIR", corpus)
-    kb = KnowledgeBase.open(settings.index_dir, embedder=bundled_kb.embedder, corpus_dir=corpus)
+    kb = KnowledgeBase.open(store, settings.index_dir, embedder=bundled_kb.embedder, corpus_dir=corpus)
     yield Services(settings, knowledge=kb, store=store)
     kb.close()
 
@@ -129,10 +129,12 @@ def test_the_command_line_says_the_same_words_and_audits_too(tiny):
 
 
 def test_pse_bot_chat_with_piped_input(settings, store, bundled_kb):
-    import shutil
+    from kb_support import copy_knowledge
 
-    shutil.copytree(bundled_kb.index.folder, settings.index_dir)  # the real guidance, nothing to embed
+    copy_knowledge(bundled_kb, store, settings.index_dir)  # the real guidance, nothing to embed
     env = dict(os.environ, PSE_HOME=str(settings.home), HF_HUB_OFFLINE="1")
+    if settings.database_url:
+        env["DATABASE_URL"] = settings.database_url
     exe = Path(sys.executable).with_name("pse-bot")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli.main"]
     source = "corpus/funding-conversations.md"

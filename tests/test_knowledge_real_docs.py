@@ -45,10 +45,15 @@ def test_paper_chunks_fit_the_window_and_none_is_a_heading_fragment():
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
-    kb = KnowledgeBase.open(tmp_path_factory.mktemp("real") / "index", bundled=True)
+    from storage.store import Store
+
+    folder = tmp_path_factory.mktemp("real")
+    store = Store.open(folder / "knowledge.db")  # module-wide and read-only: SQLite only, for speed
+    kb = KnowledgeBase.open(store, folder / "index", bundled=True)
     kb.ingest([DATA / "real_docs"])
     yield kb
     kb.close()
+    store.close()
 
 
 def test_users_paper_is_not_drowned_by_the_bundled_guidance(kb):

@@ -1,6 +1,6 @@
 """`pse-bot ingest`, `pse-bot search` and `pse-bot kb list|remove|restore`: the knowledge base from the terminal.
 
-Only click is imported at module level; the model, faiss and SQLite load inside the commands.
+Only click is imported at module level; the model, faiss and the database load inside the commands.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ PREFIX = "pse-bot "  # chat says `kb …`, the terminal `pse-bot kb …` (knowle
 
 
 def open_kb(bundled: bool = True):
-    from bot.settings import Settings
+    from bot.app import build_services
     from knowledge.base import KnowledgeBase
 
-    s = Settings.from_env()
-    s.ensure_home()
-    if not (s.index_dir / "knowledge.sqlite3").exists():
+    services = build_services()
+    store = services.store
+    if not store.scalar("SELECT 1 FROM kb_documents LIMIT 1") and \
+            not (services.settings.index_dir / "knowledge.sqlite3").exists():
         click.echo("Building the index of the bundled guidance (first run only)…", err=True)
-    return KnowledgeBase.open(s.index_dir, bundled=bundled)
+    return KnowledgeBase.open(store, services.settings.index_dir, bundled=bundled)
 
 
 @click.command("ingest")

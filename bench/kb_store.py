@@ -1,0 +1,51 @@
+"""A throw-away knowledge base for the benches: its own SQLite file in a scratch folder, or a fresh PostgreSQL
+database (`start_postgres()`, then every `open_bench_kb` gets its own database on that server), with the faiss
+cache in the scratch folder."""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_pg: dict = {}
+
+
+def start_postgres() -> None:
+    """Start a throw-away PostgreSQL server (tests/pg_support.py); stopped when the bench exits."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_support import PgServer, why_not
+
+    reason = why_not()
+    if reason:
+        raise SystemExit(f"cannot start PostgreSQL: {reason}")
+    server = PgServer.start()
+    atexit.register(server.stop)
+    _pg.update(server=server, counter=itertools.count(1))
+
+
+def fresh_database_url() -> str | None:
+    """A new empty database on the started server (None when none was started)."""
+    server = _pg.get("server")
+    if server is None:
+        return None
+    name = f"pse_bench_{next(_pg['counter'])}"
+    server.janitor(name, template=None).init()
+    return server.url(name)
+
+
+def open_bench_kb(folder: Path | str, bundled: bool = True, database_url: str | None = None, **kwargs):
+    from knowledge.base import KnowledgeBase
+    from storage.store import Store
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    store = Store.open(database_url or fresh_database_url() or folder / "pse.db")
+    return KnowledgeBase.open(store, folder / "cache", bundled=bundled, **kwargs)
+
+
+def close_bench_kb(kb) -> None:
+    kb.close()
+    kb.index.store.close()
