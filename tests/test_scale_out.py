@@ -1,22 +1,28 @@
 """A real deployment in miniature: two `pse-bot serve` processes (each with its own PSE_HOME, as separate
-containers would have) and clocks sharing one PostgreSQL.
+containers would have) and two clocks sharing one PostgreSQL.
 
 Signed Slack commands, DMs and mentions and Teams messages are spread over both web processes; one is killed with
 SIGKILL half-way. Every acknowledged log must be stored exactly once, the survivor finishing what the dead one
-left, and requests the dead one never acknowledged are delivered again to the survivor, as Slack would.
+left, and requests the dead one never acknowledged are delivered again to the survivor, as Slack would. Two
+`pse-bot scheduler` processes tick at the same moment: each subscription's digest is posted once. A document
+ingested through one process (its own PSE_HOME) is then found by a question to the other web process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
+import uuid
+from datetime import datetime, timezone
 
 import aiohttp
 import pytest
 
 from mock_connector import MockConnector
 from mock_slack import MockSlack
-from serve_support import Burst, env_for, seed, start_serve, stored
+from serve_support import ROOT, Burst, env_for, post_slack, seed, slash, start_serve, stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
 
@@ -60,7 +66,58 @@ async def test_two_web_processes_on_one_postgresql_lose_and_double_nothing(setti
             got = stored(settings.database, want)
             assert want - set(got) == set(), "acknowledged logs lost"
             assert {s: n for s, n in got.items() if n != 1} == {}, "logs stored twice"
+            await two_clocks_post_each_digest_once(settings, mock, envs)
+            await an_ingest_through_one_process_is_answered_by_the_other(tmp_path, mock, envs[0], web_b, session)
         web_b.stop()
     finally:
         await mock.close()
         await connector.stop()
+
+
+MONDAY_9 = datetime(2026, 10, 5, 9, 1, tzinfo=timezone.utc)
+
+
+async def two_clocks_post_each_digest_once(settings, mock, envs) -> None:
+    from indicators import subscriptions as subs
+    from storage.store import Store
+
+    store = Store.open(settings.database)
+    try:
+        for channel in ("C0DIGA", "C0DIGB"):
+            subs.subscribe(store, "slack", channel, 0, 9, "UTC", country="Thailand", actor="test",
+                           now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    finally:
+        store.close()
+    clocks = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli.main", "scheduler", "--once", "--now", MONDAY_9.isoformat(), env=env,
+        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for env in envs]
+    outputs = [(await c.communicate())[0].decode() for c in clocks]
+    assert all(c.returncode == 0 for c in clocks), outputs
+    for channel in ("C0DIGA", "C0DIGB"):
+        posts = mock.of("chat.postMessage", lambda c, ch=channel: c.data.get("channel") == ch)
+        digests = [c for c in posts if "Weekly PSE digest" in c.blocks_text()]
+        assert len(digests) == 1, (channel, outputs)
+
+
+async def an_ingest_through_one_process_is_answered_by_the_other(tmp_path, mock, env_a, web_b, session) -> None:
+    doc = tmp_path / "cold-chain-hiring.md"
+    doc.write_text("# Cold-chain warehouse hiring\n\n## Night-shift pilot with the Lotus cold store\n\n"
+                   "The Lotus cold store agreed to a night-shift pilot: four survivors join the forklift team "
+                   "after a two-week induction run with the shelter's job coach.\n", encoding="utf-8")
+    ingest = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli.main", "ingest", str(doc), env=env_a, cwd=str(ROOT),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = (await ingest.communicate())[0].decode()
+    assert ingest.returncode == 0, out
+    hook = uuid.uuid4().hex
+    payload = slash(mock, "ask what did the Lotus cold store agree to for the night shift?", user="U4")
+    payload["response_url"] = mock.response_url(hook)
+    assert await post_slack(session, web_b.url, "command", payload) == 200
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 120:  # the first question loads the model in that process
+        answers = [c for c in mock.of("response_url") if c.data.get("hook") == hook]
+        if answers:
+            break
+        await asyncio.sleep(0.25)
+    assert answers, "no answer from the other web process"
+    assert "cold-chain-hiring.md" in answers[-1].blocks_text()
