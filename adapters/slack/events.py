@@ -4,6 +4,7 @@
   it; answers others may see get a "Share in channel" button.
 - `@PSE Assistant …` in a channel: answered in the thread (privately when the reply is private).
 - Direct messages: answered in the DM.
+- A file shared in the DM or with an @mention: an admin adding a document (adapters/slack/files.py).
 - Opening the App Home tab publishes the user's partners, next steps and logs; so does logging a contact.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from adapters.common.errors import new_ref
 from adapters.common.workers import Workers
 from adapters.slack import home as slack_home
+from adapters.slack.files import is_file_share
 from adapters.slack.messages import channel_kind, clean_text
 from adapters.slack.replies import Replier, Where
 from bot.message import Message
@@ -36,6 +38,8 @@ def inbox_kind(body: dict[str, Any]) -> str | None:
         return "slack.action"
     event = body.get("event")
     if body.get("type") == "event_callback" and isinstance(event, dict):
+        if is_file_share(event):
+            return "slack.file"
         if event.get("type") == "app_mention":
             return "slack.mention"
         if event.get("type") == "message" and is_direct_message(event):
