@@ -59,6 +59,7 @@ class MockSlack:
     async def start(self) -> "MockSlack":
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk calls files.info with GET
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{hook}", self._response)
         app.router.add_get("/files/{file_id}/{name}", self._download)

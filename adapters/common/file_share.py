@@ -109,7 +109,8 @@ class Progress:
         self.changed.set()
 
     async def pump(self) -> None:
-        last = last_renew = time.monotonic()
+        last_renew = time.monotonic()
+        last = last_renew - UPDATE_EVERY_S  # the first step shows at once
         while not self.done:
             try:
                 await asyncio.wait_for(self.changed.wait(), RENEW_EVERY_S)

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.common.file_share import DownloadFailed, FileShares, SharedFile, fetch
 from adapters.slack import blocks as slack_blocks
 from adapters.slack.messages import channel_kind
+from adapters.slack.poster import error_code
 from adapters.slack.replies import Replier, Where
 from bot.message import Message
 from bot.reply import Reply
@@ -98,7 +99,7 @@ class SlackFiles:
             res = await self.replier.client.files_info(file=shared["id"])
             info = {**shared, **(res.get("file") or {})}
         except SlackApiError as e:
-            log.warning("files.info failed (%s); using what the event said", e.response.get("error"))
+            log.warning("files.info failed (%s); using what the event said", error_code(e))
         return SharedFile(name=str(info.get("name") or info.get("title") or "document"),
                           size=_size(info.get("size")),
                           url=str(info.get("url_private_download") or info.get("url_private") or ""))
