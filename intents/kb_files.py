@@ -88,10 +88,10 @@ def add(services, message: Message, staged: Path, name: str,
             "sha256": done.sha256, "example": done.example}
     example = f"\nTry asking: “{escape(done.example)}”" if done.example else ""
     if done.status == "unchanged":
-        before = ("It had been fully added before the restart, so nothing was lost and nothing is half-added. "
+        before = ("It had been fully added before I was restarted, so nothing is missing or half-added. "
                   if redo else "")
-        return Reply(text=f"**{shown}** is already up to date ({done.passages} passages); {before}"
-                          f"nothing to do.{example}", facts=facts, data=data)
+        return Reply(text=f"**{shown}** is already up to date ({done.passages} passages), so there was nothing "
+                          f"to do. {before}{example}".rstrip(), facts=facts, data=data)
     verb = "Replaced the earlier version of" if done.status == "updated" else "Added"
     after = ("I was restarted part-way through, and nothing of it had been stored then; it is complete now. "
              if redo else "")

@@ -161,3 +161,25 @@ async def test_binary_garbage_named_pdf_and_an_unsupported_type_are_refused(file
     assert "can't read .xlsx files" in call.blocks_text()
     assert h.services.knowledge.documents() == [] and audit_rows(h.services.store) == []
     assert [p.name for p in h.services.settings.documents_dir.rglob("*") if p.is_file()] == []
+
+
+async def test_a_redone_share_of_a_document_that_was_complete_says_so(files_slack, monkeypatch):
+    """What the admin hears when the sweeper redoes a share whose document had made it in before a crash."""
+    from datetime import timedelta
+
+    from storage import intake
+
+    h = files_slack
+    data = pdf_bytes(h.services.settings.home)
+    await h.send("event", share(h, ADMIN, NAME, data))
+    await result(h, "passages, searchable now")
+    # the same share, left by a process that died after the document was stored: claimed once, lease run out
+    monkeypatch.setattr(intake, "LEASE", timedelta(seconds=-1))
+    payload = share(h, ADMIN, NAME, data)
+    item = intake.put(h.services.store, "slack:" + payload["event_id"], "slack", "slack.file", payload)
+    assert intake.claim(h.services.store, item.id, who="dead-process")
+    again = await h.mock.wait_for("chat.postMessage", timeout=30, where=lambda c: "again" in c.blocks_text())
+    assert "restarted" in again[0].blocks_text()
+    text = await result(h, "restarted")
+    assert "already up to date" in text and "fully added before I was restarted" in text
+    assert len(h.services.knowledge.documents()) == 1 and len(audit_rows(h.services.store)) == 1

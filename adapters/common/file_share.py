@@ -31,7 +31,7 @@ from storage import intake
 log = logging.getLogger("pse.adapters.files")
 
 UPDATE_EVERY_S = 1.0     # at most one progress update a second (Slack's chat.update limit is about 1/s)
-RENEW_EVERY_S = 10.0     # extend the inbox lease this often while the file is read
+RENEW_EVERY_S = 10.0     # extend the inbox lease this often while the file is read (a third of it at most)
 DOWNLOAD_TIMEOUT_S = 120.0
 INCOMING = ".incoming"
 
@@ -91,8 +91,9 @@ class Progress:
     """Stage reports from the ingest thread, shown on the message at most once per UPDATE_EVERY_S."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, show: Callable[[str], Awaitable[None]],
-                 renew: Callable[[], Awaitable[None]] | None = None):
+                 renew: Callable[[], Awaitable[None]] | None = None, renew_every: float = RENEW_EVERY_S):
         self.loop = loop
+        self.renew_every = renew_every
         self.show = show
         self.renew = renew
         self.latest = ""
@@ -113,14 +114,17 @@ class Progress:
         last = last_renew - UPDATE_EVERY_S  # the first step shows at once
         while not self.done:
             try:
-                await asyncio.wait_for(self.changed.wait(), RENEW_EVERY_S)
+                await asyncio.wait_for(self.changed.wait(), self.renew_every)
             except asyncio.TimeoutError:
                 pass
             if self.done:
                 return
-            if self.renew is not None and time.monotonic() - last_renew >= RENEW_EVERY_S:
+            if self.renew is not None and time.monotonic() - last_renew >= self.renew_every:
                 last_renew = time.monotonic()
-                await self.renew()
+                try:
+                    await self.renew()
+                except Exception:  # noqa: BLE001 - a database hiccup; the next renewal may work
+                    log.warning("could not renew the inbox lease of a shared file", exc_info=True)
             wait = UPDATE_EVERY_S - (time.monotonic() - last)
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -181,7 +185,8 @@ class FileShares:
             if message.delivery_key:
                 await self.workers.quick(intake.renew, self.services.store, message.delivery_key)
 
-        progress = Progress(asyncio.get_running_loop(), show, renew)
+        every = min(RENEW_EVERY_S, intake.lease().total_seconds() / 3)
+        progress = Progress(asyncio.get_running_loop(), show, renew, every)
         pump = asyncio.ensure_future(progress.pump())
         try:
             progress.report(kb_files.progress(file.name, "downloading"))
