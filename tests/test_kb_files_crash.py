@@ -61,7 +61,8 @@ async def test_a_share_killed_mid_ingest_is_complete_or_absent_and_the_admin_is_
     env = env_for(settings.home, mock.api_url, settings.database_url) | {"PSE_INTAKE_LEASE_S": LEASE_S}
     log = tmp_path / "serve.log"
     payload = fixture("file_share_im", event_id="Ev" + uuid.uuid4().hex[:12].upper())
-    payload["event"].update(user=ADMIN, channel="D9ADMIN", files=[mock.add_file(NAME, long_document(), "text/markdown")])
+    shared = mock.add_file(NAME, long_document(), "text/markdown")
+    payload["event"].update(user=ADMIN, channel="D9ADMIN", files=[shared])
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             server = await start_serve(env, log)

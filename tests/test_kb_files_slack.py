@@ -183,3 +183,22 @@ async def test_a_redone_share_of_a_document_that_was_complete_says_so(files_slac
     text = await result(h, "restarted")
     assert "already up to date" in text and "fully added before I was restarted" in text
     assert len(h.services.knowledge.documents()) == 1 and len(audit_rows(h.services.store)) == 1
+
+
+def test_which_slack_events_are_file_shares():
+    from adapters.slack.events import inbox_kind
+
+    def body(**event):
+        return {"type": "event_callback", "event_id": "Ev1", "event": event,
+                "authorizations": [{"user_id": "UBOT", "is_bot": True}]}
+
+    f = [{"id": "F1"}]
+    assert inbox_kind(body(type="message", subtype="file_share", channel_type="im", user="U1", files=f)) == "slack.file"
+    assert inbox_kind(body(type="app_mention", user="U1", channel="C1", files=f)) == "slack.file"
+    assert inbox_kind(body(type="app_mention", user="U1", channel="C1")) == "slack.mention"
+    # the bot's own chart upload in a DM, another bot's file, a file posted in a channel without a mention
+    assert inbox_kind(body(type="message", subtype="file_share", channel_type="im", user="UBOT", files=f)) is None
+    assert inbox_kind(body(type="message", subtype="file_share", channel_type="im", user="U2", bot_id="B2",
+                           files=f)) is None
+    assert inbox_kind(body(type="message", subtype="file_share", channel_type="channel", user="U1", files=f)) is None
+    assert inbox_kind(body(type="message", subtype="message_changed", channel_type="im", user="U1", files=f)) is None

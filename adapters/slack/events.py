@@ -30,6 +30,13 @@ def is_direct_message(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
 
 
+def bot_users(body: dict[str, Any]) -> set[str]:
+    """The bot's own user id(s), from the authorizations Slack sends with an event (its own chart uploads in a
+    DM are file shares too, and must never be read as an admin adding a document)."""
+    return {str(a.get("user_id")) for a in body.get("authorizations") or []
+            if isinstance(a, dict) and a.get("is_bot") and a.get("user_id")}
+
+
 def inbox_kind(body: dict[str, Any]) -> str | None:
     """Which conversational request this is, for the durable inbox; None for everything else."""
     if body.get("command"):
@@ -39,7 +46,7 @@ def inbox_kind(body: dict[str, Any]) -> str | None:
     event = body.get("event")
     if body.get("type") == "event_callback" and isinstance(event, dict):
         if is_file_share(event):
-            return "slack.file"
+            return None if event.get("user") in bot_users(body) else "slack.file"
         if event.get("type") == "app_mention":
             return "slack.mention"
         if event.get("type") == "message" and is_direct_message(event):
