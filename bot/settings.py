@@ -16,6 +16,10 @@ TEAMS_SERVICE_URL_HOSTS = (
     "smba.infra.dod.teams.microsoft.us",
     "*.botframework.com",
 )
+# Where Teams lets a bot download a file sent in a personal chat (the attachment's downloadUrl): SharePoint and
+# OneDrive. Override with TEAMS_FILE_HOSTS (comma-separated, `*.` for any sub-domain).
+TEAMS_FILE_HOSTS = ("*.sharepoint.com", "*.sharepoint.us", "*.sharepoint-mil.us", "*.sharepoint.de",
+                    "*.sharepoint.cn", "*.onedrive.com")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_INGEST_MB = 50
 
@@ -45,6 +49,16 @@ class Settings:
     database_url: str = ""  # DATABASE_URL: postgresql://… shares one database between processes; unset = SQLite
     teams_service_url_hosts: tuple[str, ...] = TEAMS_SERVICE_URL_HOSTS  # TEAMS_SERVICE_URL_HOSTS
     max_ingest_mb: float = MAX_INGEST_MB  # PSE_MAX_INGEST_MB: larger files are refused by `pse-bot ingest`
+    teams_file_hosts: tuple[str, ...] = TEAMS_FILE_HOSTS  # TEAMS_FILE_HOSTS: where shared Teams files come from
+
+    @property
+    def max_ingest_bytes(self) -> int:
+        return int(self.max_ingest_mb * 1024 * 1024)
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where documents shared with the bot in chat are kept (each is ingested from its file here)."""
+        return self.home / "documents"
 
     @property
     def db_path(self) -> Path:
@@ -96,6 +110,7 @@ class Settings:
             database_url=_database_url(env.get("DATABASE_URL", "")),
             preload=env.get("PSE_PRELOAD", "1").strip().lower() not in ("0", "no", "false", "off"),
             teams_service_url_hosts=_hosts(env.get("TEAMS_SERVICE_URL_HOSTS", "")),
+            teams_file_hosts=_hosts(env.get("TEAMS_FILE_HOSTS", ""), TEAMS_FILE_HOSTS, "TEAMS_FILE_HOSTS"),
             max_ingest_mb=_megabytes(env.get("PSE_MAX_INGEST_MB", "")),
         )
 
@@ -136,16 +151,17 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
-def _hosts(text: str) -> tuple[str, ...]:
-    """TEAMS_SERVICE_URL_HOSTS: comma-separated host names, `*.example.com` for any sub-domain of it."""
+def _hosts(text: str, default: tuple[str, ...] = TEAMS_SERVICE_URL_HOSTS,
+           name: str = "TEAMS_SERVICE_URL_HOSTS") -> tuple[str, ...]:
+    """Comma-separated host names, `*.example.com` for any sub-domain of it."""
     hosts = tuple(h.strip().lower().rstrip(".") for h in text.split(",") if h.strip())
     if not hosts:
-        return TEAMS_SERVICE_URL_HOSTS
+        return default
     for host in hosts:
         bare = host[2:] if host.startswith("*.") else host
         if host in LOOPBACK_HOSTS or host.startswith("127.") or not bare or "*" in bare or "/" in host:
-            raise SystemExit(f"TEAMS_SERVICE_URL_HOSTS: {host!r} is not allowed. List host names such as "
-                             "smba.trafficmanager.net or *.botframework.com; loopback addresses are allowed only "
+            raise SystemExit(f"{name}: {host!r} is not allowed. List host names such as "
+                             f"{default[0]}; loopback addresses are allowed only "
                              "with `pse-bot serve --insecure-local-teams`.")
     return hosts
 

@@ -38,6 +38,7 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 BUNDLED_PREFIX = "corpus/"
 CANDIDATES = 50  # how deep each ranked list goes before fusion
 EMBED_BATCH_CHUNKS = 512  # ingest embeds the passages of many files together, in calls of about this many
+EMBED_STEP = 64  # with a `stage` callback, passages are embedded this many at a time so progress can be shown
 # Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
 PIPELINE_VERSION = "3"
 
@@ -144,9 +145,11 @@ class KnowledgeBase:
         return report
 
     def ingest(self, paths: Iterable[Path | str], progress: Callable[[str], None] | None = None,
-               max_bytes: int | None = DEFAULT_MAX_BYTES) -> IngestReport:
+               max_bytes: int | None = DEFAULT_MAX_BYTES,
+               stage: Callable[[str, int, int], None] | None = None) -> IngestReport:
         """Add or update files and folders. Every file is tried; failures are listed in `report.errors` by
-        name and leave any earlier version of that document in place. `progress(name)` runs after each file.
+        name and leave any earlier version of that document in place. `progress(name)` runs after each file;
+        `stage(what, done, total)` within it: ("loading", 0, 0), ("chunking", 0, 0), ("embedding", n, m).
         A file over `max_bytes` is refused without being read; one that is not what its name says is refused
         from its first bytes (knowledge/sniff.py)."""
         files, errors, skipped = expand_paths(paths)
@@ -154,7 +157,7 @@ class KnowledgeBase:
         with self._ingest_lock:
             try:
                 self._ingest_batch([(f, str(f.resolve())) for f in files], "user", report, progress,
-                                   names=[str(f) for f in files], max_bytes=max_bytes)
+                                   names=[str(f) for f in files], max_bytes=max_bytes, stage=stage)
             finally:
                 self.index.save()
         return report
@@ -162,7 +165,8 @@ class KnowledgeBase:
     def _ingest_file(self, path: Path, source: str, origin: str, report: IngestReport) -> None:
         self._ingest_batch([(path, source)], origin, report)
 
-    def _prepare(self, path: Path, source: str, report: IngestReport, max_bytes: int | None = DEFAULT_MAX_BYTES):
+    def _prepare(self, path: Path, source: str, report: IngestReport, max_bytes: int | None = DEFAULT_MAX_BYTES,
+                 stage: Callable[[str, int, int], None] | None = None):
         """Read, parse and chunk one file; None when it is unchanged (counted) or failed (error recorded)."""
         try:
             check_size(path, source, max_bytes)
@@ -172,6 +176,8 @@ class KnowledgeBase:
                 report.unchanged.append(source)
                 report.chunks_total += old.chunks
                 return None
+            if stage:
+                stage("loading", 0, 0)
             try:
                 data = path.read_bytes()
             except OSError as exc:
@@ -183,11 +189,14 @@ class KnowledgeBase:
             report.errors.append((source, msg[len(prefix):] if msg.startswith(prefix) else msg))
             return None
         doc.meta["_pipeline"] = PIPELINE_VERSION
+        if stage:
+            stage("chunking", 0, 0)
         return doc, chunk_document(doc), old is not None
 
     def _ingest_batch(self, items: list[tuple[Path, str]], origin: str, report: IngestReport,
                       progress: Callable[[str], None] | None = None, names: list[str] | None = None,
-                      max_bytes: int | None = DEFAULT_MAX_BYTES) -> None:
+                      max_bytes: int | None = DEFAULT_MAX_BYTES,
+                      stage: Callable[[str, int, int], None] | None = None) -> None:
         """Parse and chunk files, then embed their passages together in batches of about EMBED_BATCH_CHUNKS
         (a file at a time would leave the model running small, one-thread calls), then store each document."""
         pending: list[tuple] = []
@@ -198,7 +207,7 @@ class KnowledgeBase:
             if not pending:
                 return
             texts = [c.embedding_text() for _, chunks, _, _ in pending for c in chunks]
-            vectors = self.embedder.embed(texts) if texts else None
+            vectors = self._embed(texts, stage) if texts else None
             at = 0
             for doc, chunks, existed, name in pending:
                 vecs = vectors[at:at + len(chunks)]
@@ -215,7 +224,7 @@ class KnowledgeBase:
 
         for i, (path, source) in enumerate(items):
             name = names[i] if names else source
-            prepared = self._prepare(path, source, report, max_bytes)
+            prepared = self._prepare(path, source, report, max_bytes, stage)
             if prepared is None:
                 if progress:
                     progress(name)
@@ -226,6 +235,19 @@ class KnowledgeBase:
             if count >= EMBED_BATCH_CHUNKS:
                 flush()
         flush()
+
+    def _embed(self, texts: list[str], stage: Callable[[str, int, int], None] | None):
+        """All at once; with `stage`, EMBED_STEP at a time, saying how far it got."""
+        if stage is None:
+            return self.embedder.embed(texts)
+        import numpy as np
+
+        parts = []
+        stage("embedding", 0, len(texts))
+        for at in range(0, len(texts), EMBED_STEP):
+            parts.append(self.embedder.embed(texts[at:at + EMBED_STEP]))
+            stage("embedding", min(at + EMBED_STEP, len(texts)), len(texts))
+        return np.concatenate(parts)
 
     def remove(self, source: str) -> bool:
         """Remove a document by its source (as listed by `documents()`; a user file's path also works).

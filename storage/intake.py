@@ -18,7 +18,7 @@ from typing import Any
 
 from storage.store import Store
 
-LEASE = timedelta(seconds=45)        # a worker's claim runs out after this unless finished
+LEASE = timedelta(seconds=45)        # a worker's claim runs out after this unless finished (or renewed)
 STALE_PENDING = timedelta(seconds=5)  # a pending item nobody claimed for this long is swept up
 MAX_ATTEMPTS = 5
 
@@ -39,6 +39,15 @@ def _iso(dt: datetime) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def lease() -> timedelta:
+    """LEASE, or PSE_INTAKE_LEASE_S seconds (a shorter lease lets the crash tests see a redo quickly)."""
+    try:
+        seconds = float(os.environ.get("PSE_INTAKE_LEASE_S", ""))
+    except ValueError:
+        return LEASE
+    return timedelta(seconds=seconds) if seconds > 0 else LEASE
 
 
 def worker_id() -> str:
@@ -67,7 +76,7 @@ def claim(store: Store, item_id: int, who: str | None = None) -> bool:
     cur = store.execute(
         "UPDATE intake SET status = 'working', attempts = attempts + 1, lease_until = ?, claimed_by = ? "
         "WHERE id = ? AND (status = 'pending' OR (status = 'working' AND lease_until < ?))",
-        (_iso(now + LEASE), who or worker_id(), item_id, _iso(now)))
+        (_iso(now + lease()), who or worker_id(), item_id, _iso(now)))
     return cur.rowcount == 1
 
 
@@ -90,9 +99,21 @@ def claim_due(store: Store, limit: int = 10, who: str | None = None) -> list[Ite
                            "done_at = ? WHERE id = ?", (_iso(now), r[0]))
                 continue
             tx.execute("UPDATE intake SET status = 'working', attempts = attempts + 1, lease_until = ?, "
-                       "claimed_by = ? WHERE id = ?", (_iso(now + LEASE), who, r[0]))
+                       "claimed_by = ? WHERE id = ?", (_iso(now + lease()), who, r[0]))
             out.append(Item(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5] + 1))
     return out
+
+
+def renew(store: Store, event_key: str) -> bool:
+    """Extend the lease of a working item (long work such as reading a shared document), so no sweeper takes
+    it while its worker is alive. False when the item is not working any more."""
+    return store.execute("UPDATE intake SET lease_until = ? WHERE event_key = ? AND status = 'working'",
+                         (_iso(_now() + lease()), event_key)).rowcount == 1
+
+
+def attempts(store: Store, event_key: str) -> int:
+    """How many times the item was claimed (2 or more: an earlier worker stopped part-way); 0 if unknown."""
+    return int(store.scalar("SELECT attempts FROM intake WHERE event_key = ?", (event_key,)) or 0)
 
 
 def finish(store: Store, item_id: int, error: str = "") -> None:

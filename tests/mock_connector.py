@@ -2,6 +2,9 @@
 
 It implements the calls the bot makes: send to a conversation, reply to an activity, update an activity, and
 create a conversation (a private chat). `refuse[conversation_id] = 403` makes it reject sends there.
+`add_file(name, data)` serves a file a user sends in Teams at GET /files/{id}/{name} (its `downloadUrl`, as
+SharePoint would: no auth header needed) and returns the message attachment; downloads are recorded in
+`downloads`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class MockConnector:
         self.calls: list[Call] = []
         self.created: list[dict] = []
         self.refuse: dict[str, int] = {}
+        self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -44,6 +49,7 @@ class MockConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_get("/files/{fid}/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -68,6 +74,22 @@ class MockConnector:
                                                 "message": "The bot is not part of the conversation roster."}},
                                      status=status)
         return web.json_response({"id": aid if request.method == "PUT" else f"act-{next(self._ids)}"})
+
+    def add_file(self, name: str, data: bytes) -> dict:
+        """Serve a file and return the attachment Teams puts on the message that carries it."""
+        fid = f"file{next(self._ids)}"
+        self.files[fid] = data
+        ext = name.rsplit(".", 1)[-1] if "." in name else ""
+        return {"contentType": "application/vnd.microsoft.teams.file.download.info",
+                "contentUrl": f"https://contoso.sharepoint.com/personal/dara/Documents/{name}", "name": name,
+                "content": {"downloadUrl": f"{self.url}files/{fid}/{name}", "uniqueId": fid, "fileType": ext}}
+
+    async def _file(self, request: web.Request) -> web.Response:
+        fid = request.match_info["fid"]
+        self.downloads.append(fid)
+        if fid not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[fid], content_type="application/octet-stream")
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()

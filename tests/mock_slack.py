@@ -6,6 +6,9 @@ aimed at one conversation (chat.postMessage / chat.postEphemeral / chat.update `
 files.completeUploadExternal `channel_id`) answer with an error, e.g. ``mock.refuse["C0PRIV"] = "not_in_channel"``.
 Files upload v2 is served as Slack does it: files.getUploadURLExternal gives an upload URL on this server, the
 bytes are POSTed there (recorded as method "upload" with their size), files.completeUploadExternal shares them.
+Files shared with the bot: `add_file(name, data)` keeps bytes and returns the file object an event carries;
+`files.info` describes it and GET /files/{id}/{name} serves it to a caller with the bot token (recorded as
+method "download"; any other caller gets 403).
 Also usable from the bench: ``MockSlack()`` then ``await mock.start()``.
 """
 
@@ -43,6 +46,8 @@ class MockSlack:
         self.fail: dict[str, str] = {}
         self.refuse: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, dict[str, Any]] = {}     # shared files: id -> file object (with "_data")
+        self.bot_token = "xoxb-test-token"
         self._ts = itertools.count(1)
         self.server: TestServer | None = None
         self.bot_user_id = "UBOT"
@@ -54,8 +59,10 @@ class MockSlack:
     async def start(self) -> "MockSlack":
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk calls files.info with GET
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{hook}", self._response)
+        app.router.add_get("/files/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
         self.server = TestServer(app, host="127.0.0.1", port=0)
         await self.server.start_server()
@@ -159,6 +166,11 @@ class MockSlack:
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.info":
+            f = self.files.get(str(data.get("file")))
+            if f is None:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": {k: v for k, v in f.items() if k != "_data"}}
         if method == "files.completeUploadExternal":
             files = data.get("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
@@ -205,6 +217,30 @@ class MockSlack:
         self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "size": len(body)},
                                time.monotonic()))
         return web.Response(text=f"OK - {len(body)}")
+
+    def add_file(self, name: str, data: bytes, mimetype: str = "application/octet-stream",
+                 size: int | None = None, stub: bool = True) -> dict[str, Any]:
+        """Keep a file someone shares; returns what a message event carries for it (a stub, as Slack sends
+        with file_access "check_file_info", unless `stub` is False). `size` overrides the size files.info tells."""
+        file_id = f"F{next(self._ts):08d}"
+        url = f"{self.base}/files/{file_id}/{name}"
+        self.files[file_id] = {"id": file_id, "name": name, "title": name, "mimetype": mimetype,
+                               "filetype": name.rsplit(".", 1)[-1], "size": len(data) if size is None else size,
+                               "url_private": url, "url_private_download": url + "?download=1", "_data": data}
+        if stub:
+            return {"id": file_id, "mode": "hosted", "file_access": "check_file_info"}
+        return {k: v for k, v in self.files[file_id].items() if k != "_data"}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        auth = request.headers.get("Authorization", "")
+        self.calls.append(Call("download", {"file": file_id, "_auth": auth}, time.monotonic()))
+        f = self.files.get(file_id)
+        if f is None:
+            return web.Response(status=404, text="not found")
+        if auth != f"Bearer {self.bot_token}":
+            return web.Response(status=403, text="<html>sign in</html>", content_type="text/html")
+        return web.Response(body=f["_data"], content_type=f["mimetype"])
 
     async def _response(self, request: web.Request) -> web.Response:
         data = await self._data(request)

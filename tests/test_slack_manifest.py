@@ -19,7 +19,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postMessage": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
-    "files_upload_v2": {"files:write"},  # files.getUploadURLExternal + files.completeUploadExternal
+    "files_upload_v2": {"files:write"},
+    "files_info": {"files:read"},  # also what downloading url_private_download with the bot token needs  # files.getUploadURLExternal + files.completeUploadExternal
     "conversations_open": {"im:write"},  # 1:1 DMs only
     "views_open": set(),
     "views_publish": set(),

@@ -4,6 +4,7 @@
   it; answers others may see get a "Share in channel" button.
 - `@PSE Assistant …` in a channel: answered in the thread (privately when the reply is private).
 - Direct messages: answered in the DM.
+- A file shared in the DM or with an @mention: an admin adding a document (adapters/slack/files.py).
 - Opening the App Home tab publishes the user's partners, next steps and logs; so does logging a contact.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from adapters.common.errors import new_ref
 from adapters.common.workers import Workers
 from adapters.slack import home as slack_home
+from adapters.slack.files import is_file_share
 from adapters.slack.messages import channel_kind, clean_text
 from adapters.slack.replies import Replier, Where
 from bot.message import Message
@@ -28,6 +30,13 @@ def is_direct_message(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
 
 
+def bot_users(body: dict[str, Any]) -> set[str]:
+    """The bot's own user id(s), from the authorizations Slack sends with an event (its own chart uploads in a
+    DM are file shares too, and must never be read as an admin adding a document)."""
+    return {str(a.get("user_id")) for a in body.get("authorizations") or []
+            if isinstance(a, dict) and a.get("is_bot") and a.get("user_id")}
+
+
 def inbox_kind(body: dict[str, Any]) -> str | None:
     """Which conversational request this is, for the durable inbox; None for everything else."""
     if body.get("command"):
@@ -36,6 +45,8 @@ def inbox_kind(body: dict[str, Any]) -> str | None:
         return "slack.action"
     event = body.get("event")
     if body.get("type") == "event_callback" and isinstance(event, dict):
+        if is_file_share(event):
+            return None if event.get("user") in bot_users(body) else "slack.file"
         if event.get("type") == "app_mention":
             return "slack.mention"
         if event.get("type") == "message" and is_direct_message(event):

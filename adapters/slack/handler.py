@@ -20,6 +20,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.common.dedupe import first_delivery
 from adapters.common.errors import new_ref
+from adapters.common.file_share import FileShares
 from adapters.common.intake import Intake
 from adapters.common.workers import Workers
 from adapters.slack import blocks as slack_blocks
@@ -27,6 +28,7 @@ from adapters.slack import modal as slack_modal
 from adapters.slack.actions import SlackActions
 from adapters.slack.config import configuration_problem, make_web_client
 from adapters.slack.events import SlackEvents, inbox_kind
+from adapters.slack.files import SlackFiles
 from adapters.slack.messages import event_key
 from adapters.slack.replies import Replier
 
@@ -55,6 +57,7 @@ def make_app(services, workers: Workers, socket_mode: bool = False, inbox: Intak
     inbox = inbox or Intake(services.store, workers)
     events.register(inbox)
     inbox.handle("slack.action", actions.run_action)
+    inbox.handle("slack.file", SlackFiles(services, replier, FileShares(services, workers)).run)
 
     @app.middleware
     async def drop_duplicates(body, resp, next, request):  # noqa: A002 - bolt injects by name

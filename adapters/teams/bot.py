@@ -15,10 +15,12 @@ from botbuilder.schema import ChannelAccount
 
 import intents
 from adapters.common.errors import failure_reply
+from adapters.common.file_share import FileShares
 from adapters.common.workers import Workers
 from adapters.teams import conversations, invokes
 from adapters.teams.activities import card_activity, clean_text, store_reference, summary, to_message
 from adapters.teams.cards import parse_submit, reply_card
+from adapters.teams.files import TeamsFiles, file_attachments
 from adapters.teams.forms import Forms
 from adapters.teams.replies import TeamsReplies
 from bot.reply import Reply
@@ -50,6 +52,7 @@ class TeamsBot(ActivityHandler):
         self.replies = replies
         self.forms = forms
         self.workers = workers
+        self.files = TeamsFiles(services, replies, FileShares(services, workers))
 
     @property
     def store(self):
@@ -87,6 +90,9 @@ class TeamsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext):
         a = turn_context.activity
         await asyncio.to_thread(store_reference, self.store, a)
+        if file_attachments(a):
+            await self.files.run(turn_context)
+            return
         submission = parse_submit(a.value) if not (a.text or "").strip() else None
         if submission is not None:
             await self.on_card_submit(turn_context, submission)

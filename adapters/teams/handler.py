@@ -25,6 +25,7 @@ from adapters.common.workers import Workers
 from adapters.teams.auth import build_adapter
 from adapters.teams.activities import delivery_key
 from adapters.teams.bot import TeamsBot, on_turn_error
+from adapters.teams.files import file_attachments
 from adapters.teams.forms import Forms
 from adapters.teams.replies import TeamsReplies
 
@@ -47,6 +48,7 @@ class AckFirst(Bot):
         self.inbox = inbox
         if inbox is not None:
             inbox.handle("teams.activity", self.run_stored)
+            inbox.handle("teams.file", self.run_stored)  # a file sent to the bot: an admin adding a document
 
     async def on_turn(self, turn_context: TurnContext):
         a = turn_context.activity
@@ -55,7 +57,8 @@ class AckFirst(Bot):
             identity = turn_context.turn_state.get(BotAdapter.BOT_IDENTITY_KEY)
             payload = {"activity": a.serialize(), "claims": dict(identity.claims) if identity else {},
                        "audience": turn_context.turn_state.get(BotAdapter.BOT_OAUTH_SCOPE_KEY)}
-            await self.inbox.accept(delivery_key(a), "teams", "teams.activity", payload)  # raises: no 202
+            kind = "teams.file" if file_attachments(a) else "teams.activity"
+            await self.inbox.accept(delivery_key(a), "teams", kind, payload)  # raises: no 202
             return
         if a.type in (ActivityTypes.message, ActivityTypes.invoke) and a.id:
             conv = a.conversation.id if a.conversation else ""

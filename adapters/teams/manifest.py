@@ -101,7 +101,7 @@ def manifest(app_id: str, host: str, version: str = "1.0.0") -> dict:
         "bots": [{
             "botId": app_id.lower(),
             "scopes": ["personal", "team", "groupChat"],
-            "supportsFiles": False,
+            "supportsFiles": True,  # admins add documents by sending the file in the personal chat
             "isNotificationOnly": False,
             "commandLists": [{"scopes": ["personal", "team", "groupChat"], "commands": commands}],
         }],

@@ -31,8 +31,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def allowed(service_url: str | None, settings: Settings) -> bool:
-    """True if the bot may send to this service URL."""
+def allowed(service_url: str | None, settings: Settings, hosts: tuple[str, ...] | None = None) -> bool:
+    """True if the bot may send to this service URL (or, with `hosts`, call this URL on one of those hosts)."""
     if not isinstance(service_url, str) or not service_url or len(service_url) > 2048:
         return False
     try:
@@ -47,7 +47,13 @@ def allowed(service_url: str | None, settings: Settings) -> bool:
         return settings.teams_insecure_local and parts.scheme in ("http", "https")
     if parts.scheme != "https":
         return False
-    return any(_host_matches(host, p) for p in settings.teams_service_url_hosts)
+    return any(_host_matches(host, p) for p in (hosts if hosts is not None else settings.teams_service_url_hosts))
+
+
+def file_url_allowed(url: str | None, settings: Settings) -> bool:
+    """May the bot download a file a user sent from this URL? SharePoint / OneDrive hosts over https
+    (Settings.teams_file_hosts, TEAMS_FILE_HOSTS); loopback only in `--insecure-local-teams` mode."""
+    return allowed(url, settings, settings.teams_file_hosts)
 
 
 def refusal(service_url: str | None) -> str:
