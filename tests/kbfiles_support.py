@@ -26,9 +26,9 @@ DOCX_TITLE = "Onboarding a retail partner"
 DOCX_QUESTION = "What course do candidates take before the first shift at a retail partner?"
 
 
-def fresh_kb(folder: Path, bundled_kb: KnowledgeBase) -> KnowledgeBase:
-    """An empty knowledge base with the session's (already loaded) embedding model."""
-    return KnowledgeBase.open(folder, bundled=False, embedder=bundled_kb.embedder)
+def fresh_kb(folder: Path, bundled_kb: KnowledgeBase, store) -> KnowledgeBase:
+    """An empty knowledge base in `store` with the session's (already loaded) embedding model."""
+    return KnowledgeBase.open(store, folder, bundled=False, embedder=bundled_kb.embedder)
 
 
 def pdf_bytes(tmp: Path, extra: str = "") -> bytes:

@@ -6,7 +6,6 @@ out, the document is then complete, and the admin is told which it was (added no
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 import uuid
 
@@ -49,13 +48,15 @@ async def wait_update(mock: MockSlack, word: str, timeout: float) -> str:
 
 
 async def test_a_share_killed_mid_ingest_is_complete_or_absent_and_the_admin_is_told(settings, bundled_kb, tmp_path):
+    from kb_support import copy_knowledge
+
     store = Store.open(settings.database)
     try:
         access.add_user(store, f"slack:{ADMIN}", "admin", ["Thailand"], actor="test")
+        # the bundled guidance already indexed (copied from the session's index), so the server starts at once
+        copy_knowledge(bundled_kb, store, settings.index_dir)
     finally:
         store.close()
-    # the bundled guidance already indexed (copied from the session's index), so the server starts reading at once
-    shutil.copytree(bundled_kb.index.folder, settings.home / "index")
     mock = await MockSlack().start()
     mock.bot_token = "xoxb-test"
     env = env_for(settings.home, mock.api_url, settings.database_url) | {"PSE_INTAKE_LEASE_S": LEASE_S}

@@ -23,7 +23,7 @@ NAME = "retail-onboarding.pdf"
 
 @pytest.fixture
 async def files_slack(mock, settings, store, bundled_kb, tmp_path):  # noqa: F811 - the mock fixture
-    kb = fresh_kb(tmp_path / "index", bundled_kb)
+    kb = fresh_kb(tmp_path / "index", bundled_kb, store)
     seed_users(store, "slack", ADMIN, STAFF)
     s = replace(settings, slack_bot_token=mock.bot_token, slack_signing_secret=SECRET, slack_api_url=mock.api_url)
     svc = Services(s, knowledge=kb, store=store)

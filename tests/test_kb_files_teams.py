@@ -20,7 +20,7 @@ NAME = "retail-partner.docx"
 
 @pytest.fixture
 async def files_teams(settings, store, bundled_kb, tmp_path):
-    kb = fresh_kb(tmp_path / "index", bundled_kb)
+    kb = fresh_kb(tmp_path / "index", bundled_kb, store)
     seed_users(store, "teams", DARA, NASRIN)
     svc = Services(settings, knowledge=kb, store=store)
     runner, srv = await start_server(svc)

@@ -25,8 +25,8 @@ def test_refusals_before_download():
     assert shared_files.refusal_before_download("b.PDF", None, MAX) == ""
 
 
-def test_a_version_that_cannot_be_read_leaves_the_old_one(tmp_path, bundled_kb):
-    kb = fresh_kb(tmp_path / "index", bundled_kb)
+def test_a_version_that_cannot_be_read_leaves_the_old_one(tmp_path, bundled_kb, store):
+    kb = fresh_kb(tmp_path / "index", bundled_kb, store)
     folder = tmp_path / "documents"
     try:
         good = tmp_path / "in1"
