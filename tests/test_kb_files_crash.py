@@ -12,7 +12,6 @@ import uuid
 import aiohttp
 import pytest
 
-from knowledge.base import KnowledgeBase
 from mock_slack import MockSlack, fixture
 from records import access
 from serve_support import env_for, post_slack, start_serve, unfinished
@@ -32,14 +31,15 @@ def long_document() -> bytes:
     return ("# Store visit handbook\n\n" + "\n\n".join(sections)).encode()
 
 
-def document_state(home) -> tuple[int, str] | None:
-    """(passages, checksum) of the shared document in the index on disk, or None when it is not there."""
-    kb = KnowledgeBase.open(home / "index", bundled=False)
+def document_state(settings) -> tuple[int, str] | None:
+    """(passages, checksum) of the shared document in the database, or None when it is not there."""
+    store = Store.open(settings.database)
     try:
-        info = kb.document(str((home / "documents" / NAME).resolve()))
-        return (info.chunks, info.sha256) if info else None
+        row = store.execute("SELECT chunks, sha256 FROM kb_documents WHERE source = ?",
+                            (str((settings.home / "documents" / NAME).resolve()),)).fetchone()
+        return (row[0], row[1]) if row else None
     finally:
-        kb.close()
+        store.close()
 
 
 async def wait_update(mock: MockSlack, word: str, timeout: float) -> str:
@@ -70,7 +70,7 @@ async def test_a_share_killed_mid_ingest_is_complete_or_absent_and_the_admin_is_
             assert await post_slack(session, server.url, "event", payload) == 200
             await wait_update(mock, "embedding passages", timeout=120)
             server.kill9()
-            at_kill = document_state(settings.home)
+            at_kill = document_state(settings)
             assert unfinished(settings.database) == 1, "the share was not left in the inbox"
             seen = len(mock.calls)
 
@@ -80,7 +80,7 @@ async def test_a_share_killed_mid_ingest_is_complete_or_absent_and_the_admin_is_
                                           where=lambda c: mock.calls.index(c) >= seen and "again" in c.blocks_text())
             assert "restarted" in again.blocks_text()
             final = await wait_update(mock, "restart", timeout=120)
-            after = document_state(settings.home)
+            after = document_state(settings)
             assert after is not None and after[0] > 100, after
             if at_kill is None:
                 assert "nothing of it had been stored" in final and "Added" in final, final
