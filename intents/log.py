@@ -175,6 +175,9 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
         tips.append(f"If this agreement is signed, move the stage: {code(f'stage {partner.name} agreement')}.")
     tips.append(f"Wrong? {code(f'log edit {result.interaction_id}')} or `log undo`.")
     text += "\n" + " ".join(tips)
+    others = pr.others_note(store, partner, message)
+    if others:
+        text += "\n" + others
     return Reply(text=text, facts=facts, private=partner.confidential,
                  data={"interaction_id": result.interaction_id, "outcome_ids": result.outcome_ids,
                        "partner_id": partner.id, "duplicate": False})

@@ -44,9 +44,11 @@ class _NameIndex:
     keys: list[tuple[str, int]]  # (core key, id) for every name and alias
 
 
-def _build_index(rows: Iterable[tuple[int, str, str]]) -> _NameIndex:
+def _build_index(rows: Iterable[tuple[int, str, str, str]]) -> _NameIndex:
+    """Every name and alias, plus "NAME COUNTRY" (e.g. `Unilever (Cambodia)`) to pick one team's engagement
+    with a company several country projects engage."""
     idx = _NameIndex({}, {}, {}, [])
-    for pid, name, aliases_json in rows:
+    for pid, name, aliases_json, country in rows:
         try:
             aliases = tuple(json.loads(aliases_json or "[]"))
         except ValueError:
@@ -61,6 +63,9 @@ def _build_index(rows: Iterable[tuple[int, str, str]]) -> _NameIndex:
                 idx.keys.append((c, pid))
             for tok in c.split():
                 idx.tokens.setdefault(tok, set()).add(pid)
+            if country:
+                for key in {normalize(f"{n} {country}"), core(f"{n} {country}")}:
+                    idx.exact.setdefault(key, set()).add(pid)
     return idx
 
 
@@ -75,7 +80,7 @@ def name_index(store: Store, viewer: access.User | None = None) -> _NameIndex:
     if cached is not None and cached[0] == key:
         idx = cached[1]
     else:
-        idx = _build_index(c.execute("SELECT id, name, aliases FROM partners"))
+        idx = _build_index(c.execute("SELECT id, name, aliases, country FROM partners"))
         store._registry_names = (key, idx)  # type: ignore[attr-defined]
     allowed = visible_ids(store, viewer)
     if allowed is None:
