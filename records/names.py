@@ -244,7 +244,8 @@ def exact_partner(store: Store, text: str, viewer: access.User | None = None) ->
 
 def suggest_partners(store: Store, text: str, limit: int = 20,
                      viewer: access.User | None = None) -> list[tuple[str, str]]:
-    """Type-ahead for partner fields: (value, label) pairs, best first; value is the partner's exact name.
+    """Type-ahead for partner fields: (value, label) pairs, best first; value is the partner's exact name (with its
+    country project, `NAME (COUNTRY)`, when several teams' engagements with one company are offered).
 
     With a viewer, only the partners they may see are offered.
     """
@@ -261,7 +262,9 @@ def suggest_partners(store: Store, text: str, limit: int = 20,
         partners = [partner_from_row(r) for r in rows]
     else:
         partners = [p for p in (get_partner(store, pid) for pid, _ in _candidates(store, text, viewer)[:limit]) if p]
-    return [(p.name, _suggest_label(p)) for p in partners]
+    seen = [normalize(p.name) for p in partners]
+    return [(f"{p.name} ({p.country})" if seen.count(normalize(p.name)) > 1 and p.country else p.name,
+             _suggest_label(p)) for p in partners]
 
 
 def _suggest_label(p: Partner) -> str:

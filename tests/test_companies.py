@@ -177,3 +177,13 @@ def test_the_migrations_build_exactly_the_schema_in_tables_py(store):
             diff = compare_metadata(ctx, metadata)
     assert diff == []
 
+
+
+def test_type_ahead_tells_two_teams_engagements_apart(svc):
+    assert say(svc, "UTH", "partner add Unilever").ok
+    assert say(svc, "UKH", "partner add Unilever").ok
+    values = [v for v, _ in names.suggest_partners(svc.store, "unil")]
+    assert sorted(values) == ["Unilever (Cambodia)", "Unilever (Thailand)"]
+    assert all(names.find_partner(svc.store, v).status == "found" for v in values)
+    th = access.current_user(svc.store, Message(text="", user_id="UTH", platform="slack"))
+    assert [v for v, _ in names.suggest_partners(svc.store, "unil", viewer=th)] == ["Unilever"]
