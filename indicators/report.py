@@ -226,9 +226,12 @@ def render_report(report: Report) -> Reply:
     elif report.rows and report.rows[0].to_date is not None:
         notes.append(f"Progress compares FY{report.fiscal_year} to date (up to {report.period.end:%d %b %Y}) "
                      "with the yearly target.")
-    money = [f"{r.indicator.label.split(' (')[0]} in other currencies: {_others(r.actual)}"
+    money = [f"{r.indicator.label.split(' (')[0]}, all currencies: {r.actual.extra['all_currencies']}"
              for r in report.rows if _others(r.actual)]
     notes.extend(money)
+    if any(r.actual.extra.get("rates_missing") for r in report.rows if r.indicator.is_money):
+        notes.append("A converted total needs a rate for each currency: an admin sets one with "
+                     "`rate set FY2027 KHR 4100` (units per US dollar).")
     for r in report.rows:
         if r.untargeted:
             apart = "; ".join(f"{c} {fmt_value(r.indicator, v)}" for c, v in sorted(r.untargeted.items()))
