@@ -42,6 +42,14 @@ class Indicator:
     aliases: tuple[str, ...] = ()
 
     @property
+    def word(self) -> str:
+        """What to type for it (`target WORD VALUE`): a short alias, or the id with hyphens, never an identifier."""
+        if "_" not in self.id:
+            return self.id
+        words = [a for a in self.aliases if "-" in a] + [a for a in self.aliases if a.isalpha()]
+        return words[0] if words else self.id.replace("_", "-")
+
+    @property
     def is_money(self) -> bool:
         return self.measure == "outcome_sum" and "currency" in self.params
 
@@ -90,7 +98,7 @@ def find_indicator(word: str, indicators: tuple[Indicator, ...] | None = None) -
     for ind in indicators:
         if w == ind.id or w in {a.lower().replace("-", "_") for a in ind.aliases}:
             return ind
-    targetable = ", ".join(i.id for i in indicators if i.has_target)
+    targetable = ", ".join(i.word for i in indicators if i.has_target)
     raise IndicatorError(f"I don't know the indicator '{word}'. Indicators with targets: {targetable}.")
 
 

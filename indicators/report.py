@@ -16,6 +16,7 @@ from indicators.periods import Period
 from indicators.targets import summed_from_countries, target_countries, target_for
 from markup.dialect import escape
 from records.stages import STREAM_LABELS
+from records.stages import label as stage_label
 from storage.schema import STREAMS
 
 # The country projects named in the programme; any country used on a partner or a target is known too.
@@ -209,14 +210,16 @@ def stage_table(report: Report) -> Table | None:
     stages = (row.actual.extra.get("stages") if row else None) or {}
     if not stages:
         return None
-    body = [(stage.replace("_", " "), str(v["stays"]), f"{v['median']:.0f}") for stage, v in stages.items()]
+    body = [(stage_label(stage), str(v["stays"]), f"{v['median']:.0f}") for stage, v in stages.items()]
     return Table(("Stage", "Stays", "Median days"), tuple(body), title=STAGE_TITLE, align=("left", "right", "right"))
 
 
 STAGE_TITLE = "Median days in stage (stays that ended in the period)"
 
 
-def render_report(report: Report) -> Reply:
+def render_report(report: Report, details: bool = True) -> Reply:
+    """The report: the headline table and the country split; with `details`, the work-stream split and the median
+    time in each stage too (in chat they come on demand: `report … details`)."""
     where = report.country or "all country projects"
     head = f"**Indicator report** · {escape(report.period.describe())} · {escape(where)}"
     notes = ["* mandated indicator."]
@@ -243,11 +246,13 @@ def render_report(report: Report) -> Reply:
     if report.by_country:
         tables.append(slice_table(report.by_country, sliced, with_targets=report.fiscal_year is not None,
                                   title="By country project (period actual / FY target)"))
-    if report.by_stream:
+    if report.by_stream and details:
         tables.append(slice_table(report.by_stream, sliced, False, title="By work stream (period actual)"))
-    stage = stage_table(report)
+    stage = stage_table(report) if details else None
     text = head + "".join("\n\n" + escape(n) for n in notes[1:2]) + "".join("\n" + escape(n) for n in notes[2:])
-    if stage is None:
+    if not details:
+        text += "\nAdd `details` for the work-stream split and time in each stage."
+    elif stage is None:
         text += f"\n\n**{STAGE_TITLE}**: no partner finished a stage in this period."
     else:
         tables.append(stage)

@@ -89,7 +89,7 @@ def unknown_partner(name: str, then: str = "") -> Reply:
     shown = " ".join(name.split())[:checks.MAX_NAME] or "?"
     text = (f"I don't know a partner called “{shown}”, so nothing was saved. Is it a new partner? "
             f"Add it with the button or type `partner add {shown} --stream innovation --country COUNTRY` "
-            "(stream: innovation or survivor_employment)")
+            "(stream: innovation or survivor)")
     text += f", then {then}." if then else "."
     return Reply.problem(text, buttons=[Button(f"Add “{shown}” as a partner", "partner_create", shown, "primary")],
                          data={"unknown_partner": shown})
@@ -99,6 +99,12 @@ def ref(p: partners.Partner, among) -> str:
     """How to name `p` so it is found again: its name, or `NAME (COUNTRY)` when another of `among` shares the name."""
     same = [q for q in among if q.id != p.id and names.normalize(q.name) == names.normalize(p.name)]
     return f"{p.name} ({p.country})" if same and p.country else p.name
+
+
+def typed_name(store, p: partners.Partner, message: Message | None) -> str:
+    """The name that finds `p` again for this user: its name, or `NAME (COUNTRY)` when they see several teams'."""
+    m = names.find_partner(store, p.name, viewer(message, store))
+    return p.name if m.partner is not None and m.partner.id == p.id or not p.country else f"{p.name} ({p.country})"
 
 
 def ambiguous_partner(match: names.Match, example: str, message: Message | None = None, store=None) -> Reply:
