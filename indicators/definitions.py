@@ -18,6 +18,7 @@ import yaml
 from dateutil.relativedelta import relativedelta
 
 from indicators.periods import Period
+from records import rates
 
 DEFINITIONS = Path(__file__).with_name("indicators.yml")
 MEASURES: dict[str, Callable[..., "Measurement"]] = {}
@@ -39,6 +40,14 @@ class Indicator:
     has_target: bool = True
     additive: bool = True
     aliases: tuple[str, ...] = ()
+
+    @property
+    def word(self) -> str:
+        """What to type for it (`target WORD VALUE`): a short alias, or the id with hyphens, never an identifier."""
+        if "_" not in self.id:
+            return self.id
+        words = [a for a in self.aliases if "-" in a] + [a for a in self.aliases if a.isalpha()]
+        return words[0] if words else self.id.replace("_", "-")
 
     @property
     def is_money(self) -> bool:
@@ -89,7 +98,7 @@ def find_indicator(word: str, indicators: tuple[Indicator, ...] | None = None) -
     for ind in indicators:
         if w == ind.id or w in {a.lower().replace("-", "_") for a in ind.aliases}:
             return ind
-    targetable = ", ".join(i.id for i in indicators if i.has_target)
+    targetable = ", ".join(i.word for i in indicators if i.has_target)
     raise IndicatorError(f"I don't know the indicator '{word}'. Indicators with targets: {targetable}.")
 
 
@@ -165,18 +174,23 @@ def _interactions(store, period: Period, flt: _Filter, action_level: str | None 
 
 @_measure("outcome_sum")
 def _outcome_sum(store, period: Period, flt: _Filter, kind: str, currency: str | None = None) -> Measurement:
+    """The sum of one kind of outcome. For money (`currency` given): the value is the amount in that currency;
+    the other currencies stay apart, and a converted total is added where exchange rates are set (records.rates)."""
     where, args = flt.sql("p")
     rows = store.execute(
-        f"SELECT UPPER(COALESCE(o.currency, '')), SUM(o.quantity) FROM outcomes o JOIN partners p "
-        f"ON p.id = o.partner_id WHERE o.kind = ? AND substr(o.recorded_on, 1, 10) BETWEEN ? AND ?{where} "
-        f"GROUP BY 1 ORDER BY 1",
+        f"SELECT substr(o.recorded_on, 1, 10), UPPER(COALESCE(o.currency, '')), SUM(o.quantity) FROM outcomes o "
+        f"JOIN partners p ON p.id = o.partner_id WHERE o.kind = ? AND substr(o.recorded_on, 1, 10) BETWEEN ? AND ?"
+        f"{where} GROUP BY 1, 2 ORDER BY 1, 2",
         [kind, period.start.isoformat(), period.end.isoformat(), *args],
     ).fetchall()
     if currency is None:
-        return Measurement(float(sum(total for _, total in rows)))
-    by_currency = {cur or "?": float(total) for cur, total in rows}
+        return Measurement(float(sum(total for _, _, total in rows)))
+    converted = rates.convert(store, rows)
+    by_currency = dict(converted.per_currency)
     main = by_currency.pop(currency.upper(), 0.0)
-    return Measurement(main, {"other_currencies": by_currency})
+    return Measurement(main, {"other_currencies": by_currency, "all_currencies": converted.describe(),
+                              "converted_usd": converted.usd, "rates_used": converted.rates_text(),
+                              "rates_missing": converted.missing_text()})
 
 
 def stage_stays(conn, flt: _Filter) -> list[tuple[int, str, date, date]]:

@@ -15,7 +15,8 @@ from indicators.definitions import Indicator, Measurement, load_indicators, meas
 from indicators.periods import Period
 from indicators.targets import summed_from_countries, target_countries, target_for
 from markup.dialect import escape
-from records.stages import STREAM_LABELS, label as stage_label
+from records.stages import STREAM_LABELS
+from records.stages import label as stage_label
 from storage.schema import STREAMS
 
 # The country projects named in the programme; any country used on a partner or a target is known too.
@@ -216,7 +217,9 @@ def stage_table(report: Report) -> Table | None:
 STAGE_TITLE = "Median days in stage (stays that ended in the period)"
 
 
-def render_report(report: Report) -> Reply:
+def render_report(report: Report, details: bool = True) -> Reply:
+    """The report: the headline table and the country split; with `details`, the work-stream split and the median
+    time in each stage too (in chat they come on demand: `report … details`)."""
     where = report.country or "all country projects"
     head = f"**Indicator report** · {escape(report.period.describe())} · {escape(where)}"
     notes = ["* mandated indicator."]
@@ -226,9 +229,12 @@ def render_report(report: Report) -> Reply:
     elif report.rows and report.rows[0].to_date is not None:
         notes.append(f"Progress compares FY{report.fiscal_year} to date (up to {report.period.end:%d %b %Y}) "
                      "with the yearly target.")
-    money = [f"{r.indicator.label.split(' (')[0]} in other currencies: {_others(r.actual)}"
+    money = [f"{r.indicator.label.split(' (')[0]}, all currencies: {r.actual.extra['all_currencies']}"
              for r in report.rows if _others(r.actual)]
     notes.extend(money)
+    if any(r.actual.extra.get("rates_missing") for r in report.rows if r.indicator.is_money):
+        notes.append("A converted total needs a rate for each currency: an admin sets one with "
+                     "`rate set FY2027 KHR 4100` (units per US dollar).")
     for r in report.rows:
         if r.untargeted:
             apart = "; ".join(f"{c} {fmt_value(r.indicator, v)}" for c, v in sorted(r.untargeted.items()))
@@ -240,11 +246,13 @@ def render_report(report: Report) -> Reply:
     if report.by_country:
         tables.append(slice_table(report.by_country, sliced, with_targets=report.fiscal_year is not None,
                                   title="By country project (period actual / FY target)"))
-    if report.by_stream:
+    if report.by_stream and details:
         tables.append(slice_table(report.by_stream, sliced, False, title="By work stream (period actual)"))
-    stage = stage_table(report)
+    stage = stage_table(report) if details else None
     text = head + "".join("\n\n" + escape(n) for n in notes[1:2]) + "".join("\n" + escape(n) for n in notes[2:])
-    if stage is None:
+    if not details:
+        text += "\nAdd `details` for the work-stream split and time in each stage."
+    elif stage is None:
         text += f"\n\n**{STAGE_TITLE}**: no partner finished a stage in this period."
     else:
         tables.append(stage)

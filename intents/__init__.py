@@ -18,6 +18,7 @@ REGISTRY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("admin", "intents.admin", ()),
     ("report", "intents.report", ("indicators",)),
     ("target", "intents.target", ("targets",)),
+    ("rate", "intents.rate", ("rates",)),
     ("digest", "intents.digest", ()),
     ("feedback", "intents.feedback", ()),
     ("frame", "intents.frame", ()),

@@ -98,7 +98,7 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
     unknown = [k for k in values if k not in ANSWER_WORDS | {"partner"}]
     if unknown and not as_fields:
         return problem(f"I don't know the checklist item “{unknown[0]}”. Items: "
-                       + ", ".join(q.key for q in diligence.CHECKLIST) + ", rating, notes.", None)
+                       + ", ".join(diligence.item_label(q.key) for q in diligence.CHECKLIST) + ", rating, notes.", None)
     name = (values.get("partner") or values.get("state") or "").strip()
     target = pr.resolve(store, name, "diligence {name}", message=message)
     if isinstance(target, Reply):
@@ -126,12 +126,13 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
                                f"({dates.human(today)}).", diligence_id=did)
     clean, _ = diligence.validate_answers(answers)
     facts = [Fact("Risk rating", rating), Fact("Reviewer", pr.actor(message)), Fact("Date", today.isoformat())]
-    facts += [Fact(q.key, clean.get(q.key, "— not answered")) for q in diligence.CHECKLIST]
+    facts += [Fact(diligence.item_label(q.key).capitalize(), clean.get(q.key, "— not answered"))
+              for q in diligence.CHECKLIST]
     missing = diligence.missing_items(answers)
     if missing:
         text = (f"Saved an **incomplete** due-diligence review of {pr.lock(target)}{target.name}: no risk level until "
-                f"these are answered: {', '.join(missing)}. Add them with `diligence {target.name} "
-                f"{missing[0]}: …`.")
+                f"these are answered: {', '.join(map(diligence.item_label, missing))}. Add them with "
+                f"`diligence {target.name} {diligence.item_label(missing[0])}: …`.")
     else:
         text = (f"Saved the due-diligence review of {pr.lock(target)}{target.name}: {rating} risk "
                 f"({dates.human(today)}). Rule: {diligence.RISK_RULE}.")

@@ -26,7 +26,7 @@ from intents.contract import Intent
 from intents.log_form import FORM_OUTCOMES, log_form
 from intents.log_parse import KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head  # noqa: F401
 from markup.dialect import code, escape
-from records import checks, dates, drafts, interactions, money, names, partners, privacy
+from records import checks, dates, drafts, interactions, money, names, partners, privacy, stages
 from storage.schema import INTERACTION_KINDS
 
 NAME = "log"
@@ -168,13 +168,16 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     if not parsed.kind_given:
         tips.append("No kind word was given, so I recorded a meeting.")
     if not draft.action_level:
-        others = " or ".join(f"`level: {lv}`" for lv in ("high", "medium", "low") if lv != result.action_level)
-        tips.append(f"Action level defaults to {result.action_level}; add {others} to change it ({checks.LEVEL_HELP}).")
-    if draft.kind == "agreement" and partner.stage not in ("agreement", "co_creation", "training_placement",
-                                                           "post_placement_support"):
-        tips.append(f"If this agreement is signed, move the stage: {code(f'stage {partner.name} agreement')}.")
+        text = text[:-1] + f" ({result.action_level} action level by default)."
+    advice = stages.advice_after(draft.kind, partner.stream, partner.stage)
+    if advice is not None:
+        move = f"stage {pr.typed_name(store, partner, message)} {advice.label}"
+        tips.append(f"Signed? {code(move)}.")
     tips.append(f"Wrong? {code(f'log edit {result.interaction_id}')} or `log undo`.")
     text += "\n" + " ".join(tips)
+    others = pr.others_note(store, partner, message)
+    if others:
+        text += "\n" + others
     return Reply(text=text, facts=facts, private=partner.confidential,
                  data={"interaction_id": result.interaction_id, "outcome_ids": result.outcome_ids,
                        "partner_id": partner.id, "duplicate": False})

@@ -116,7 +116,10 @@ def _add(message: Message, store, rest: str) -> Reply:
     if not p.country:
         text += (" No country project was given: only admins see it until it gets one." if p.confidential else
                  " No country project was given, so staff of every country project see it.")
-    return Reply(text=text, private=True, data={"partner_id": p.id},
+    others = pr.others_note(store, p, message)
+    if others:
+        text += "\n" + others
+    return Reply(text=text, private=True, data={"partner_id": p.id, "engaged_elsewhere": bool(others)},
                  buttons=[Button("Show card", "partner_show", p.name)])
 
 
@@ -191,6 +194,9 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
         facts.append(Fact("Outcomes", "; ".join(
             f"{checks.OUTCOME_LABELS[k]}: {q:,.0f}" + (f" {c}" if c else "") for k, c, q in totals)))
     lines = [f"{pr.lock(p)}**{escape(p.name)}**"]
+    others = pr.others_note(store, p, message)
+    if others:
+        lines.append(others)
     if p.confidential:
         lines.append("Confidential partner (NDA): keep these details out of shared channels.")
     if reasons:
@@ -203,7 +209,8 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
         lines.append(f"No contacts logged yet. {code(f'log {p.name} meeting today: …')}")
     return Reply(text="\n".join(lines), facts=facts, private=p.confidential,
                  data={"partner": p.as_dict(), "stalled": list(reasons), "last_contact": last,
-                       "days_in_stage": in_stage, "confidential": p.confidential})
+                       "days_in_stage": in_stage, "confidential": p.confidential,
+                       "engaged_elsewhere": bool(others)})
 
 
 def _short(text: str, limit: int = 140) -> str:

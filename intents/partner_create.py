@@ -70,6 +70,9 @@ def from_form(message: Message, services) -> Reply:
     except checks.RegistryError as e:
         return Reply.problem(f"{e}", errors={e.field if e.field in ("name", "country") else "name": str(e)})
     added = f"Added {pr.lock(p)}{escape(p.name)} ({p.stream_label}, {escape(p.country)}), starting at {p.stage_label}."
+    others = pr.others_note(store, p, message)
+    if others:
+        added += "\n" + others
     if not log_line:
         return Reply(text=added + f" Log a contact with {code(f'log {p.name} meeting today: …')}.", private=True,
                      data={"partner_id": p.id}, buttons=[Button("Show card", "partner_show", p.name)])

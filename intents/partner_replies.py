@@ -15,7 +15,7 @@ from datetime import date
 from bot.message import Message
 from bot.reply import Button, Reply
 from markup.dialect import escape
-from records import access, checks, dates, names, partners
+from records import access, checks, companies, dates, names, partners
 
 
 def actor(message: Message) -> str:
@@ -60,15 +60,51 @@ def hidden_reply(text: str, **data) -> Reply:
     return Reply(text=f"{text} {access.ASK_IN_DM}", private=True, data={"confidential": True, **data})
 
 
+def others_note(store, p: partners.Partner, message: Message | None) -> str:
+    """“Also engaged by the Cambodia team (…)” when other country projects engage the same company, else ""."""
+    if store is None or not p.company_id:
+        return ""
+    others = companies.engagements(store, p.company_id, besides=p.id)
+    return companies.coordinate_note(others, hide_confidential=message is None or message.is_shared)
+
+
+def elsewhere_note(store, name: str, message: Message | None) -> str:
+    """For a name the user's projects don't know: which other teams engage that company (it exists for them too,
+    though its logs, notes and amounts stay with those teams), else ""."""
+    found = companies.company_named(store, name)
+    if found is None:
+        return ""
+    company_id, company = found
+    others = companies.engagements(store, company_id)
+    note = companies.coordinate_note(others, hide_confidential=message is None or message.is_shared)
+    if not note:
+        return ""
+    return (f"{escape(company)} is not one of your country project's partners yet. "
+            f"{note.replace('Also engaged by', 'It is engaged by', 1)} "
+            f"To work with it too, add your own engagement: `partner add {escape(company)}`.")
+
+
 def unknown_partner(name: str, then: str = "") -> Reply:
     """Never create silently: ask, with a button and the command to type."""
     shown = " ".join(name.split())[:checks.MAX_NAME] or "?"
     text = (f"I don't know a partner called “{shown}”, so nothing was saved. Is it a new partner? "
             f"Add it with the button or type `partner add {shown} --stream innovation --country COUNTRY` "
-            "(stream: innovation or survivor_employment)")
+            "(stream: innovation or survivor)")
     text += f", then {then}." if then else "."
     return Reply.problem(text, buttons=[Button(f"Add “{shown}” as a partner", "partner_create", shown, "primary")],
                          data={"unknown_partner": shown})
+
+
+def ref(p: partners.Partner, among) -> str:
+    """How to name `p` so it is found again: its name, or `NAME (COUNTRY)` when another of `among` shares the name."""
+    same = [q for q in among if q.id != p.id and names.normalize(q.name) == names.normalize(p.name)]
+    return f"{p.name} ({p.country})" if same and p.country else p.name
+
+
+def typed_name(store, p: partners.Partner, message: Message | None) -> str:
+    """The name that finds `p` again for this user: its name, or `NAME (COUNTRY)` when they see several teams'."""
+    m = names.find_partner(store, p.name, viewer(message, store))
+    return p.name if m.partner is not None and m.partner.id == p.id or not p.country else f"{p.name} ({p.country})"
 
 
 def ambiguous_partner(match: names.Match, example: str, message: Message | None = None, store=None) -> Reply:
@@ -77,9 +113,10 @@ def ambiguous_partner(match: names.Match, example: str, message: Message | None 
     if not shown:
         return Reply.problem(f"“{match.query}” could mean more than one confidential partner; nothing was saved. "
                              + access.ASK_IN_DM, data={"candidates": []})
-    candidate_names = [p.name for p in shown]
-    lines = "\n".join(f"- {lock(p)}{escape(p.name)} ({escape(p.country or 'no country')}, {p.stage_label})"
-                      for p in shown)
+    candidate_names = [ref(p, shown) for p in shown]
+    lines = "\n".join(f"- {lock(p)}{escape(r)}: {p.stage_label}" if r != p.name else
+                      f"- {lock(p)}{escape(p.name)} ({escape(p.country or 'no country')}, {p.stage_label})"
+                      for p, r in zip(shown, candidate_names))
     if secret:
         lines += f"\n- …or {'a confidential partner' if secret == 1 else f'{secret} confidential partners'} " \
                  "(ask me in a direct message)"
@@ -112,7 +149,12 @@ def resolve(store, name: str, example: str, then: str = "",
             r.data["candidates"] = [p.name]
             return r
         return ambiguous_partner(m, example, message, store)
-    return unknown_partner(name, then)
+    r = unknown_partner(name, then)
+    note = elsewhere_note(store, name, message) if message is not None else ""
+    if note:
+        r.text = note + " Nothing was saved."
+        r.data["engaged_elsewhere"] = True
+    return r
 
 
 def country_for(user: access.User | None, given: str) -> str:

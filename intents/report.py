@@ -16,7 +16,7 @@ from records import access
 
 NAME = "report"
 SUMMARY = "indicator progress against targets, by country project and work stream (`report how` for definitions)"
-USAGE = "report [PERIOD] [COUNTRY]"
+USAGE = "report [PERIOD] [COUNTRY] [details]"
 ACCESS = "staff"
 
 
@@ -34,6 +34,8 @@ def handle(message: Message, services) -> Reply:
         return definitions()
     store = services.store
     countries = known_countries(store)
+    details = any(w.lower() in ("details", "detail", "full") for w in words)
+    words = [w for w in words if w.lower() not in ("details", "detail", "full")]
     country, rest = match_country(words, countries)
     if rest and rest[-1].lower() in ("all", "everywhere") and country is None and len(rest) > 1:
         rest = rest[:-1]
@@ -49,14 +51,14 @@ def handle(message: Message, services) -> Reply:
     country, refusal = access.country_scope(pr.viewer(message, store), country, "report", "report")
     if refusal:
         return Reply.problem(refusal)
-    return render_report(build_report(store, period, country))
+    return render_report(build_report(store, period, country), details=details)
 
 
 def definitions() -> Reply:
     lines = ["**How each indicator is counted** (`*` = mandated by the donor)"]
     for ind in load_indicators():
         target = "target per country project and year" if ind.has_target else "no target"
-        lines.append(f"• *{ind.label}*{' *' if ind.mandated else ''} (`{ind.id}`, {ind.unit}; {target}): {ind.how}")
+        lines.append(f"• *{ind.label}*{' *' if ind.mandated else ''} (`{ind.word}`, {ind.unit}; {target}): {ind.how}")
     lines.append("Periods: " + ", ".join(EXAMPLES) + "; fiscal years run October–September.")
     return Reply(text="\n".join(lines), private=True)
 

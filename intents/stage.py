@@ -69,8 +69,7 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def _stage_list() -> str:
-    return " ".join(f"{stages.STREAM_LABELS[s]}: " + ", ".join(st.key for st in pl) + "."
-                    for s, pl in stages.PIPELINES.items())
+    return " ".join(f"{stages.STREAM_LABELS[s]}: {stages.labels(s)}." for s in stages.PIPELINES)
 
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)

@@ -39,6 +39,11 @@ CHECKLIST: tuple[Question, ...] = (
 )
 
 
+def item_label(key: str) -> str:
+    """A checklist item as people write it: `supply_chain` → `supply chain`."""
+    return key.replace("_", " ")
+
+
 HIGH_IF = {"financial": {"weak"}, "reputation": {"serious"}, "lawsuits": {"current"}, "supply_chain": {"high"},
            "conflict": {"yes"}}
 
@@ -81,7 +86,7 @@ def validate_answers(raw: dict[str, str]) -> tuple[dict[str, str], dict[str, str
         if value in ("?", "n/a", "na", "dont know", "don't know", "not sure"):
             value = "unknown"
         if value not in q.options:
-            errors[q.key] = f"For “{q.key}” answer one of: {', '.join(q.options)} (got “{value}”)."
+            errors[q.key] = f"For “{item_label(q.key)}” answer one of: {', '.join(q.options)} (got “{value}”)."
         answers[q.key] = value
     return answers, errors
 
@@ -97,7 +102,7 @@ def record_diligence(store: Store, partner: Partner, answers: dict[str, str], *,
     missing = missing_items(answers)
     computed = compute_risk(clean) if not missing else INCOMPLETE
     if rating is not None and missing:
-        raise RegistryError(f"A risk rating needs every item answered; still missing: {', '.join(missing)}.", "rating")
+        raise RegistryError(f"A risk rating needs every item answered; still missing: {', '.join(map(item_label, missing))}.", "rating")
     if rating is not None:
         rating = rating.strip().lower()
         if rating not in RISK_RATINGS:
@@ -131,5 +136,5 @@ def latest_diligence(store: Store, partner_id: int) -> dict[str, Any] | None:
 def describe(review: dict[str, Any]) -> str:
     """`medium risk` or `incomplete (missing: lawsuits, conflict)`."""
     if review["risk_rating"] == INCOMPLETE:
-        return f"incomplete (missing: {', '.join(review.get('missing') or []) or '?'})"
+        return f"incomplete (missing: {', '.join(map(item_label, review.get('missing') or [])) or '?'})"
     return f"{review['risk_rating']} risk"

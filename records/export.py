@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from records import access, partners, pipeline, stages, visibility
+from records import access, partners, pipeline, rates, stages, visibility
 from records.checks import MONEY_KINDS
 from storage.schema import OUTCOME_KINDS
 from storage.store import Store
@@ -32,6 +32,8 @@ PARTNER_COLUMNS = [
     "last_contact", "stalled", "interactions", "actions_high", "actions_medium", "actions_low",
     "latest_risk_rating", "created_at",
 ] + [f"total_{k}" for k in COUNTS]  # then one column per money kind and currency: cash_USD, cash_KHR, in_kind_THB…
+# …and per money kind its US-dollar total where exchange rates are set for every amount, with the rates it used
+CONVERTED_COLUMNS = [c for k in MONEY_KINDS for c in (f"{k}_converted_USD", f"{k}_converted_with")]
 
 
 def _safe(value) -> str:
@@ -88,6 +90,12 @@ def partner_rows(store: Store, today: date, viewer: access.User | None = None,
     for pid, level, n in c.execute("SELECT partner_id, COALESCE(action_level, ''), COUNT(*) FROM interactions "
                                    "GROUP BY partner_id, action_level"):
         counts.setdefault(pid, {})[level] = n
+    table = rates.rates(store)
+    dated: dict[tuple[int, str], list] = {}
+    for pid, kind, day, cur, q in c.execute(
+            "SELECT partner_id, kind, substr(recorded_on, 1, 10), UPPER(COALESCE(currency, '')), SUM(quantity) "
+            "FROM outcomes WHERE kind IN ('cash', 'in_kind') GROUP BY partner_id, kind, 3, 4"):
+        dated.setdefault((pid, kind), []).append((day, cur, q))
     totals: dict[int, dict[str, float]] = {}
     for pid, kind, cur, q in c.execute("SELECT partner_id, kind, UPPER(COALESCE(currency, '')), SUM(quantity) "
                                        "FROM outcomes GROUP BY partner_id, kind, 3"):
@@ -101,7 +109,19 @@ def partner_rows(store: Store, today: date, viewer: access.User | None = None,
         row = [p.id, p.name, "yes" if p.confidential else "no", p.country, p.sector, p.stream_label, p.stage_label,
                p.stage_since, in_stage, last.get(p.id), "; ".join(reasons), sum(n.values()), n.get("high", 0),
                n.get("medium", 0), n.get("low", 0), risk.get(p.id, ""), p.created_at]
-        yield [_safe(v) for v in row] + [_safe(t.get(k)) for k in COUNTS] + [_safe(t.get(k)) for k in money]
+        yield ([_safe(v) for v in row] + [_safe(t.get(k)) for k in COUNTS] + [_safe(t.get(k)) for k in money]
+               + [v for k in MONEY_KINDS for v in _converted(store, dated.get((p.id, k)), table)])
+
+
+def _converted(store: Store, amounts, table) -> tuple[str, str]:
+    """(US-dollar total, the rates used) for one partner's amounts of one money kind; blank without amounts,
+    and no total (saying which rate is missing) when a currency has no rate for its fiscal year."""
+    if not amounts:
+        return "", ""
+    conv = rates.convert(store, amounts, table)
+    if conv.usd is None:
+        return "", "no rate for " + conv.missing_text()
+    return _safe(round(conv.usd, 2)), conv.rates_text() or "all in USD"
 
 
 def write_csv(store: Store, out, kind: str = "interactions", today: date | None = None,
@@ -113,7 +133,7 @@ def write_csv(store: Store, out, kind: str = "interactions", today: date | None 
         raise ValueError(f"Unknown export “{kind}”; choose {' or '.join(KINDS)}.")
     today = today or datetime.now(timezone.utc).date()
     money = money_columns(store)
-    header = INTERACTION_COLUMNS if kind == "interactions" else PARTNER_COLUMNS + money
+    header = INTERACTION_COLUMNS if kind == "interactions" else PARTNER_COLUMNS + money + CONVERTED_COLUMNS
     rows = interaction_rows(store, viewer) if kind == "interactions" else partner_rows(store, today, viewer, money)
     if isinstance(out, (str, Path)):
         path = Path(out)

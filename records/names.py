@@ -44,9 +44,11 @@ class _NameIndex:
     keys: list[tuple[str, int]]  # (core key, id) for every name and alias
 
 
-def _build_index(rows: Iterable[tuple[int, str, str]]) -> _NameIndex:
+def _build_index(rows: Iterable[tuple[int, str, str, str]]) -> _NameIndex:
+    """Every name and alias, plus "NAME COUNTRY" (e.g. `Unilever (Cambodia)`) to pick one team's engagement
+    with a company several country projects engage."""
     idx = _NameIndex({}, {}, {}, [])
-    for pid, name, aliases_json in rows:
+    for pid, name, aliases_json, country in rows:
         try:
             aliases = tuple(json.loads(aliases_json or "[]"))
         except ValueError:
@@ -61,6 +63,9 @@ def _build_index(rows: Iterable[tuple[int, str, str]]) -> _NameIndex:
                 idx.keys.append((c, pid))
             for tok in c.split():
                 idx.tokens.setdefault(tok, set()).add(pid)
+            if country:
+                for key in {normalize(f"{n} {country}"), core(f"{n} {country}")}:
+                    idx.exact.setdefault(key, set()).add(pid)
     return idx
 
 
@@ -75,7 +80,7 @@ def name_index(store: Store, viewer: access.User | None = None) -> _NameIndex:
     if cached is not None and cached[0] == key:
         idx = cached[1]
     else:
-        idx = _build_index(c.execute("SELECT id, name, aliases FROM partners"))
+        idx = _build_index(c.execute("SELECT id, name, aliases, country FROM partners"))
         store._registry_names = (key, idx)  # type: ignore[attr-defined]
     allowed = visible_ids(store, viewer)
     if allowed is None:
@@ -239,7 +244,8 @@ def exact_partner(store: Store, text: str, viewer: access.User | None = None) ->
 
 def suggest_partners(store: Store, text: str, limit: int = 20,
                      viewer: access.User | None = None) -> list[tuple[str, str]]:
-    """Type-ahead for partner fields: (value, label) pairs, best first; value is the partner's exact name.
+    """Type-ahead for partner fields: (value, label) pairs, best first; value is the partner's exact name (with its
+    country project, `NAME (COUNTRY)`, when several teams' engagements with one company are offered).
 
     With a viewer, only the partners they may see are offered.
     """
@@ -256,7 +262,9 @@ def suggest_partners(store: Store, text: str, limit: int = 20,
         partners = [partner_from_row(r) for r in rows]
     else:
         partners = [p for p in (get_partner(store, pid) for pid, _ in _candidates(store, text, viewer)[:limit]) if p]
-    return [(p.name, _suggest_label(p)) for p in partners]
+    seen = [normalize(p.name) for p in partners]
+    return [(f"{p.name} ({p.country})" if seen.count(normalize(p.name)) > 1 and p.country else p.name,
+             _suggest_label(p)) for p in partners]
 
 
 def _suggest_label(p: Partner) -> str:

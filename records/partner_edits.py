@@ -14,6 +14,7 @@ from records.checks import (
     check_text,
     clean_name,
 )
+from records.companies import find_or_create
 from records.names import name_index, normalize
 from records.partners import Partner, get_partner
 from records.visibility import can_see, names_changed
@@ -26,7 +27,10 @@ from storage.store import Store, utcnow
 def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str = "innovation", country: str = "",
                 sector: str = "", owner: str = "", confidential: bool = False,
                 viewer: access.User | None = None, since: date | None = None) -> Partner:
-    """Add a partner at the first stage of its stream, from `since` (back-filling a partner entered late) or today."""
+    """Add a partner at the first stage of its stream, from `since` (back-filling a partner entered late) or today.
+
+    A company another country project already engages gets a second engagement (this country's own stage, owner,
+    logs and NDA flag) under the company's existing name; one country project engages a company once."""
     name = clean_name(name)
     if since is not None and since > today:
         raise RegistryError(f"{since.isoformat()} is in the future; `since` is the day work with the company began.",
@@ -38,31 +42,56 @@ def add_partner(store: Store, name: str, *, actor: str, today: date, stream: str
         raise RegistryError(f"“{stream}” is not a work stream; use innovation or survivor_employment.", "stream")
     country = clean_name(country, "country project") if country.strip() else ""
     sector = clean_name(sector, "sector") if sector.strip() else ""
-    taken = name_index(store).exact.get(normalize(name))
-    if taken:
-        other = get_partner(store, min(taken))
-        if other is not None and not can_see(store, viewer, other):
-            # Names are unique across the programme, so the clash itself can't be hidden; nothing more is said.
-            raise RegistryError(f"The name “{name}” is already registered by another country project, so I can't "
-                                "add it again; nothing was added. If your project works with this company too, ask "
-                                "an admin to sort it out.", "name")
-        shown = other.name if other else name
-        raise RegistryError(f"A partner called “{shown}” already exists; nothing was added. See `partner {shown}`.",
-                            "name")
+    same = _same_company(store, name)
+    if same is not None:
+        company_id, name = same  # the company's own spelling
+        existing = _engagements_of(store, company_id)
+        for other in existing:
+            if other.country.casefold() != country.casefold():
+                continue
+            if not can_see(store, viewer, other):
+                raise RegistryError(f"“{name}” is already a partner that you can't see; nothing was added. Ask an "
+                                    "admin to sort it out.", "name")
+            where = f" for {other.country}" if other.country else ""
+            raise RegistryError(f"A partner called “{other.name}” already exists{where}; nothing was added. "
+                                f"See `partner {other.name}`.", "name")
+        if not country:
+            teams = ", ".join(sorted({p.country for p in existing if p.country}))
+            raise RegistryError(f"A partner called “{name}” already exists ({teams}); nothing was added. To add "
+                                f"another country project's engagement with it, give the country: "
+                                f"`partner add {name} --country COUNTRY`.", "name")
     first = stages.first_stage(stream)
     now, day = utcnow(), (since or today).isoformat()
     with store.transaction() as c:
+        if same is None:
+            company_id, _ = find_or_create(c, name, now)
         pid = c.execute(
             "INSERT INTO partners (name, aliases, sector, country, stream, stage, stage_since, owner, confidential, "
-            "created_at, created_by) VALUES (?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (name, sector, country, stream, first, day, owner, int(confidential), now, actor),
+            "created_at, created_by, company_id) VALUES (?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (name, sector, country, stream, first, day, owner, int(confidential), now, actor, company_id),
         ).scalar()
         c.execute("INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, created_at) "
                   "VALUES (?, NULL, ?, ?, ?, 'added', ?)", (pid, first, day, actor, now))
         store.audit(actor, "partner.add", "partners", pid, {"name": name, "stream": stream, "country": country,
-                                                             "stage": first, "confidential": confidential})
+                                                             "stage": first, "confidential": confidential,
+                                                             "company_id": company_id})
     names_changed(store)
     return get_partner(store, pid)  # type: ignore[return-value]
+
+
+def _same_company(store: Store, name: str) -> tuple[int, str] | None:
+    """(company id, company name) of the company `name` exactly names (in any country project), or None."""
+    taken = name_index(store).exact.get(normalize(name))
+    if not taken:
+        return None
+    row = store.execute("SELECT c.id, c.name FROM partners p JOIN companies c ON c.id = p.company_id WHERE p.id = ?",
+                        (min(taken),)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _engagements_of(store: Store, company_id: int) -> list[Partner]:
+    ids = [r[0] for r in store.execute("SELECT id FROM partners WHERE company_id = ? ORDER BY id", (company_id,))]
+    return [p for p in (get_partner(store, i) for i in ids) if p is not None]
 
 
 def add_alias(store: Store, partner: Partner, alias: str, *, actor: str,
@@ -71,7 +100,8 @@ def add_alias(store: Store, partner: Partner, alias: str, *, actor: str,
     check_private(alias, "the alias", "alias")
     if normalize(alias) in {normalize(n) for n in (partner.name, *partner.aliases)}:
         raise RegistryError(f"“{alias}” already names {partner.name}; nothing changed.", "alias")
-    owner = name_index(store).exact.get(normalize(alias), set()) - {partner.id}
+    same = {p.id for p in _engagements_of(store, partner.company_id)}
+    owner = name_index(store).exact.get(normalize(alias), set()) - same
     if owner:
         other = get_partner(store, next(iter(owner)))
         shown = f" ({other.name})" if other is not None and can_see(store, viewer, other) else ""

@@ -1,4 +1,7 @@
 """The partner record: the `Partner` type and the reads that fetch partners.
+
+A `Partner` is one country project's engagement with a company (its own stage, owner, logs and NDA flag); the
+same company may be engaged by several country projects (`records.companies`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class Partner:
     owner: str
     confidential: bool
     created_at: str
+    company_id: int = 0  # the company this engagement is with (other country projects may engage it too)
 
     @property
     def stage_label(self) -> str:
@@ -38,7 +42,7 @@ class Partner:
         return {"id": self.id, "name": self.name, "aliases": list(self.aliases), "sector": self.sector,
                 "country": self.country, "stream": self.stream, "stage": self.stage,
                 "stage_since": self.stage_since, "owner": self.owner, "confidential": self.confidential,
-                "created_at": self.created_at}
+                "created_at": self.created_at, "company_id": self.company_id}
 
     def __getitem__(self, key: str) -> Any:  # so access.can_see_partner(user, partner) works on it
         return self.as_dict()[key]
@@ -47,7 +51,8 @@ class Partner:
         return self.as_dict().get(key, default)
 
 
-PARTNER_COLUMNS = "id, name, aliases, sector, country, stream, stage, stage_since, owner, confidential, created_at"
+PARTNER_COLUMNS = ("id, name, aliases, sector, country, stream, stage, stage_since, owner, confidential, created_at, "
+                   "company_id")
 
 
 def partner_from_row(row) -> Partner:
@@ -55,7 +60,8 @@ def partner_from_row(row) -> Partner:
         aliases = tuple(json.loads(row[2] or "[]"))
     except ValueError:
         aliases = ()
-    return Partner(row[0], row[1], aliases, row[3], row[4], row[5], row[6], row[7], row[8], bool(row[9]), row[10])
+    return Partner(row[0], row[1], aliases, row[3], row[4], row[5], row[6], row[7], row[8], bool(row[9]), row[10],
+                   row[11])
 
 
 def get_partner(store: Store, partner_id: int) -> Partner | None:

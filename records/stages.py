@@ -122,11 +122,34 @@ def resolve(text: str, stream: str) -> Stage:
     if st is not None:
         return st
     other = find(text)
-    allowed = ", ".join(f"`{s.key}`" for s in PIPELINES[stream])
+    allowed = labels(stream)
     if other is not None:
         raise StageError(f"“{other.label}” is a stage of the other work stream; this partner is in "
                          f"{STREAM_LABELS[stream]}. Its stages are: {allowed}.")
     raise StageError(f"I don't know the stage “{text.strip()}”. Stages for {STREAM_LABELS[stream]}: {allowed}.")
+
+
+# What a logged contact suggests about the stage: the ONE place stage advice comes from (log replies, forms).
+ADVICE_AFTER = {"agreement": {"innovation": "agreement"}}  # an agreement logged → "Agreement signed"
+
+
+def advice_after(kind: str, stream: str, current: str) -> Stage | None:
+    """The stage a logged contact of `kind` suggests moving to, when the partner is not there or past it yet."""
+    key = ADVICE_AFTER.get(kind, {}).get(stream)
+    pipeline = [st for st in PIPELINES.get(stream, ()) if st.active]
+    keys = [st.key for st in pipeline]
+    if key is None or key not in keys:
+        return None
+    if current in keys and keys.index(current) >= keys.index(key):
+        return None
+    if current not in keys:  # paused or closed: no advice
+        return None
+    return pipeline[keys.index(key)]
+
+
+def labels(stream: str) -> str:
+    """“Landscape assessment, First meetings, …” — a stream's stages as people write them."""
+    return ", ".join(st.label for st in PIPELINES[stream])
 
 
 def all_stage_words() -> list[str]:
@@ -145,6 +168,6 @@ def find_stream(text: str) -> str | None:
 def resolve_stream(text: str) -> str:
     s = find_stream(text)
     if s is None:
-        raise StageError(f"I don't know the work stream “{text.strip()}”. Use `innovation` or `survivor_employment` "
-                         "(also `survivor`).")
+        raise StageError(f"I don't know the work stream “{text.strip()}”. Use `innovation` or `survivor` "
+                         "(survivor employment).")
     return s

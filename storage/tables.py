@@ -54,7 +54,16 @@ def _flag(column: str) -> CheckConstraint:
 
 metadata = MetaData()
 
-partners = Table(
+companies = Table(  # one record per company; each country project's work with it is a `partners` row
+    "companies", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+)
+Index("companies_name_lower", func.lower(companies.c.name), unique=True)
+
+partners = Table(  # an engagement: one country project's partnership with one company
+
     "partners", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", Text, nullable=False),
@@ -68,10 +77,11 @@ partners = Table(
     Column("confidential", Integer, nullable=False, server_default="0"),   # NDA in place
     Column("created_at", Text, nullable=False),
     Column("created_by", Text, nullable=False, server_default=""),
+    Column("company_id", Integer, ForeignKey("companies.id", name="partners_company_fk"), nullable=False),
     CheckConstraint(_in("stream", STREAMS)),
     _flag("confidential"),
 )
-Index("partners_name_lower", func.lower(partners.c.name), unique=True)
+Index("partners_company_country", partners.c.company_id, func.lower(partners.c.country), unique=True)
 Index("partners_stream_stage", partners.c.stream, partners.c.stage)
 
 stage_history = Table(
@@ -248,6 +258,18 @@ digest_sends = Table(
     Column("message_id", Text),         # the platform's id for the posted message, committed on its answer
     UniqueConstraint("subscription_id", "week_key"),
     CheckConstraint(_in("status", SEND_STATUSES)),
+)
+
+exchange_rates = Table(  # set by admins per fiscal year: units of `currency` per US dollar
+    "exchange_rates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("per_usd", Float, nullable=False),
+    Column("set_by", Text, nullable=False, server_default=""),
+    Column("set_at", Text, nullable=False),
+    UniqueConstraint("fiscal_year", "currency"),
+    CheckConstraint("per_usd > 0"),
 )
 
 log_drafts = Table(

@@ -6,7 +6,9 @@ user registered with access.add_user. Outcomes:
   REFUSED   reply.ok is False, the needed role is named, nothing was written
   DETAILS   allowed, and the partner's name is shown (a reply naming an NDA partner must be private)
   HIDDEN    allowed, but the partner's name and details are absent and "confidential" is said instead
-  NOTFOUND  another country project's partner: exactly the reply an unknown name gets, nothing written
+  NOTFOUND  another country project's partner: refused as an unknown name is, nothing written, none of its details;
+            only that the Thailand team engages the company (so the teams coordinate; issue 14), and in a shared
+            channel not even that for an NDA engagement
   ALLOWED   allowed; the reply names no partner (guidance, reports, settings)
 
 "any" in the conf or channel column stands for both values. A shared channel never shows an NDA partner's name.
@@ -249,11 +251,15 @@ def test_permission_table(request, world, role, intent, conf, channel, expected)
         assert name not in chat and "confidential" in seen.lower()
         assert not any(s in chat for s in NDA_SECRETS + ("agreed next training date",))
     elif expected == N:
-        if "{name}" in COMMANDS[intent]:  # the reply an unknown name gets, word for word
+        if "{name}" in COMMANDS[intent]:  # refused like an unknown name, saying only which team engages it
             unknown = say(services, role, COMMANDS[intent].format(name=FAKE), channel)
-            assert reply.ok == unknown.ok
-            assert rendered(reply).replace(name, "X") == rendered(unknown).replace(FAKE, "X")
-            assert json.dumps(reply.data).replace(name, "X") == json.dumps(unknown.data).replace(FAKE, "X")
+            assert reply.ok == unknown.ok is False
+            assert reply.data.get("engaged_elsewhere") and "engaged_elsewhere" not in unknown.data
+            assert not any(s in chat for s in NDA_SECRETS + ("discussed five placements", "share the training plan"))
+            if conf == "nda" and channel == "channel":
+                assert "Thailand" not in chat and "under an NDA" in reply.text and reply.private
+            else:
+                assert "Thailand team" in reply.text
         else:
             assert name not in seen and name not in chat
         assert writes(world) == before

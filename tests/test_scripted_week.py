@@ -2,7 +2,7 @@
 
 An officer logs five meetings, two with mistakes (one logged against the wrong partner, one with a wrong count and
 date), fixes them with `log undo` and `log edit`, logs cash in riel and baht, and the report then shows the
-corrected counts and the money per currency. Also: the form survives piped input that ends early."""
+corrected counts and the money per currency, converted at the rates an admin set. Also: the form survives piped input that ends early."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def period_value(report: str, label: str) -> str:
 def test_a_week_of_logs_with_mistakes_fixed_then_the_report(tmp_path):
     today = datetime.now(timezone.utc).date()
     start = (today - timedelta(days=10)).isoformat()
+    years = sorted({d.year + (d.month >= 10) for d in (today - timedelta(days=3), today)})  # fiscal years of the cash
     done = chat(tmp_path, [
+        *(f"rate set FY{fy} {cur} {per}" for fy in years for cur, per in (("KHR", "4,000"), ("THB", "30"))),
         "partner add Mekong Garments --country Cambodia",
         "partner add Siam Seafood --country Thailand",
         "log Mekong Garments meeting 4 days ago: intro with HR; placed 2",                 # 1
@@ -67,8 +69,9 @@ def test_a_week_of_logs_with_mistakes_fixed_then_the_report(tmp_path):
     assert period_value(report, "PS actions, low") == "5"      # five meetings, the undone one not counted
     assert period_value(report, "Survivors trained") == "12"    # the corrected count
     assert period_value(report, "Survivors placed") == "2"
-    money = row_of(report, "Cash leveraged in other currencies")
-    assert "KHR 2,000,000" in money and "THB 15,000" in money         # per currency, never added together
+    money = row_of(report, "Cash leveraged, all currencies")
+    assert "2,000,000 KHR + 15,000 THB" in money                      # per currency, never added together…
+    assert "≈ 1,000 USD" in money and "1 USD = 4,000 KHR, 30 THB" in money  # …but converted, naming the rates
     c = db(tmp_path)
     assert c.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == 5
     assert c.execute("SELECT occurred_on FROM interactions WHERE id = 5").fetchone()[0] == \

@@ -82,7 +82,8 @@ def test_visibility_follows_changes(svc):
 def test_one_line_log_never_matches_another_projects_partner(svc):
     before = svc.store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
     r = say(svc, "UNP", "log Acme Foods call today: talked about hiring")
-    assert not r.ok and "don't know a partner" in r.text and "Acme Foods" in r.text  # just the words they typed
+    assert not r.ok and "Acme Foods" in r.text and "Thailand team" in r.text  # who engages it, nothing more
+    assert "met Acme Foods team" not in r.text and "send a proposal" not in r.text
     r = say(svc, "UNP", "log acme call today: talked about hiring")  # fuzzy: only Nepal's Acme Tea Estates
     assert r.ok and "Acme Tea Estates" in r.text
     assert svc.store.execute("SELECT COUNT(*) FROM interactions").fetchone()[0] == before + 1
@@ -111,9 +112,11 @@ def test_partner_add_takes_the_users_country_project(svc):
     assert "every country project" in r.text
 
 
-def test_name_clashes_do_not_show_the_other_projects_partner(svc):
+def test_a_company_another_project_engages_gets_an_engagement_of_ours(svc):
     r = say(svc, "UTH", "partner add Acme Tea Estates")
-    assert not r.ok and "another country project" in r.text and "Nepal" not in r.text
+    assert r.ok and "Nepal team" in r.text and "met Acme Tea Estates team" not in r.text
+    th = names.find_partner(svc.store, "Acme Tea Estates", user(svc, "UTH")).partner
+    assert th.country == "Thailand"
     r = say(svc, "UTH", "partner alias Acme Foods = Acme Tea Estates")
     assert not r.ok and "another partner;" in r.text
 
