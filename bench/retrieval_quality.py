@@ -1,6 +1,7 @@
 """Retrieval quality on real documents, the project's rankings side by side with plain baselines, in one run.
 
-    python bench/retrieval_quality.py [--json] [--no-bundled] [--misses] [--postgres]
+    python bench/retrieval_quality.py [--json] [--no-bundled] [--misses] [--postgres] [--keyword database]
+                                      [--fusion 10,20,0.7,0.25]   # compare another keyword backend / constants
 
 1. Real documents (tests/data/real_docs: a PDF of the reference learning paper, a markdown guide, a text file
    extracted from a PDF) are ingested through `KnowledgeBase.ingest`, exactly as `pse-bot ingest` does, into an
@@ -118,8 +119,12 @@ def main() -> None:
     ap.add_argument("--no-bundled", action="store_true", help="index only the real documents")
     ap.add_argument("--misses", action="store_true", help="list the questions each ranking misses in its top 3")
     ap.add_argument("--postgres", action="store_true",
-                    help="index into PostgreSQL (a throw-away server; keyword search is PostgreSQL full-text search)")
+                    help="index into PostgreSQL (a throw-away server)")
+    from bench.kb_store import add_switches, configure
+
+    add_switches(ap)
     args = ap.parse_args()
+    configure(args.keyword, args.fusion)
     if args.postgres:
         from bench.kb_store import start_postgres
 

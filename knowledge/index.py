@@ -11,10 +11,11 @@ PostgreSQL it starts with `SELECT … FOR UPDATE` on the generation row. Under t
 are already stored is not written again, so several processes syncing the bundled guidance at once do not
 double-ingest.
 
-Each process keeps the vectors in faiss (vectors.py). Its own writes update it in place; another process's
-writes are noticed by reading the generation (one tiny query, at most once per `refresh_interval` second), and
-then faiss is rebuilt from the stored vectors (or the cache file of that generation) — no re-embedding. So an
-ingest through one process is searchable in every other within about a second, without a restart.
+Each process keeps the vectors in faiss (vectors.py) and the keyword index in bm25s (sparse.py). Its own writes
+update both in place; another process's writes are noticed by reading the generation (one tiny query, at most
+once per `refresh_interval` second), and then faiss is rebuilt from the stored vectors (or the cache file of that
+generation) and the passages are tokenised again — no re-embedding. So an ingest through one process is
+searchable in every other within about a second, without a restart.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 
 from knowledge import keyword, vectors
 from knowledge.keyword import BM25_WEIGHTS  # noqa: F401  (re-exported: tuned here historically)
+from knowledge.sparse import SparseKeywordIndex
 from knowledge.types import Chunk, Document, DocumentInfo
 from storage.store import Store
 from storage.tables import kb_chunks
@@ -41,6 +43,8 @@ log = logging.getLogger("pse.knowledge.index")
 
 SCHEMA_VERSION = "2"
 REFRESH_INTERVAL = 1.0  # seconds between two looks at the generation, per process
+# "bm25s": keyword search in the process (sparse.py, same ranking on both engines); "database": FTS5 / tsvector
+KEYWORD_BACKEND = "bm25s"
 _CHUNK_COLUMNS = "id, source, ordinal, title, section, text, doc_type"
 _DOC_COLUMNS = "source, title, doc_type, sha256, origin, meta, chunks, ingested_at"
 
@@ -65,6 +69,8 @@ class HybridIndex:
         self._gen = -1
         self._saved_gen = -1
         self._checked = float("-inf")
+        self.keyword_backend = KEYWORD_BACKEND
+        self._keyword = SparseKeywordIndex()
         with store.transaction():
             for key, value in (("schema", SCHEMA_VERSION), ("generation", "0"), ("dim", str(dim)),
                                ("database_id", uuid.uuid4().hex[:16])):
@@ -87,6 +93,7 @@ class HybridIndex:
         with self._lock:
             self._faiss = None
             self._gen = -1
+            self._keyword = SparseKeywordIndex()
 
     def _meta(self, key: str) -> str:
         value = self.store.scalar("SELECT value FROM kb_meta WHERE key = ?", (key,))
@@ -113,8 +120,10 @@ class HybridIndex:
         return base + 1
 
     def _applied(self, base: int, gen: int, removed: Sequence[int], added: Sequence[int] = (),
-                 vecs: np.ndarray | None = None) -> None:
-        """After a commit: mirror it in faiss if faiss was at `base`; otherwise the next refresh rebuilds."""
+                 vecs: np.ndarray | None = None, rows: Sequence[dict[str, Any]] = ()) -> None:
+        """After a commit: mirror it in faiss and the keyword index (`rows`: the added passages) if they were at
+        `base`; otherwise the next refresh rebuilds."""
+        self._keyword.apply(base, gen, removed, [dict(r, id=i) for r, i in zip(rows, added)])
         with self._lock:
             if self._faiss is None or self._gen != base:
                 return
@@ -138,9 +147,15 @@ class HybridIndex:
                 return
             self._faiss, self._gen = index, gen
             self._saved_gen = -1 if rebuilt else gen
+        self._load_keywords(gen)
         if rebuilt and count:
             log.info("knowledge index: faiss rebuilt from %d stored vectors (generation %d)", count, gen)
             self.save()
+
+    def _load_keywords(self, gen: int) -> None:
+        """Tokenise every stored passage for the in-process keyword index (skipped with the database backend)."""
+        if self.keyword_backend == "bm25s" and self._keyword.generation < gen:
+            self._keyword.load(self.store.execute("SELECT id, title, section, text FROM kb_chunks"), gen)
 
     def save(self) -> None:
         """Write the faiss cache file for the loaded generation (and delete older ones)."""
@@ -195,7 +210,7 @@ class HybridIndex:
             old, ids = self._store_locked(doc.source, doc.title, doc.doc_type, doc.sha256, origin,
                                           json.dumps(doc.meta, default=str), rows, vecs)
             gen = self._bump(base)
-        self._applied(base, gen, old, ids, vecs)
+        self._applied(base, gen, old, ids, vecs, rows)
         return True
 
     def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vecs: np.ndarray,
@@ -207,7 +222,7 @@ class HybridIndex:
         with self._write() as base:
             old, ids = self._store_locked(source, title, doc_type, "synthetic", "user", "{}", dicts, vecs)
             gen = self._bump(base)
-        self._applied(base, gen, old, ids, vecs)
+        self._applied(base, gen, old, ids, vecs, dicts)
 
     def _store_locked(self, source: str, title: str, doc_type: str, sha256: str, origin: str, meta: str,
                       rows: list[dict[str, Any]], vecs: np.ndarray) -> tuple[list[int], list[int]]:
@@ -324,6 +339,10 @@ class HybridIndex:
         """(chunk id, score) best first for free text (any of its words); higher is better. Never raises."""
         if not (query or "").strip() or k <= 0:
             return []
+        if self.keyword_backend == "bm25s":
+            if self._keyword.generation < self._gen:  # fell behind (a write it could not mirror)
+                self._load_keywords(self._gen)
+            return self._keyword.search(query, k)
         with self.store.engine.connect() as conn:
             hits = keyword.search(conn, self.dialect, query, k)
             conn.rollback()

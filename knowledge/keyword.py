@@ -1,4 +1,8 @@
-"""Keyword search over the stored passages, on either engine: FTS5 bm25 on SQLite, full-text search on PostgreSQL.
+"""Keyword search inside the database, on either engine: FTS5 bm25 on SQLite, full-text search on PostgreSQL.
+
+Not the default ranking any more: the project ranks keywords in the process with bm25s (sparse.py, the same
+ranking on both engines; docs/kw-figures.md has the comparison). These tables are still written with every
+passage, so `index.KEYWORD_BACKEND = "database"` (or `--keyword database` in the benches) switches back at once.
 
 Both engines get the same question: any passage holding ANY of the query's searchable words (an OR of the terms
 from `ranking.query_terms`), best first.

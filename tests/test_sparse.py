@@ -1,0 +1,51 @@
+"""The in-process bm25s keyword index (knowledge/sparse.py): stemming, ranking, and keeping up with writes, its
+own at once and another process's after the generation check (each database test on SQLite and PostgreSQL)."""
+
+from pathlib import Path
+
+from knowledge import sparse
+from knowledge.base import KnowledgeBase
+from storage.store import Store
+
+
+def test_tokens_are_stemmed_like_fts5_porter_and_drop_stop_words():
+    assert sparse.tokens("How do companies run their Partnerships?") == ["compani", "run", "partnership"]
+    assert sparse.tokens("company") == sparse.tokens("companies")
+    assert sparse.tokens("Émigré workers") == ["emigr", "worker"]
+    assert sparse.tokens("") == [] and sparse.tokens("the of and") == []
+
+
+def test_rare_words_outrank_common_ones_and_writes_are_mirrored():
+    idx = sparse.SparseKeywordIndex()
+    idx.load([(1, "Guide", "Intro", "partners partners partners and companies"),
+              (2, "Guide", "Airtime", "who pays for airtime on the hotline"),
+              (3, "Guide", "Other", "partners meet companies")], gen=4)
+    assert [i for i, _ in idx.search("partners airtime", 5)][0] == 2  # the rare word counts more (IDF)
+    assert idx.search("zzqxv", 5) == [] and idx.search("", 5) == [] and idx.search("airtime", 0) == []
+    assert not idx.apply(3, 5, [], [])  # not at the base generation: left for the next load
+    assert idx.apply(4, 5, [2], [{"id": 9, "title": "Guide", "section": "Budget", "text": "airtime budget"}])
+    assert idx.generation == 5 and [i for i, _ in idx.search("airtime", 5)] == [9]
+
+
+def test_another_process_writing_is_seen_by_the_keyword_index(store, settings, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Hotline\n\nWho pays for airtime on the survivor hotline.\n")
+    other = Store.open(settings.database)
+    reader = KnowledgeBase.open(store, tmp_path / "reader-cache", bundled=False)
+    writer = KnowledgeBase.open(other, tmp_path / "writer-cache", bundled=False)
+    now = [1000.0]
+    reader.index._clock = lambda: now[0]
+    reader.index.refresh(force=True)
+    writer.ingest([docs])
+    assert writer.search("airtime", top_k=1, mode="keyword")[0].source.endswith("a.md")  # its own write: at once
+    assert reader.search("airtime", top_k=1, mode="keyword") == []  # not looked yet
+    now[0] += reader.index.refresh_interval
+    assert reader.search("airtime", top_k=1, mode="keyword")[0].source.endswith("a.md")
+    writer.remove(str(Path(docs / "a.md").resolve()))
+    assert writer.search("airtime", top_k=1, mode="keyword") == []
+    now[0] += reader.index.refresh_interval
+    assert reader.search("airtime", top_k=1, mode="keyword") == []
+    reader.close()
+    writer.close()
+    other.close()
