@@ -31,7 +31,10 @@ MAIN = {"ask": ("card-answer.png", ["Source: corpus/", "More from the guidance"]
         "frame": ("card-framing-check.png", ["Instead of", "Try", "exploitation"]),
         "log_form": ("card-log-form.png", ["Log a partner contact", "Kind of contact", "Log it"]),
         "partner": ("card-partner.png", ["Acme Foods Co.", "Stage", "Due diligence"]),
-        "report": ("card-report.png", ["Indicator report", "Partnerships developed", "25%"])}
+        "report": ("card-report.png", ["Indicator report", "Partnerships developed", "25%"]),
+        "gaps_report": ("card-gaps-report.png", ["Gaps in the guidance", "Most typical question", "travel"]),
+        "file_progress": ("card-file-progress.png", ["Reading retail-onboarding.md", "embedding passages"]),
+        "file_added": ("card-file-added.png", ["Added retail-onboarding.md", "passages", "Try asking"])}
 
 
 def chromium() -> str | None:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent
 SNAPSHOTS = ROOT / "snapshots"
 SCHEMA = ROOT / "data" / "adaptive-card-1.5.schema.json"
 UPDATE = os.environ.get("PSE_UPDATE_SNAPSHOTS") == "1"
-NAMES = sorted([*MESSAGES, "log_form_rejected", "digest"])
+NAMES = sorted([*MESSAGES, "log_form_rejected", "digest", "gaps_report", "file_progress", "file_added"])
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +144,18 @@ def test_slack_payload_keeps_block_kit_limits_and_matches_its_snapshot(gallery, 
 
 def test_every_reply_kind_is_covered(gallery):
     """Answers with guidance tables, the framing check, forms, confirmations, partner card, report with its
-    breakdown tables, digest with chart, help and refusals: the kinds issue 18 lists."""
+    breakdown tables, digest with chart, help and refusals: the kinds issue 18 lists; and the curators' gaps report
+    and a shared file's progress message and result."""
     r = gallery["replies"]
     assert r["ask"].passages and r["frame"].passages and r["report"].tables and r["digest"].image
     assert r["log_form"].form is not None and r["partner"].facts and r["log_confirmation"].ok
     assert not r["error_unknown_partner"].ok and not r["error_bad_stage"].ok
     assert r["log_form_rejected"].errors or not r["log_form_rejected"].ok
+    gaps = r["gaps_report"].data["groups"]
+    assert any(g["question"] and g["count"] >= 3 and g["down_votes"] for g in gaps)  # one topic shown, 👎 included
+    assert any(g["question"] is None for g in gaps)                                 # small topics only counted
+    assert "embedding passages" in r["file_progress"].text
+    assert r["file_added"].data["status"] == "added" and r["file_added"].data["passages"] > 0
     # The framing guidance holds a pipe table: it must arrive as a Table element and as preformatted text.
     assert '"type": "Table"' in json.dumps(gallery["teams"]["frame"])
     slack_frame = json.dumps(gallery["slack"]["frame"], ensure_ascii=False)
