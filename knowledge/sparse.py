@@ -16,6 +16,8 @@ writes are picked up when the generation changes (index.py reloads everything fr
 
 from __future__ import annotations
 
+import logging
+
 import re
 import sqlite3
 import threading
@@ -114,6 +116,7 @@ class SparseKeywordIndex:
             corpus, version = list(self._tokens.values()), self._version
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import; its notes are not ours
         retriever = bm25s.BM25(**BM25_PARAMS)
         if len(ids):
             retriever.index(corpus, show_progress=False)
