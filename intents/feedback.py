@@ -11,12 +11,12 @@ from staff the question, with any personal detail the privacy guard finds replac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents import gaps_note
+from intents.args import since_days
 from intents.contract import Intent
 from knowledge import feedback as repo
 from records import access, privacy
@@ -29,8 +29,6 @@ MAX_QUERY = 300
 MAX_SOURCE = 300
 MAX_RAW = 2000      # read at most this much of a vote's form (the guard looks at it before it is cut to size)
 SCAN = 500          # questions looked at for the report (masked forms of different questions are merged)
-DEFAULT_DAYS = 90
-MAX_DAYS = 3650
 TOP = 10
 
 
@@ -101,29 +99,18 @@ def record_vote(message: Message, store, form: dict[str, Any]) -> Reply:
     return Reply(text=text + note, private=True, data={"vote": vote, "source": source[:MAX_SOURCE]})
 
 
-def _shown(text: str) -> str:
-    """Stored text as the report shows it: rows from before the guard may hold personal details; mask them."""
-    return privacy.redact(text) if privacy.find_identifiers(text) else text
-
 
 def report(store, args: list[str]) -> Reply:
-    days = DEFAULT_DAYS
-    if args:
-        try:
-            days = int(args[0])
-        except ValueError:
-            days = 0
-        if not 1 <= days <= MAX_DAYS:
-            return Reply.problem(f"`{args[0]}` is not a number of days. Write e.g. `feedback report 30` "
-                                 f"(1 to {MAX_DAYS}).")
-    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    days, since, problem = since_days(args, "feedback report 30")
+    if problem:
+        return problem
     total_up, total_down = repo.totals(store, since)
     if not total_up and not total_down:
         return Reply(text=f"No votes in the last {days} days yet.", private=True)
-    sources = [[_shown(s), down, up] for s, down, up in repo.down_voted_sources(store, since, TOP)]
+    sources = [[privacy.masked(s), down, up] for s, down, up in repo.down_voted_sources(store, since, TOP)]
     merged: dict[str, list] = {}
     for q, down, src in repo.down_voted_questions(store, since, SCAN):
-        row = merged.setdefault(_shown(q), [_shown(q), 0, _shown(src)])
+        row = merged.setdefault(privacy.masked(q), [privacy.masked(q), 0, privacy.masked(src)])
         row[1] += down
     queries = sorted(merged.values(), key=lambda r: (-r[1], r[0]))[:TOP]
     lines = [f"Feedback in the last {days} days: {total_up} 👍, {total_down} 👎."]

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 
 from bot.message import Message
 from bot.reply import Fact, Reply
 from knowledge import curation, gaps
+from intents.args import since_days
 from intents.contract import Intent
-from markup.dialect import Table, escape
+from markup.dialect import Table
 from records import privacy
 
 NAME = "kb"
@@ -24,8 +24,6 @@ SUMMARY = ("curators: `kb list` the documents, `kb remove DOC` / `kb restore DOC
            "`kb gaps [DAYS]` what staff asked that the guidance could not answer (leads)")
 USAGE = "kb list | kb remove DOC | kb restore DOC | kb gaps [DAYS]"
 
-DEFAULT_DAYS = 90
-MAX_DAYS = 3650
 TOP = 15  # topics listed by name; the rest are summed up
 
 
@@ -61,22 +59,11 @@ def handle(message: Message, services) -> Reply:
                          "`kb remove corpus/funding-conversations.md`.")
 
 
-def _shown(text: str) -> str:
-    """Stored questions were masked before storing; mask again in case the guard has learnt more since."""
-    return privacy.redact(text) if privacy.find_identifiers(text) else text
-
 
 def gaps_report(services, args: list[str]) -> Reply:
-    days = DEFAULT_DAYS
-    if args:
-        try:
-            days = int(args[0])
-        except ValueError:
-            days = 0
-        if not 1 <= days <= MAX_DAYS:
-            return Reply.problem(f"`{escape(args[0])}` is not a number of days. Write e.g. `kb gaps 30` "
-                                 f"(1 to {MAX_DAYS}).")
-    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    days, since, problem = since_days(args, "kb gaps 30")
+    if problem:
+        return problem
     asked = gaps.questions_since(services.store, since)
     if not asked:
         return Reply(text=f"No unanswered or 👎 questions in the last {days} days. Nothing to fill in yet.",
@@ -85,7 +72,8 @@ def gaps_report(services, args: list[str]) -> Reply:
     groups = gaps.gaps(asked, services.knowledge.embedder)
     named = [g for g in groups if g.shown]
     small = [g for g in groups if not g.shown]
-    rows = tuple((_shown(g.question or ""), str(g.count), str(g.not_sure), str(g.down_votes), g.last_asked)
+    rows = tuple((privacy.masked(g.question or ""), str(g.count), str(g.not_sure), str(g.down_votes),
+                  g.last_asked)
                  for g in named[:TOP])
     lines = [f"**Gaps in the guidance, last {days} days**: {len(asked)} questions got “not sure” or a 👎, "
              f"in {len(groups)} topics. Each topic is named by its most typical question."]
@@ -107,7 +95,7 @@ def gaps_report(services, args: list[str]) -> Reply:
                             align=("left", "right", "right", "right", "left"), note=" ".join(notes)))
     else:
         lines += notes
-    data = {"groups": [{"question": _shown(g.question) if g.question else None, "count": g.count,
+    data = {"groups": [{"question": privacy.masked(g.question) if g.question else None, "count": g.count,
                         "not_sure": g.not_sure, "down_votes": g.down_votes, "last_asked": g.last_asked}
                        for g in groups]}
     return Reply(text="\n".join(lines), tables=tables, private=True, data=data,

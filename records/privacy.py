@@ -310,3 +310,8 @@ def refusal(findings: list[Finding], where: str = "your message") -> str:
             "numbers, emails, messaging or social-media IDs, passport or ID numbers of survivors or workers. "
             "Take those details out (for example write “3 survivors placed”) and send it again. A company "
             "contact's number belongs in your address book, not here.")
+
+
+def masked(text: str) -> str:
+    """Stored text as a report shows it: masked again, in case it predates the guard or the guard learnt more."""
+    return redact(text) if find_identifiers(text) else text
