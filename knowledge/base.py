@@ -5,6 +5,7 @@
     kb.search("how do I frame this for a company?", top_k=5, mode="fused")   # list[Hit]
     kb.remove("corpus/funding-conversations.md")      # bundled: removed AND kept out of every later sync
     kb.restore_bundled("corpus/funding-conversations.md")   # ...until restored (ingested again)
+    kb.set_bundled(enabled=False)                      # the bundled guidance is not searched (knowledge/collections.py)
 
 A file whose bytes are unchanged since the last ingest is skipped before it is even parsed, so re-ingesting
 an unchanged folder does no embedding work (`IngestReport.chunks_embedded == 0`).
@@ -21,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from knowledge import collections
 from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
@@ -85,9 +87,9 @@ class KnowledgeBase:
         self.corpus_dir = corpus_dir
         self.bundled_report: IngestReport | None = None
         self._ingest_lock = threading.Lock()
-        # Collections: how much the bundled guidance counts in fused ranking when a user's own documents compete
-        # (1.0: as much as the user's; 0.0: searched only when nothing of the user's matches; see ranking.py).
-        self.bundled_weight = BUNDLED_WEIGHT
+        # Collections: whether the bundled guidance is searched and how much it counts in fused ranking when a
+        # user's own documents compete (1.0: as much as the user's); shared by every process (collections.py).
+        self._bundled: tuple[float, collections.BundledSetting | None] = (float("-inf"), None)
         self._bundled_ids: tuple[int, frozenset[int]] = (-1, frozenset())
 
     @classmethod
@@ -308,6 +310,34 @@ class KnowledgeBase:
             self._bundled_ids = (gen, frozenset(ids))
         return self._bundled_ids[1]
 
+    def bundled_setting(self, fresh: bool = False) -> collections.BundledSetting:
+        """The bundled guidance's setting for every process, read at most once per index refresh interval."""
+        now = self.index.clock()
+        checked, setting = self._bundled
+        if fresh or setting is None or now - checked >= self.index.refresh_interval:
+            setting = collections.read(self.index.store, BUNDLED_WEIGHT)
+            self._bundled = (now, setting)
+        return setting
+
+    def set_bundled(self, enabled: bool | None = None, weight: float | None = None):
+        """Switch the bundled guidance on or off and/or set its weight (0 < w ≤ 1) for every process; returns the
+        setting (before, after). ValueError for a weight out of range (nothing changes)."""
+        before, after = collections.write(self.index.store, BUNDLED_WEIGHT, enabled, weight)
+        self._bundled = (self.index.clock(), after)
+        return before, after
+
+    @property
+    def bundled_weight(self) -> float:
+        """How much the bundled guidance counts in fused ranking now (0 while it is switched off)."""
+        s = self.bundled_setting()
+        return s.weight if s.enabled else 0.0
+
+    def searchable(self) -> int:
+        """How many passages a search can return now (the bundled ones left out while switched off)."""
+        self.index.refresh()
+        hidden = 0 if self.bundled_setting().enabled else len(self.bundled_chunk_ids())
+        return max(self.index.size - hidden, 0)
+
     def warm(self) -> None:
         """Load the embedding model (once per process), so later searches only pay for the search itself."""
         self.embedder.warm()
@@ -324,9 +354,13 @@ class KnowledgeBase:
         if self.index.size == 0:
             return []
         qvec = self.embedder.embed_one(q)
-        depth = max(CANDIDATES, top_k)
+        setting = self.bundled_setting()
+        hidden = frozenset() if setting.enabled else self.bundled_chunk_ids()  # switched off: never a candidate
+        depth = max(CANDIDATES, top_k) + len(hidden)
         vec = self.index.vector_search(qvec, depth) if mode != "keyword" else []
         kw = self.index.keyword_search(q, depth) if mode != "vector" else []
+        if hidden:
+            vec, kw = [x for x in vec if x[0] not in hidden], [x for x in kw if x[0] not in hidden]
         vec_rank = {cid: r for r, (cid, _) in enumerate(vec, 1)}
         kw_rank = {cid: r for r, (cid, _) in enumerate(kw, 1)}
         if mode == "vector":
@@ -337,8 +371,8 @@ class KnowledgeBase:
             depth = max(FUSION_DEPTH, top_k)
             lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]
             bundled = self.bundled_chunk_ids()
-            weight = {c: self.bundled_weight for lst in lists for c in lst if c in bundled} \
-                if self.bundled_weight != 1.0 else None
+            weight = {c: setting.weight for lst in lists for c in lst if c in bundled} \
+                if setting.weight != 1.0 else None
             ranked = rrf(lists, k=RRF_K, weights=(1.0, KEYWORD_WEIGHT), item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}

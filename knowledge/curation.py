@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge.collections import BUNDLED, EXAMPLE, BundledSetting, collection_of, status_of
 from knowledge.types import DocumentInfo
 from markup.dialect import Table, code
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge.base import KnowledgeBase
+    from knowledge.collections import Change
     from storage.store import Store
 
 BUNDLED_PREFIX = "corpus/"
@@ -64,16 +66,23 @@ class Listing:
     documents: list[DocumentInfo]
     excluded: list[str] = field(default_factory=list)
     prefix: str = ""
+    bundled: BundledSetting | None = None
 
     @property
     def passages(self) -> int:
         return sum(d.chunks for d in self.documents)
 
+    def collection(self, d: DocumentInfo) -> str:
+        """Its collection, "· off" while the bundled guidance is not searched, "· example" for an example to adapt."""
+        name = collection_of(d.source)
+        off = name == BUNDLED and self.bundled is not None and not self.bundled.enabled
+        return name + (" · off" if off else "") + (" · example" if status_of(d.meta) == EXAMPLE else "")
+
     def table(self) -> Table:
-        rows = tuple((d.source, d.doc_type, str(d.chunks), added_on(d), version_of(d), d.title)
+        rows = tuple((d.source, d.doc_type, str(d.chunks), added_on(d), version_of(d), d.title, self.collection(d))
                      for d in self.documents)
-        return Table(header=("Source", "Type", "Passages", "Added", "Version", "Title"), rows=rows,
-                     align=("left", "left", "right", "left", "left", "left"))
+        return Table(header=("Source", "Type", "Passages", "Added", "Version", "Title", "Collection"), rows=rows,
+                     align=("left", "left", "right", "left", "left", "left", "left"))
 
     def summary(self) -> str:
         """The sentences around the table (markup dialect)."""
@@ -82,6 +91,13 @@ class Listing:
             lines.append("The knowledge base is empty. Add documents with `pse-bot ingest PATH…`.")
         else:
             lines.append(f"{len(self.documents)} documents, {self.passages} passages.")
+            examples = [d.source for d in self.documents if status_of(d.meta) == EXAMPLE]
+            if examples:
+                lines.append(f"Examples to adapt, not policy (front matter `status: example`; answers say so): "
+                             f"{', '.join(code(s) for s in examples)}.")
+        if self.bundled is not None and not self.bundled.enabled:
+            lines.append(f"The bundled guidance is switched off: it is listed but not searched. "
+                         f"{_cmd(self.prefix, 'bundled on')} turns it back on.")
         if self.excluded:
             lines.append(f"Removed bundled guidance (kept out until restored): "
                          f"{', '.join(code(s) for s in self.excluded)}. "
@@ -93,14 +109,15 @@ class Listing:
         if not self.documents:
             return []
         width = max(len(d.source) for d in self.documents)
-        out = [f"{'SOURCE'.ljust(width)}  {'TYPE':<9} {'CHUNKS':>6}  {'ADDED':<10}  TITLE"]
-        out += [f"{d.source.ljust(width)}  {d.doc_type:<9} {d.chunks:>6}  {added_on(d):<10}  {d.title}"
-                for d in self.documents]
+        cw = max(len(self.collection(d)) for d in self.documents)
+        out = [f"{'SOURCE'.ljust(width)}  {'COLLECTION'.ljust(cw)}  {'TYPE':<9} {'CHUNKS':>6}  {'ADDED':<10}  TITLE"]
+        out += [f"{d.source.ljust(width)}  {self.collection(d).ljust(cw)}  {d.doc_type:<9} {d.chunks:>6}  "
+                f"{added_on(d):<10}  {d.title}" for d in self.documents]
         return out
 
 
 def list_documents(kb: "KnowledgeBase", prefix: str = "") -> Listing:
-    return Listing(kb.documents(), kb.excluded_bundled(), prefix)
+    return Listing(kb.documents(), kb.excluded_bundled(), prefix, kb.bundled_setting())
 
 
 # --------------------------------------------------------------------------------------------- remove
@@ -197,8 +214,9 @@ def restore_document(kb: "KnowledgeBase", source: str, prefix: str = "") -> Outc
 # ---------------------------------------------------------------------------------------------- audit
 
 
-def audit(store: "Store | None", actor: str, action: str, outcome: Outcome) -> None:
-    """Write a change to the audit trail (who = `actor`; when = now; which file and its checksum)."""
+def audit(store: "Store | None", actor: str, action: str, outcome: "Outcome | Change") -> None:
+    """Write a change to the audit trail (who = `actor`; when = now; which file and its checksum, or for a setting
+    of the bundled guidance (`Change`, knowledge/collections.py) what it was before and after)."""
     if store is None or not outcome.changed:
         return
     with store.transaction():

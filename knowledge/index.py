@@ -104,6 +104,11 @@ class HybridIndex:
         return int(self._meta("generation") or 0)
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock that paces refreshes (a test may give a fake one)."""
+        return self._clock
+
+    @property
     def loaded_generation(self) -> int:
         """The generation this process's faiss index reflects."""
         return self._gen
