@@ -29,15 +29,25 @@ class Passage:
     highlight: str = ""
     version: str = ""  # a short form of the document's checksum, e.g. "2d407503"
     added: str = ""    # when the document (this version of it) was added, YYYY-MM-DD
+    collection: str = ""  # "your documents" or "bundled guidance" (knowledge/collections.py)
+    status: str = ""      # the document's front-matter status, e.g. "example"
 
     def provenance(self) -> str:
-        """Plain text after the source name: which version of the document, and when it was added."""
-        parts = [f"version {self.version}" if self.version else "", f"added {self.added}" if self.added else ""]
+        """Plain text after the source name: its collection, which version of the document, when it was added."""
+        parts = [self.collection, f"version {self.version}" if self.version else "",
+                 f"added {self.added}" if self.added else ""]
         return " · ".join(p for p in parts if p)
 
     def source_line(self) -> str:
-        """The source with its version and date, e.g. "corpus/x.md · version 2d407503 · added 2024-05-03"."""
+        """The source with its collection, version and date, e.g.
+        "corpus/x.md · bundled guidance · version 2d407503 · added 2024-05-03"."""
         return " · ".join(p for p in (self.source, self.provenance()) if p)
+
+    def status_note(self) -> str:
+        """Plain text every platform shows under a passage whose document is not settled policy; "" otherwise."""
+        if self.status == "example":
+            return "Example to adapt, not policy: your programme should set its own."
+        return f"Marked “{self.status}” by its authors." if self.status else ""
 
 
 @dataclass(frozen=True)
@@ -119,7 +129,8 @@ class Reply:
             hl = " ".join(clean(p.highlight).replace("**", "").split()) if p.highlight else ""
             if hl and hl in body:
                 body = body.replace(hl, f"»{hl}«", 1)
-            parts.append(f"[{i}] {where}\n    source: {clean(p.source_line())}\n" + _indent(body, "    "))
+            note = f"    note: {clean(p.status_note())}\n" if p.status_note() else ""
+            parts.append(f"[{i}] {where}\n    source: {clean(p.source_line())}\n{note}" + _indent(body, "    "))
         if self.facts:
             width = max(len(clean(f.label)) for f in self.facts)
             parts.append("\n".join(f"{clean(f.label).ljust(width)}  {clean(f.value)}" for f in self.facts))

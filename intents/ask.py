@@ -19,7 +19,7 @@ from bot.message import Message
 from bot.reply import Button, Passage, Reply
 from intents import gaps_note
 from intents.contract import Intent
-from knowledge import answerability
+from knowledge import answerability, collections
 from knowledge.answerability import judge
 from knowledge.chunking import split_sentences
 from knowledge.curation import added_on, version_of
@@ -47,13 +47,16 @@ def handle(message: Message, services) -> Reply:
         )
     kb = services.knowledge
     kb.warm()  # the one-time model load is start-up, not a slow search: it stays outside the time bound
+    bundled_off = not kb.bundled_setting().enabled
+    if bundled_off and kb.searchable() == 0:  # a setting, not a gap in the guidance: nothing to keep
+        return _nothing_to_search(question)
     # A bounded search: on timeout the router tells the user to retry or shorten the question (bot.deadline).
     hits = deadline.call_with_timeout(kb.search, deadline.search_timeout(services), question,
                                       top_k=SEARCH_DEPTH, mode="fused")
     best = max((h.similarity for h in hits), default=0.0)
     if best < CONFIDENT:
         gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, best)
+        return _no_match(question, hits, best, bundled_off)
 
     chosen = []
     for h in hits:
@@ -66,7 +69,7 @@ def handle(message: Message, services) -> Reply:
     verdict = judge(question, [h.similarity for h in chosen], [h.text for h in chosen], threshold=CONFIDENT)
     if not verdict.confident:
         gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, best)
+        return _no_match(question, hits, best, bundled_off)
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = cite(kb, chosen, highlights)
     top = chosen[0]
@@ -82,7 +85,14 @@ def handle(message: Message, services) -> Reply:
                        "sources": [p.source for p in passages]})
 
 
-def _no_match(question: str, hits, best: float) -> Reply:
+def _nothing_to_search(question: str) -> Reply:
+    text = ("The bundled PSE guidance is switched off here, and no documents of your own have been added yet, so I "
+            "have nothing to answer from. An admin can turn the guidance back on with `kb bundled on` (on the "
+            "server: `pse-bot kb bundled on`), or add your documents by sharing a file with me.")
+    return Reply(text=text, data={"answered": False, "query": question, "bundled": "off"})
+
+
+def _no_match(question: str, hits, best: float, bundled_off: bool = False) -> Reply:
     shown = question if len(question) <= 80 else question[:77] + "…"
     text = (f"I couldn't find anything in the PSE guidance that answers “{shown}”. "
             "Try rephrasing with the words your team uses (for example “due diligence”, “survivor employment”, "
@@ -91,14 +101,20 @@ def _no_match(question: str, hits, best: float) -> Reply:
         near = max(hits, key=lambda h: h.similarity)
         topic = near.title + (f" › {near.section}" if near.section else "")
         text += f"\nThe closest topic I have is _{escape(topic)}_; ask about that if it is what you meant."
+    if bundled_off:
+        text += ("\nThe bundled PSE guidance is switched off, so I only looked in your own documents "
+                 "(`kb bundled on` turns it back on; admins only).")
     return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
 
 
 def cite(kb, hits, highlights: list[str]) -> list[Passage]:
-    """Passages for the hits, each saying which document and version it came from and when that was added."""
+    """Passages for the hits, each saying which collection, document and version it came from, when that was
+    added, and whether the document is only an example to adapt (front matter `status: example`)."""
     docs = {h.source: kb.document(h.source) for h in hits}
     return [Passage(text=h.text, source=h.source, title=h.title, section=h.section, score=round(h.similarity, 3),
-                    highlight=hl, version=version_of(docs[h.source]), added=added_on(docs[h.source]))
+                    highlight=hl, version=version_of(docs[h.source]), added=added_on(docs[h.source]),
+                    collection=collections.collection_of(h.source),
+                    status=collections.status_of(docs[h.source].meta if docs[h.source] else None))
             for h, hl in zip(hits, highlights)]
 
 

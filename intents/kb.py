@@ -3,6 +3,9 @@
 - `kb list`, `kb remove DOC`, `kb restore DOC` (admins): the same words and behaviour as `pse-bot kb …` at the
   terminal — both call knowledge/curation.py — and every change goes to the audit trail (who, when, which
   document, its checksum).
+- `kb bundled [on | off | weight W]` (admins): whether the bundled guidance is searched and how much it counts
+  against the organisation's own documents, for every server at once (knowledge/collections.py, the same as
+  `pse-bot kb bundled …`); a change is audited with the setting before and after.
 - `kb gaps [DAYS]` (leads and admins): the questions the guidance could not answer or whose answer got a 👎,
   grouped by topic (knowledge/gaps.py), so curators know what to write next. Groups of fewer than three
   questions show only a count.
@@ -13,16 +16,17 @@ from __future__ import annotations
 
 from bot.message import Message
 from bot.reply import Fact, Reply
-from knowledge import curation, gaps
+from knowledge import collections, curation, gaps
 from intents.args import since_days
 from intents.contract import Intent
 from markup.dialect import Table
 from records import privacy
 
 NAME = "kb"
-SUMMARY = ("curators: `kb list` the documents, `kb remove DOC` / `kb restore DOC` (admins); "
-           "`kb gaps [DAYS]` what staff asked that the guidance could not answer (leads)")
-USAGE = "kb list | kb remove DOC | kb restore DOC | kb gaps [DAYS]"
+SUMMARY = ("curators: `kb list` the documents, `kb remove DOC` / `kb restore DOC`, `kb bundled [on|off|weight W]` "
+           "the bundled guidance (admins); `kb gaps [DAYS]` what staff asked that the guidance could not answer "
+           "(leads)")
+USAGE = "kb list | kb remove DOC | kb restore DOC | kb bundled [on|off|weight W] | kb gaps [DAYS]"
 
 TOP = 15  # topics listed by name; the rest are summed up
 
@@ -53,6 +57,14 @@ def handle(message: Message, services) -> Reply:
             return Reply.problem(outcome.text)
         curation.audit(services.store, actor, f"kb.{sub}", outcome)
         return Reply(text=outcome.text, private=True, data={"source": outcome.source, "sha256": outcome.sha256})
+    if sub == "bundled":
+        outcome = collections.change(services.knowledge, words[1:])
+        if not outcome.ok:
+            return Reply.problem(outcome.text)
+        curation.audit(services.store, actor, "kb.bundled", outcome)
+        after = outcome.after
+        return Reply(text=outcome.text, private=True,
+                     data={"bundled": after.as_dict() if after else None, "changed": outcome.changed})
     if sub == "gaps":
         return gaps_report(services, words[1:])
     return Reply.problem(f"Say what to do with the guidance: `{USAGE}`. For example `kb list`, or "

@@ -51,3 +51,47 @@ def test_best_sentences_picks_the_sentence_closest_to_the_question(bundled_kb):
     text = "Bring a pilot idea.\n\nNever sign a non-disclosure agreement without the legal team reading it first."
     [hl] = ask.best_sentences(bundled_kb.embedder, "who must review an NDA before signing?", [text])
     assert hl.startswith("Never sign a non-disclosure agreement")
+
+
+def test_each_passage_names_its_collection_and_an_example_says_it_is_not_policy(services):
+    reply = _ask(services, "what do I do if I find forced labour in a partner's supply chain?")
+    example = [p for p in reply.passages if p.source == "corpus/supply-chain-abuse-escalation.md"]
+    assert example and all(p.status == "example" for p in example)  # front matter `status: example`
+    assert all(p.collection == "bundled guidance" for p in reply.passages)
+    assert "note: Example to adapt, not policy" in reply.as_text()
+    settled = _ask(services, "what should we check about a company before a partnership?")
+    [top] = [p for p in settled.passages if p.source == "corpus/due-diligence-checklist.md"]
+    assert top.status == "" and not top.status_note() and "note:" not in settled.as_text()
+
+
+@pytest.fixture
+def own_kb(store, settings, tmp_path, bundled_kb):
+    """Services over a tiny bundled note and one document of the organisation's own (a fresh index)."""
+    from bot.app import Services
+    from knowledge.base import KnowledgeBase
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bravo.md").write_text("# Bravo note\n\nCold storage warehouses in the port keep shrimp frozen "
+                                     "before export.\n")
+    ours = tmp_path / "ours" / "hotel-guide.md"
+    ours.parent.mkdir()
+    ours.write_text("# Our hotel guide\n\nWhen you first meet a hotel chain, listen to what the hotel needs "
+                    "before you describe the programme and its partnership offer.\n")
+    kb = KnowledgeBase.open(store, settings.index_dir, embedder=bundled_kb.embedder, corpus_dir=corpus)
+    assert kb.ingest([ours]).ok
+    yield Services(settings, knowledge=kb, store=store)
+    kb.close()
+
+
+def test_with_the_bundled_guidance_off_answers_come_from_your_documents_only(own_kb):
+    own_kb.knowledge.set_bundled(enabled=False)
+    reply = _ask(own_kb, "how should I start a first meeting with a hotel chain?")
+    assert reply.data["answered"] and [p.collection for p in reply.passages] == ["your documents"]
+    assert "your documents · version" in reply.as_text()
+    missed = _ask(own_kb, "where is shrimp kept frozen before export?")  # only the bundled note says
+    assert missed.data["answered"] is False and not missed.passages
+    assert "The bundled PSE guidance is switched off, so I only looked in your own documents" in missed.text
+    own_kb.knowledge.set_bundled(enabled=True)
+    back = _ask(own_kb, "where is shrimp kept frozen before export?")
+    assert back.data["answered"] and back.passages[0].source == "corpus/bravo.md"

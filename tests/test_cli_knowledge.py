@@ -33,7 +33,8 @@ def test_search_json_contract_for_stdin_queries(kb_home):
     for obj in lines:
         assert set(obj) == {"query", "hits"} and len(obj["hits"]) == 2
         for hit in obj["hits"]:
-            assert set(hit) == {"text", "source", "title", "section", "score"}
+            assert set(hit) == {"text", "source", "title", "section", "score", "collection"}
+            assert hit["collection"] == "bundled guidance"
             assert isinstance(hit["score"], float) and hit["source"].startswith("corpus/")
     assert lines[1]["hits"][0]["source"] == "corpus/ndas-and-confidentiality.md"
 

@@ -24,7 +24,7 @@ from bot.app import Services
 from bot.cli.main import main
 from bot.message import Message
 from bot.router import route
-from knowledge import curation
+from knowledge import collections, curation
 from markup.dialect import to_plain
 from records import access
 from tests.mock_slack import MockSlack, encode, fixture, signed_headers
@@ -107,10 +107,80 @@ def test_bad_requests_say_what_exists_and_change_nothing(tiny):
 def test_everyone_but_admins_gets_a_polite_refusal_and_nothing_changes(tiny, role):
     if role != "guest":
         access.add_user(tiny.store, "slack:UOTHER", role, ["Nepal"], actor="test")
-    for text in ("kb list", "kb remove corpus/alpha.md", "kb restore corpus/alpha.md"):
+    for text in ("kb list", "kb remove corpus/alpha.md", "kb restore corpus/alpha.md", "kb bundled",
+                 "kb bundled off", "kb bundled weight 0.5"):
         reply = route(_msg(text, "UOTHER"), tiny)
         assert not reply.ok and reply.text.startswith("Sorry, `kb` needs the admin role")
     assert len(tiny.knowledge.documents()) == 3 and _audit(tiny.store) == []
+    assert tiny.knowledge.bundled_setting(fresh=True).enabled
+
+
+def test_admin_switches_the_bundled_guidance_off_and_down_weights_it_with_an_audit_trail(tiny):
+    store = tiny.store
+    access.add_user(store, "slack:UADMIN", "admin", [], actor="test")
+    state = route(_msg("kb bundled"), tiny)
+    assert state.ok and "The bundled guidance is **on** (3 documents, 3 passages)" in state.text
+    assert state.data["bundled"] == {"enabled": True, "weight": 0.25, "default_weight": True}
+
+    weight = route(_msg("kb bundled weight 0.5"), tiny)
+    assert weight.ok and to_plain(weight.text).startswith("The bundled guidance now counts 0.5 against your "
+                                                          "documents (it was 0.25).")
+    off = route(_msg("kb bundled off"), tiny)
+    assert off.ok and "Turned the bundled guidance **off**" in off.text
+    listing = route(_msg("kb list"), tiny)
+    assert {r[-1] for r in listing.tables[0].rows} == {"bundled guidance · off"}
+    assert "The bundled guidance is switched off: it is listed but not searched." in listing.text
+    asked = route(_msg("ask where is shrimp kept frozen?", user="USTAFF"), tiny)  # anyone: says what to do
+    assert asked.data == {"answered": False, "query": "where is shrimp kept frozen?", "bundled": "off"}
+    assert "switched off here" in asked.text and "`kb bundled on`" in asked.text and not asked.passages
+    assert store.scalar("SELECT COUNT(*) FROM questions_unanswered") == 0  # a setting, not a gap
+
+    on = route(_msg("kb bundled on"), tiny)
+    assert on.ok and on.data["bundled"] == {"enabled": True, "weight": 0.5, "default_weight": False}
+    again = route(_msg("kb bundled on"), tiny)
+    assert again.ok and "already on; nothing changed" in again.text
+    assert route(_msg("ask where is shrimp kept frozen?"), tiny).passages[0].source == "corpus/bravo.md"
+    trail = _audit(store)
+    assert [(a, act) for a, act, _ in trail] == [("slack:UADMIN", "kb.bundled")] * 3  # no-op turns: no entry
+    assert [(d["before"], d["after"]) for _, _, d in trail] == [
+        ({"enabled": True, "weight": 0.25, "default_weight": True},
+         {"enabled": True, "weight": 0.5, "default_weight": False}),
+        ({"enabled": True, "weight": 0.5, "default_weight": False},
+         {"enabled": False, "weight": 0.5, "default_weight": False}),
+        ({"enabled": False, "weight": 0.5, "default_weight": False},
+         {"enabled": True, "weight": 0.5, "default_weight": False}),
+    ]
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("kb bundled weight 2", "“2” is not a weight I can use"),
+    ("kb bundled weight 0", "To stop searching it altogether, use `kb bundled off`."),
+    ("kb bundled weight -1", "must be a number above 0 and at most 1"),
+    ("kb bundled weight lots", "“lots” is not a weight I can use"),
+    ("kb bundled weight", "Say how much the bundled guidance should count"),
+    ("kb bundled sideways", "I don't know `kb bundled sideways`"),
+])
+def test_bad_bundled_settings_get_a_friendly_message_and_change_nothing(tiny, text, expect):
+    access.add_user(tiny.store, "slack:UADMIN", "admin", [], actor="test")
+    reply = route(_msg(text), tiny)
+    assert not reply.ok and expect in reply.text, reply.text
+    assert tiny.knowledge.bundled_setting(fresh=True) == collections.BundledSetting(True, 0.25, weight_set=False)
+    assert _audit(tiny.store) == []
+
+
+def test_the_command_line_sets_the_bundled_guidance_in_the_same_words(tiny):
+    runner = CliRunner()
+    cli = runner.invoke(main, ["kb", "bundled", "weight", "0.5"])
+    assert cli.exit_code == 0, cli.output
+    assert cli.output.startswith("The bundled guidance now counts 0.5 against your documents (it was 0.25).")
+    [(actor, action, detail)] = _audit(tiny.store)
+    assert actor.startswith("cli:") and action == "kb.bundled" and detail["after"]["weight"] == 0.5
+    bad = runner.invoke(main, ["kb", "bundled", "weight", "-1"])
+    assert bad.exit_code == 1 and "Nothing changed." in bad.output
+    shown = runner.invoke(main, ["kb", "bundled"])
+    assert shown.exit_code == 0 and "count 0.5 (set by an admin" in shown.output, shown.output
+    assert "pse-bot kb bundled off" in shown.output  # the terminal's words
+    assert tiny.knowledge.bundled_setting(fresh=True).weight == 0.5 and len(_audit(tiny.store)) == 1
 
 
 def test_the_command_line_says_the_same_words_and_audits_too(tiny):
@@ -142,7 +212,7 @@ def test_pse_bot_chat_with_piped_input(settings, store, bundled_kb):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "corpus/pse-strategy.md" in out.stdout and f"Removed {source} from the bundled guidance" in out.stdout
-    assert "kb list | kb remove DOC | kb restore DOC | kb gaps [DAYS]" in out.stdout
+    assert "kb list | kb remove DOC | kb restore DOC | kb bundled [on|off|weight W] | kb gaps [DAYS]" in out.stdout
     [(actor, action, detail)] = _audit(store)
     assert actor.startswith("console:") and action == "kb.remove" and detail["source"] == source
 
@@ -217,7 +287,8 @@ def test_answers_name_the_document_version_and_the_date_it_was_added(services):
     for p in reply.passages:
         info = kb.document(p.source)
         assert p.version == info.sha256[:8] and p.added == info.ingested_at[:10]
-        assert p.source_line() == f"{p.source} · version {p.version} · added {p.added}"
+        assert p.collection == "bundled guidance"
+        assert p.source_line() == f"{p.source} · bundled guidance · version {p.version} · added {p.added}"
     top = reply.passages[0]
     assert f"source: {top.source_line()}" in reply.as_text()
     assert f"added {top.added}" in json.dumps(render(reply), ensure_ascii=False)

@@ -45,6 +45,26 @@ def test_passage_shows_source_section_and_bold_highlight():
     assert "source: `playbook.md`" in text
 
 
+def test_passage_names_its_collection_and_an_example_says_so_above_its_text():
+    p = Passage(text="Escalate within two days.", source="corpus/escalation.md", title="Escalation", section="Steps",
+                version="2d407503", added="2024-05-03", collection="bundled guidance", status="example")
+    [msg] = sb.render(Reply(text="Here is what the guidance says.", passages=[p]))
+    text = sb.message_text(msg["blocks"])
+    assert "source: `corpus/escalation.md` · section: Steps · bundled guidance · version 2d407503 · added " \
+           "2024-05-03" in text
+    note = ":warning: _Example to adapt, not policy: your programme should set its own._"
+    assert note in text and text.index(note) < text.index("Escalate within two days.")
+    settled = sb.message_text(sb.render(Reply(text="x", passages=[Passage(text="y", source="a.md", title="A",
+                                                                           collection="your documents")]))[0]["blocks"])
+    assert "your documents" in settled and ":warning:" not in settled
+
+
+def test_a_status_from_a_users_front_matter_cannot_write_markup():
+    p = Passage(text="y", source="a.md", title="A", status="*draft* <!channel>")
+    text = sb.message_text(sb.render(Reply(text="x", passages=[p]))[0]["blocks"])
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+
+
 def test_text_is_escaped_and_markdown_bold_converted():
     [msg] = sb.render(Reply(text="**Due diligence** for <Acme> & co"))
     assert msg["blocks"][0]["text"]["text"] == "*Due diligence* for &lt;Acme&gt; &amp; co"

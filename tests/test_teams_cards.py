@@ -183,6 +183,21 @@ def test_fenced_text_becomes_monospace_lines_and_tables_become_table_elements():
     assert "```" not in json.dumps(card) and "|" not in json.dumps(card)
 
 
+def test_passage_names_its_collection_and_an_example_warns_under_its_title():
+    p = Passage(text="Escalate within two days.", source="corpus/escalation.md", title="Escalation", section="Steps",
+                version="2d407503", collection="bundled guidance", status="example")
+    card = reply_card(Reply(text="Answer", passages=[p]))
+    [container] = [el for el in card["body"] if el["type"] == "Container"]
+    items = [el for el in container["items"] if el["type"] == "TextBlock"]
+    assert items[1] == {"type": "TextBlock", "text": "⚠ Example to adapt, not policy: your programme should set its "
+                                                     "own.", "wrap": True, "color": "Warning", "size": "Small",
+                        "spacing": "Small"}
+    assert items[-1]["text"] == "Source: corpus/escalation.md · bundled guidance · version 2d407503"
+    plain = reply_card(Reply(text="Answer", passages=[Passage(text="y", source="a.md", title="A",
+                                                              collection="your documents")]))
+    assert "⚠" not in json.dumps(plain, ensure_ascii=False) and "a.md · your documents" in json.dumps(plain, ensure_ascii=False)
+
+
 def test_passage_lists_are_kept_and_the_highlight_is_bolded_once():
     p = Passage(text="## Why companies worry\nTheir worries:\n- **Reputation.** Customers may be alarmed.\n"
                      "- **Scrutiny.** They fear audits of suppliers.",

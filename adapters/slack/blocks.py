@@ -163,6 +163,8 @@ def passage_blocks(i: int, p: Passage) -> list[dict[str, Any]]:
     hl = escape(" ".join(p.highlight.replace("**", "").split())) if p.highlight else ""
     if hl and hl in body and f"*{hl}" not in body:
         body = body.replace(hl, bold(hl), 1)
+    if p.status_note():  # a document that is not settled policy says so before its text
+        header += f"\n:warning: _{escape(p.status_note())}_"
     blocks = _fenced_sections(f"{header}\n{body}")
     blocks.append(context(f"source: `{escape(p.source)}`" + (f" · section: {escape(p.section)}" if p.section else "")
                           + (f" · {escape(p.provenance())}" if p.provenance() else "")))

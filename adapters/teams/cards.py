@@ -189,6 +189,8 @@ def _compose(reply: Reply, level: tuple[int | None, int | None, int | None, int 
         shortened += was_cut
         where = p.title + (f" › {p.section}" if p.section and p.section != p.title else "")
         items = [_text(f"**[{i}] {literal(where)}**")]
+        if p.status_note():  # a document that is not settled policy says so before its text
+            items.append(_text(f"⚠ {literal(p.status_note())}", color="Warning", size="Small", spacing="Small"))
         if body:
             body[0]["spacing"] = "Small"
             items.extend(body)

@@ -1,4 +1,5 @@
-"""`pse-bot ingest`, `pse-bot search` and `pse-bot kb list|remove|restore`: the knowledge base from the terminal.
+"""`pse-bot ingest`, `pse-bot search` and `pse-bot kb list|remove|restore|bundled`: the knowledge base from the
+terminal.
 
 Only click is imported at module level; the model, faiss and the database load inside the commands.
 """
@@ -66,7 +67,8 @@ def ingest_command(paths: tuple[str, ...], max_size: float | None) -> None:
 @click.option("--top-k", "top_k", default=5, show_default=True, type=click.IntRange(1, 100),
               help="How many passages to show per query.")
 @click.option("--json", "as_json", is_flag=True,
-              help='One JSON object per query: {"query", "hits": [{"text", "source", "title", "section", "score"}]}.')
+              help='One JSON object per query: {"query", "hits": [{"text", "source", "title", "section", "score", '
+                   '"collection"}]}.')
 @click.option("--mode", default="fused", show_default=True, type=click.Choice(MODES),
               help="Ranking: fused (keyword + vector), vector only or keyword only.")
 def search_command(query: tuple[str, ...], top_k: int, as_json: bool, mode: str) -> None:
@@ -74,14 +76,20 @@ def search_command(query: tuple[str, ...], top_k: int, as_json: bool, mode: str)
     text = " ".join(query).strip()
     if query and not text:
         raise click.UsageError('Give a query, e.g. pse-bot search "due diligence", or pipe queries on stdin.')
+    from knowledge.collections import collection_of
+
     kb = open_kb()
+    if not kb.bundled_setting().enabled:
+        click.echo("(the bundled guidance is switched off: only your documents are searched; "
+                   "`pse-bot kb bundled on` turns it back on)", err=True)
     queries = [text] if text else (line.strip() for line in sys.stdin)
     for q in queries:
         if not q:
             continue
         hits = kb.search(q, top_k=top_k, mode=mode)
         if as_json:
-            click.echo(json.dumps({"query": q, "hits": [h.as_json() for h in hits]}, ensure_ascii=False))
+            click.echo(json.dumps({"query": q, "hits": [dict(h.as_json(), collection=collection_of(h.source))
+                                                        for h in hits]}, ensure_ascii=False))
             continue
         click.echo(f"# {q}")
         if not hits:
@@ -89,7 +97,8 @@ def search_command(query: tuple[str, ...], top_k: int, as_json: bool, mode: str)
         for i, h in enumerate(hits, 1):
             where = h.title + (f" › {h.section}" if h.section else "")
             body = " ".join(h.text.split())
-            click.echo(f"{i}. {where}  [{h.source}]  score {h.score:.4f}  similarity {h.similarity:.2f}")
+            click.echo(f"{i}. {where}  [{h.source} · {collection_of(h.source)}]  score {h.score:.4f}  "
+                       f"similarity {h.similarity:.2f}")
             click.echo(f"   {body[:300]}{'…' if len(body) > 300 else ''}")
         click.echo("")
         sys.stdout.flush()
@@ -97,7 +106,7 @@ def search_command(query: tuple[str, ...], top_k: int, as_json: bool, mode: str)
 
 @click.group("kb")
 def kb_group() -> None:
-    """List, remove or restore the documents in the knowledge base."""
+    """List, remove or restore the documents in the knowledge base; switch the bundled guidance on or off."""
 
 
 def _actor() -> str:
@@ -132,6 +141,7 @@ def _finish(outcome, action: str) -> None:
 def kb_list(as_json: bool) -> None:
     """Documents in the knowledge base with their passage counts and the date each was added."""
     from knowledge import curation
+    from knowledge.collections import collection_of, status_of
     from markup.dialect import to_plain
 
     kb = open_kb()
@@ -139,7 +149,8 @@ def kb_list(as_json: bool) -> None:
     if as_json:
         for d in listing.documents:
             click.echo(json.dumps({"source": d.source, "title": d.title, "type": d.doc_type, "chunks": d.chunks,
-                                   "origin": d.origin, "sha256": d.sha256, "ingested_at": d.ingested_at},
+                                   "origin": d.origin, "collection": collection_of(d.source),
+                                   "status": status_of(d.meta), "sha256": d.sha256, "ingested_at": d.ingested_at},
                                   ensure_ascii=False))
         return
     rows = listing.rows_text()
@@ -166,3 +177,13 @@ def kb_restore(source: str) -> None:
     from knowledge import curation
 
     _finish(curation.restore_document(open_kb(), source, prefix=PREFIX), "kb.restore")
+
+
+@kb_group.command("bundled", context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1)
+def kb_bundled(words: tuple[str, ...]) -> None:
+    """Show or set how the bundled guidance is searched, for every server: `on`, `off` (kept, not searched) or
+    `weight W` (0 < W <= 1: how much it counts against your own documents; 0.25 by default)."""
+    from knowledge import collections
+
+    _finish(collections.change(open_kb(), list(words), prefix=PREFIX), "kb.bundled")
