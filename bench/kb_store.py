@@ -65,6 +65,23 @@ def configure(keyword: str | None = None, fusion: str | None = None) -> None:
         base.BUNDLED_WEIGHT = float(bw)
 
 
+def set_bundled(kb, choice: str) -> str:
+    """Apply a bundled-guidance choice to a bench knowledge base, as `pse-bot kb bundled` would: "off", "default"
+    (knowledge/ranking.py) or a weight 0 < w <= 1. Returns the label printed with the figures."""
+    from knowledge.collections import parse_weight
+    from knowledge.ranking import BUNDLED_WEIGHT
+
+    choice = choice.strip().lower()
+    if choice == "off":
+        kb.set_bundled(enabled=False)
+        return "off"
+    weight = BUNDLED_WEIGHT if choice == "default" else parse_weight(choice)
+    if weight is None:
+        raise SystemExit(f"--bundled-weight: {choice!r} is not 'off', 'default' or a number above 0 and at most 1")
+    kb.set_bundled(enabled=True, weight=weight)
+    return f"{weight:g}" + (" (default)" if weight == BUNDLED_WEIGHT else "")
+
+
 def add_switches(ap) -> None:
     ap.add_argument("--keyword", choices=("bm25s", "database"), help="keyword backend (default: the project's)")
     ap.add_argument("--fusion", help="RRF_K,FUSION_DEPTH,KEYWORD_WEIGHT,BUNDLED_WEIGHT (default: ranking.py)")

@@ -2,6 +2,7 @@
 
     python bench/retrieval_quality.py [--json] [--no-bundled] [--misses] [--postgres] [--keyword database]
                                       [--fusion 10,20,0.7,0.25]   # compare another keyword backend / constants
+                                      [--bundled-weight 1,default,off]   # the bundled guidance's setting
 
 1. Real documents (tests/data/real_docs: a PDF of the reference learning paper, a markdown guide, a text file
    extracted from a PDF) are ingested through `KnowledgeBase.ingest`, exactly as `pse-bot ingest` does, into an
@@ -10,6 +11,8 @@
    (never tuned on). A hit counts only if it comes from the right document AND holds that phrase.
 2. Baselines over the very same chunks: plain BM25 (bm25s), plain dense (MiniLM + bare faiss), plain RRF of the two.
 3. Secondary: the bundled guidance with tests/data/questions.jsonl (source-level match).
+4. With --bundled-weight, fused ranking on the real-document questions once per setting of the bundled guidance
+   (`pse-bot kb bundled off | weight W`) over the same index: how much a user's documents are drowned by it.
 
 Prints markdown tables (pasted into the README) with hit@1/3/5 and MRR@10.
 """
@@ -73,7 +76,26 @@ def rank_all(kb, questions) -> dict[str, list[int | None]]:
     return out
 
 
-def run(bundled: bool = True) -> dict:
+def compare_bundled(kb, questions, choices: list[str]) -> dict:
+    """Fused hit@1/3/5 and MRR@10 per split for each bundled-guidance setting (then back to the default)."""
+    from bench.kb_store import set_bundled
+    from knowledge.evaluate import passage_matches
+
+    out: dict = {}
+    for choice in choices:
+        label = set_bundled(kb, choice)
+        ranks = []
+        for q in questions:
+            hits = kb.search(q.question, top_k=DEPTH, mode="fused")
+            ranks.append(next((i for i, h in enumerate(hits, 1)
+                               if passage_matches(h.source, h.section, h.text, q)), None))
+        out[label] = {split: _scores([r for r, q in zip(ranks, questions) if q.split == split])
+                      for split in ("dev", "heldout")}
+    set_bundled(kb, "default")
+    return out
+
+
+def run(bundled: bool = True, bundled_weights: list[str] | None = None) -> dict:
     from bench.kb_store import close_bench_kb, open_bench_kb
     from knowledge.evaluate import load_questions
 
@@ -92,6 +114,8 @@ def run(bundled: bool = True) -> dict:
             report["real"][split] = {name: _scores([r[i] for i in idx]) for name, r in ranks.items()}
         report["misses"] = {name: [questions[i].question + f"  [{questions[i].split}]"
                                    for i, r in enumerate(rs) if not r or r > 3] for name, rs in ranks.items()}
+        if bundled and bundled_weights:
+            report["bundled_settings"] = compare_bundled(kb, questions, bundled_weights)
         close_bench_kb(kb)
     if bundled:
         bq = load_questions(BUNDLED_QUESTIONS)
@@ -123,13 +147,17 @@ def main() -> None:
     from bench.kb_store import add_switches, configure
 
     add_switches(ap)
+    ap.add_argument("--bundled-weight", metavar="W[,W…]",
+                    help="also score fused ranking with the bundled guidance at each setting: a weight 0 < W <= 1, "
+                         "'default' or 'off' (e.g. 1,default,off)")
     args = ap.parse_args()
     configure(args.keyword, args.fusion)
     if args.postgres:
         from bench.kb_store import start_postgres
 
         start_postgres()
-    report = run(bundled=not args.no_bundled)
+    choices = [c for c in (args.bundled_weight or "").split(",") if c.strip()]
+    report = run(bundled=not args.no_bundled, bundled_weights=choices)
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -144,6 +172,13 @@ def main() -> None:
     if report["bundled"]:
         print(f"### Bundled guidance ({report['bundled']['fused']['n']} questions, source-level match)\n\n"
               f"{table(report['bundled'])}\n")
+    if report.get("bundled_settings"):
+        print("### Real documents beside the bundled guidance, by its setting (fused)\n\n"
+              "| bundled guidance | held-out hit@3 | held-out MRR@10 | dev hit@3 | dev MRR@10 |\n|---|---:|---:|---:|---:|")
+        for label, r in report["bundled_settings"].items():
+            print(f"| {label} | {r['heldout']['hit@3']:.3f} | {r['heldout']['mrr@10']:.3f} "
+                  f"| {r['dev']['hit@3']:.3f} | {r['dev']['mrr@10']:.3f} |")
+        print()
     if args.misses:
         for name in ("fused", *BASELINES):
             for q in report["misses"][name]:
