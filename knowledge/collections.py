@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from knowledge.ranking import BUNDLED_WEIGHT
 from markup.dialect import code, escape
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,26 +125,30 @@ def _weight_words(s: BundledSetting) -> str:
     return f"{s.weight:g} ({default}; 1 would count it as much as your own)"
 
 
-def describe(kb: "KnowledgeBase", s: BundledSetting, prefix: str = "") -> str:
-    """The state of the two collections and what to type to change it (markup dialect)."""
+def describe(kb: "KnowledgeBase", s: BundledSetting, prefix: str = "", turned: bool = False) -> str:
+    """The state of the two collections and what to type to change it (markup dialect); `turned`: it was just
+    switched to this state."""
     docs = kb.documents()
     bundled = [d for d in docs if d.source.startswith(BUNDLED_PREFIX)]
     yours = [d for d in docs if not d.source.startswith(BUNDLED_PREFIX)]
     size = f"{_n(len(bundled), 'document')}, {_n(sum(d.chunks for d in bundled), 'passage')}"
-    own = (f"your documents ({_n(len(yours), 'document')}, {_n(sum(d.chunks for d in yours), 'passage')})"
-           if yours else "no documents of your own yet")
+    own = f"your documents ({_n(len(yours), 'document')}, {_n(sum(d.chunks for d in yours), 'passage')})"
     if not s.enabled:
-        alone = (" Until you add some (share a file with me, or `pse-bot ingest PATH` on the server), `ask` has "
-                 "nothing to answer from." if not yours else "")
-        return (f"The bundled guidance is **off**: its {size} stay stored but are not searched, so answers come "
-                f"only from {own}.{alone} {_cmd(prefix, 'on')} turns it back on; it will then count "
-                f"{_weight_words(s)} when both match a question.")
-    weighed = (f"When both match a question, its passages count {_weight_words(s)}." if yours else
-               f"There are no documents of your own yet, so answers come from it alone; once you add some, its "
-               f"passages count {_weight_words(s)} when both match a question.")
-    return (f"The bundled guidance is **on** ({size}){', searched beside ' + own if yours else ''}. {weighed} "
-            f"{_cmd(prefix, 'weight 0.5')} changes that; {_cmd(prefix, 'off')} stops searching it without deleting "
-            "anything.")
+        head = ("Turned the bundled guidance **off** for every server (within a second)" if turned
+                else "The bundled guidance is **off**")
+        where = (f", so answers come only from {own}." if yours else
+                 ". You have no documents of your own yet, so `ask` has nothing to answer from until you add some "
+                 "(share a file with me, or `pse-bot ingest PATH` on the server).")
+        return (f"{head}: its {size} stay stored and up to date but are not searched{where} {_cmd(prefix, 'on')} "
+                f"turns it back on at once; it will then count {_weight_words(s)} when both match a question.")
+    head = (f"Turned the bundled guidance back **on** for every server (within a second): its {size} are searched "
+            "again" if turned else f"The bundled guidance is **on** ({size})")
+    where = (f"{' beside' if turned else ', searched beside'} {own}. When both match a question, its passages count "
+             f"{_weight_words(s)}." if yours else ". There are no documents of your own yet, so answers come from it "
+                                                  f"alone; once you add some, its passages count {_weight_words(s)} "
+                                                  "when both match a question.")
+    return (f"{head}{where} {_cmd(prefix, 'weight W')} (above 0, at most 1) changes that; "
+            f"{_cmd(prefix, 'off')} stops searching it without deleting anything.")
 
 
 def change(kb: "KnowledgeBase", words: list[str], prefix: str = "") -> Change:
@@ -159,11 +164,8 @@ def change(kb: "KnowledgeBase", words: list[str], prefix: str = "") -> Change:
             return Change(True, f"The bundled guidance is already {words[0]}; nothing changed. "
                                 + describe(kb, now, prefix), before=now, after=now)
         before, after = kb.set_bundled(enabled=on)
-        said = ("Turned the bundled guidance **on**: it is searched again in every answer, within a second on "
-                "every server. " if on else
-                "Turned the bundled guidance **off**: it is no longer searched, in every answer, within a second on "
-                "every server. Nothing was deleted. ")
-        return Change(True, said + describe(kb, after, prefix), changed=before != after, before=before, after=after)
+        return Change(True, describe(kb, after, prefix, turned=True), changed=before != after, before=before,
+                      after=after)
     if words[:1] == ["weight"]:
         if len(words) != 2:
             return Change(False, f"Say how much the bundled guidance should count, a number above 0 and at most 1, "
@@ -171,9 +173,9 @@ def change(kb: "KnowledgeBase", words: list[str], prefix: str = "") -> Change:
         w = parse_weight(words[1])
         if w is None:
             hint = (f" To stop searching it altogether, use {_cmd(prefix, 'off')}." if _is_zero(words[1]) else "")
-            return Change(False, f"“{escape(words[1])}” is not a weight I can use: it must be a number above 0 and at "
-                                 f"most 1 (1 counts the bundled guidance as much as your documents, 0.25 is the "
-                                 f"default), e.g. {_cmd(prefix, 'weight 0.5')}. Nothing changed.{hint}")
+            return Change(False, f"“{escape(words[1])}” is not a weight I can use: it must be a number above 0 "
+                                 f"and at most 1 (1 counts the bundled guidance as much as your documents, "
+                                 f"{BUNDLED_WEIGHT:g} is the default), e.g. {_cmd(prefix, 'weight 0.5')}. Nothing changed.{hint}")
         if now.weight_set and now.weight == w:
             return Change(True, f"The bundled guidance already counts {w:g}; nothing changed.", before=now, after=now)
         before, after = kb.set_bundled(weight=w)

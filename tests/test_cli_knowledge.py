@@ -45,6 +45,17 @@ def test_search_text_output_and_modes(kb_home):
     assert result.output.startswith("# survivor job placement\n1. ") and "corpus/" in result.output
 
 
+def test_search_with_the_bundled_guidance_off_says_so_and_finds_none_of_it(kb_home):
+    runner = CliRunner()
+    assert runner.invoke(main, ["kb", "bundled", "off"]).exit_code == 0
+    result = runner.invoke(main, ["search", "due diligence"])
+    assert result.exit_code == 0 and "the bundled guidance is switched off" in result.output
+    assert "corpus/" not in result.output and "(no passages;" in result.output
+    assert runner.invoke(main, ["kb", "bundled", "on"]).exit_code == 0
+    again = runner.invoke(main, ["search", "due diligence"]).output
+    assert "corpus/due-diligence-checklist.md · bundled guidance]" in again
+
+
 def test_ingest_reports_failures_by_name_exits_1_and_still_ingests(kb_home, tmp_path):
     folder = tmp_path / "docs"
     shutil.copytree(DOCS, folder)
@@ -58,6 +69,13 @@ def test_ingest_reports_failures_by_name_exits_1_and_still_ingests(kb_home, tmp_
     listing = runner.invoke(main, ["kb", "list"])
     assert "field-guide.md" in listing.output and "corpus/pse-strategy.md" in listing.output
     source = str((folder / "field-guide.md").resolve())
+    out = runner.invoke(main, ["kb", "list", "--json"]).output
+    rows = {row["source"]: row for row in map(json.loads, out.splitlines())}
+    assert (rows[source]["collection"], rows[source]["status"]) == ("your documents", "")
+    assert (rows["corpus/ndas-and-confidentiality.md"]["collection"],
+            rows["corpus/ndas-and-confidentiality.md"]["status"]) == ("bundled guidance", "example")
+    assert [line.split()[1:3] for line in listing.output.splitlines() if line.startswith(source)] == \
+        [["your", "documents"]]
     assert runner.invoke(main, ["kb", "remove", source]).exit_code == 0
     assert "field-guide.md" not in runner.invoke(main, ["kb", "list"]).output
     missing = runner.invoke(main, ["kb", "remove", source])

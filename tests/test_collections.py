@@ -141,10 +141,16 @@ def test_the_command_words_say_the_state_and_what_changed(kb, store, ours):
     assert shown.ok and not shown.changed and "**on** (3 documents, 3 passages)" in shown.text
     assert "your documents (1 document, 1 passage)" in shown.text and "0.25 (the default" in shown.text
     off = collections.change(kb, ["OFF"], prefix="pse-bot ")
-    assert off.ok and off.changed and "Nothing was deleted." in off.text and "`pse-bot kb bundled on`" in off.text
+    assert off.ok and off.changed and off.text.startswith("Turned the bundled guidance **off** for every server")
+    assert "stay stored and up to date but are not searched, so answers come only from your documents (1 document, " \
+           "1 passage)." in off.text and "`pse-bot kb bundled on` turns it back on" in off.text
     assert off.audit_detail() == {"setting": "bundled guidance",
                                   "before": {"enabled": True, "weight": BUNDLED_WEIGHT, "default_weight": True},
                                   "after": {"enabled": False, "weight": BUNDLED_WEIGHT, "default_weight": True}}
+    on = collections.change(kb, ["on"])
+    assert on.text.startswith("Turned the bundled guidance back **on** for every server (within a second): its 3 "
+                              "documents, 3 passages are searched again beside your documents (1 document, 1 passage).")
+    collections.change(kb, ["off"])
     again = collections.change(kb, ["off"])
     assert again.ok and not again.changed and "already off; nothing changed" in again.text
     weight = collections.change(kb, ["weight", "0.5"])

@@ -18,4 +18,5 @@ def test_a_passage_without_collection_or_status_reads_as_before():
     p = Passage(text="Listen first.", source="guide.md", title="Guide", version="aa", added="2024-01-02")
     assert p.source_line() == "guide.md · version aa · added 2024-01-02" and p.status_note() == ""
     assert "note:" not in Reply(text="x", passages=[p]).as_text()
-    assert Passage(text="t", source="s", title="T", status="draft").status_note() == "Marked “draft” by its authors."
+    draft = Passage(text="t", source="s", title="T", status="draft")
+    assert draft.status_note() == "Marked “draft” by its authors."

@@ -195,7 +195,8 @@ def test_passage_names_its_collection_and_an_example_warns_under_its_title():
     assert items[-1]["text"] == "Source: corpus/escalation.md · bundled guidance · version 2d407503"
     plain = reply_card(Reply(text="Answer", passages=[Passage(text="y", source="a.md", title="A",
                                                               collection="your documents")]))
-    assert "⚠" not in json.dumps(plain, ensure_ascii=False) and "a.md · your documents" in json.dumps(plain, ensure_ascii=False)
+    shown = json.dumps(plain, ensure_ascii=False)
+    assert "⚠" not in shown and "a.md · your documents" in shown
 
 
 def test_passage_lists_are_kept_and_the_highlight_is_bolded_once():
