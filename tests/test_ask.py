@@ -13,7 +13,7 @@ def _ask(services, text):
 def test_on_topic_question_gets_cited_passages_with_a_highlight_and_feedback_buttons(services):
     reply = _ask(services, "how do I frame this for a company?")
     assert reply.ok and reply.data["answered"] is True
-    assert 1 <= len(reply.passages) <= ask.MAX_PASSAGES
+    assert 1 <= len(reply.passages) <= ask.answerability.MAX_SHOWN
     top = reply.passages[0]
     assert top.source == "corpus/framing-and-business-case.md"
     assert top.highlight and top.highlight in top.text
