@@ -12,10 +12,10 @@ from typing import Sequence
 # bench/retrieval_quality.py and never tuned on. The setting with the best summed MRR@10 over the two sets
 # (docs/rerank-figures.md). The bundled guidance counts a quarter when a user's own documents compete with it (it
 # paraphrases the same themes and otherwise drowns their passages).
-RRF_K = 3
-KEYWORD_WEIGHT = 1.0
-SENTENCE_WEIGHT = 0.5
-FUSION_DEPTH = 30
+RRF_K = 2
+KEYWORD_WEIGHT = 0.5
+SENTENCE_WEIGHT = 0.25
+FUSION_DEPTH = 50
 BUNDLED_WEIGHT = 0.25
 MAX_QUERY_TERMS = 24
 

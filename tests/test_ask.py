@@ -33,6 +33,17 @@ def test_answers_come_from_the_matching_guidance(services, question, source):
     assert reply.data["answered"] and source in [p.source for p in reply.passages]
 
 
+@pytest.mark.parametrize("question", [
+    "A broker is holding a worker's passport. What do I do?",
+    "a recruiter has taken a worker's passport, what should I do?",
+])
+def test_an_escalation_question_gets_the_steps_first_not_the_exercise(services, question):
+    reply = _ask(services, question)
+    first = reply.passages[0]
+    assert reply.data["answered"] and first.source == "corpus/supply-chain-abuse-escalation.md", reply.as_text()
+    assert first.section.startswith("What to do") and "Safety first" in first.text
+
+
 @pytest.mark.parametrize("question", ["banana bread recipe", "who won the football match",
                                       "what is the capital of Australia", "how do I reset my laptop password"])
 def test_off_topic_question_gets_no_passage_and_a_way_forward(services, question):
