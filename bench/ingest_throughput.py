@@ -31,7 +31,8 @@ def main() -> None:
         t0 = time.perf_counter()
         rep = kb.ingest([CORPUS_DIR, ROOT / "tests" / "data" / "real_docs"])
         ingest_s = time.perf_counter() - t0
-        texts = kb.index.passage_texts()
+        texts = [f"{t} — {s}\n{x}" for t, s, x in  # each passage as a plain pipeline embeds it
+                 kb.index.store.execute("SELECT title, section, text FROM kb_chunks ORDER BY id")]
         close_bench_kb(kb)
     model = emb._load()
     t0 = time.perf_counter()

@@ -53,16 +53,18 @@ def close_bench_kb(kb) -> None:
 
 def configure(keyword: str | None = None, fusion: str | None = None) -> None:
     """Bench switches: the keyword backend ("bm25s" in the process, or "database": FTS5 / tsvector) and the fusion
-    constants "RRF_K,FUSION_DEPTH,KEYWORD_WEIGHT,BUNDLED_WEIGHT" (e.g. the previous ones, to compare in one run)."""
+    constants "RRF_K,FUSION_DEPTH,KEYWORD_WEIGHT,BUNDLED_WEIGHT[,SENTENCE_WEIGHT]" (e.g. the previous ones, to compare
+    in one run; no fifth value: no sentence list)."""
     import knowledge.base as base
     import knowledge.index as index
 
     if keyword:
         index.KEYWORD_BACKEND = keyword
     if fusion:
-        k, depth, kw, bw = fusion.split(",")
+        k, depth, kw, bw, *sw = fusion.split(",")
         base.RRF_K, base.FUSION_DEPTH, base.KEYWORD_WEIGHT = int(k), int(depth), float(kw)
         base.BUNDLED_WEIGHT = float(bw)
+        base.SENTENCE_WEIGHT = float(sw[0]) if sw else 0.0
 
 
 def set_bundled(kb, choice: str) -> str:
@@ -84,4 +86,4 @@ def set_bundled(kb, choice: str) -> str:
 
 def add_switches(ap) -> None:
     ap.add_argument("--keyword", choices=("bm25s", "database"), help="keyword backend (default: the project's)")
-    ap.add_argument("--fusion", help="RRF_K,FUSION_DEPTH,KEYWORD_WEIGHT,BUNDLED_WEIGHT (default: ranking.py)")
+    ap.add_argument("--fusion", help="RRF_K,FUSION_DEPTH,KEYWORD_WEIGHT,BUNDLED_WEIGHT[,SENTENCE_WEIGHT] (default: ranking.py)")

@@ -1,10 +1,10 @@
 """`ask`: answer a "how do I…" question with the best passages of the guidance, each cited and highlighted.
 
-Confidence comes from the cosine similarity between the question and the passages (all-MiniLM-L6-v2). The
-thresholds were tuned on the bundled corpus with the retrieval question set (tests/data/questions.jsonl,
-on-topic: median best similarity 0.45, 10th percentile 0.36) and off-topic questions ("banana bread recipe",
-"who won the football match", office/IT/HR questions: all below the threshold). Below CONFIDENT the bot shows no
-passage as an answer; between SUGGEST and CONFIDENT it names the closest topic so the user can rephrase.
+Whether to answer at all, and with which passages, is decided by knowledge/answerability.py: the question's
+similarity to each passage's closest sentence, calibrated on real-document questions that have an answer and
+near-topic ones that have none (bench/answer_calibration.py), plus guards on codes, numbers and people the
+question names. When not confident the bot shows no passage as an answer; above SUGGEST it names the closest
+topic so the user can rephrase.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.reply import Button, Passage, Reply
 from intents import gaps_note
 from intents.contract import Intent
 from knowledge import answerability, collections
-from knowledge.answerability import judge
 from knowledge.chunking import split_sentences
 from knowledge.curation import added_on, version_of
 from markup.dialect import escape
@@ -30,11 +29,7 @@ SUMMARY = "ask a question about PSE work in your own words; I answer from the te
 USAGE = "ask QUESTION"
 ACCESS = "guest"
 
-CONFIDENT = answerability.CONFIDENT  # best passage similarity needed to answer at all (calibrated there)
-SUGGEST = 0.25          # above this (but not confident) the closest topic is named as a hint
-KEEP_WITHIN = 0.12      # further passages must be this close to the best one…
-PASSAGE_FLOOR = 0.30    # …and at least this similar themselves
-MAX_PASSAGES = 3
+SUGGEST = answerability.SUGGEST
 SEARCH_DEPTH = 8
 
 
@@ -53,23 +48,12 @@ def handle(message: Message, services) -> Reply:
     # A bounded search: on timeout the router tells the user to retry or shorten the question (bot.deadline).
     hits = deadline.call_with_timeout(kb.search, deadline.search_timeout(services), question,
                                       top_k=SEARCH_DEPTH, mode="fused")
-    best = max((h.similarity for h in hits), default=0.0)
-    if best < CONFIDENT:
-        gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, best, bundled_off)
-
-    chosen = []
-    for h in hits:
-        if h.similarity >= max(PASSAGE_FLOOR, best - KEEP_WITHIN) and all(h.chunk_id != c.chunk_id for c in chosen):
-            chosen.append(h)
-        if len(chosen) == MAX_PASSAGES:
-            break
-    # Never answer confidently about a code or number no shown passage contains, or with passages that share
-    # almost none of the question's topic words (knowledge/answerability.py).
-    verdict = judge(question, [h.similarity for h in chosen], [h.text for h in chosen], threshold=CONFIDENT)
+    # Answer only with passages close enough to the question, never about a code, number or person no shown
+    # passage contains (knowledge/answerability.py, calibrated by bench/answer_calibration.py).
+    verdict, chosen = answerability.assess(question, hits)
     if not verdict.confident:
         gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, best, bundled_off)
+        return _no_match(question, hits, verdict.best, bundled_off)
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = cite(kb, chosen, highlights)
     top = chosen[0]
@@ -81,7 +65,7 @@ def handle(message: Message, services) -> Reply:
         Button(label="👎 Not helpful", action="feedback", value=json.dumps({"vote": -1, **vote})),
     ]
     return Reply(text=lead, passages=passages, buttons=buttons,
-                 data={"answered": True, "query": question, "similarity": round(best, 3),
+                 data={"answered": True, "query": question, "similarity": round(verdict.best, 3),
                        "sources": [p.source for p in passages]})
 
 
@@ -98,7 +82,7 @@ def _no_match(question: str, hits, best: float, bundled_off: bool = False) -> Re
             "Try rephrasing with the words your team uses (for example “due diligence”, “survivor employment”, "
             "“how to frame trafficking for a company”), or type `help` to see what else I can do.")
     if hits and best >= SUGGEST:
-        near = max(hits, key=lambda h: h.similarity)
+        near = max(hits, key=answerability.signal)
         topic = near.title + (f" › {near.section}" if near.section else "")
         text += f"\nThe closest topic I have is _{escape(topic)}_; ask about that if it is what you meant."
     if bundled_off:
@@ -111,7 +95,8 @@ def cite(kb, hits, highlights: list[str]) -> list[Passage]:
     """Passages for the hits, each saying which collection, document and version it came from, when that was
     added, and whether the document is only an example to adapt (front matter `status: example`)."""
     docs = {h.source: kb.document(h.source) for h in hits}
-    return [Passage(text=h.text, source=h.source, title=h.title, section=h.section, score=round(h.similarity, 3),
+    return [Passage(text=h.text, source=h.source, title=h.title, section=h.section,
+                    score=round(answerability.signal(h), 3),
                     highlight=hl, version=version_of(docs[h.source]), added=added_on(docs[h.source]),
                     collection=collections.collection_of(h.source),
                     status=collections.status_of(docs[h.source].meta if docs[h.source] else None))

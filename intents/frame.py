@@ -106,7 +106,7 @@ def _guidance(services, result: FramingCheck) -> tuple[list[Passage], bool]:
                    "business case points that persuade a company: legal compliance, reputation, buyers"]
     else:
         labels = ", ".join(f.term.label for f in result.flags[:4])
-        queries = [f"which words to use with companies instead of {labels}, and why they are sensitive",
+        queries = [f"words to use instead of {labels} with companies",
                    "business case points that persuade a company: legal compliance, reputation, buyers"]
     try:
         kb = services.knowledge

@@ -27,7 +27,8 @@ from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
-from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, rrf
+from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SENTENCE_WEIGHT, rrf
+from knowledge.sentences import best_sentence, embed_passages
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
 
@@ -42,7 +43,7 @@ CANDIDATES = 50  # how deep each ranked list goes before fusion
 EMBED_BATCH_CHUNKS = 512  # ingest embeds the passages of many files together, in calls of about this many
 EMBED_STEP = 64  # with a `stage` callback, passages are embedded this many at a time so progress can be shown
 # Bump when loaders or chunking change what a file turns into: every document is then re-chunked once.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: passage vectors from sentence vectors, which are stored too (knowledge/sentences.py)
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
@@ -208,13 +209,13 @@ class KnowledgeBase:
             nonlocal count
             if not pending:
                 return
-            texts = [c.embedding_text() for _, chunks, _, _ in pending for c in chunks]
-            vectors = self._embed(texts, stage) if texts else None
+            every = [c for _, chunks, _, _ in pending for c in chunks]
+            vectors, sentence_sets = self._embed(every, stage)
             at = 0
             for doc, chunks, existed, name in pending:
-                vecs = vectors[at:at + len(chunks)]
+                vecs, sets = vectors[at:at + len(chunks)], sentence_sets[at:at + len(chunks)]
                 at += len(chunks)
-                stored = self.index.replace_document(doc, chunks, vecs, origin)
+                stored = self.index.replace_document(doc, chunks, vecs, origin, sets)
                 report.chunks_embedded += len(chunks)
                 report.chunks_total += len(chunks)
                 # not stored: another process stored these very bytes meanwhile (re-checked under the write lock)
@@ -238,18 +239,22 @@ class KnowledgeBase:
                 flush()
         flush()
 
-    def _embed(self, texts: list[str], stage: Callable[[str, int, int], None] | None):
-        """All at once; with `stage`, EMBED_STEP at a time, saying how far it got."""
-        if stage is None:
-            return self.embedder.embed(texts)
+    def _embed(self, chunks: list, stage: Callable[[str, int, int], None] | None):
+        """Passage and sentence vectors (knowledge/sentences.py) for all `chunks` in one model call; with `stage`,
+        EMBED_STEP passages at a time, saying how far it got."""
         import numpy as np
 
-        parts = []
-        stage("embedding", 0, len(texts))
-        for at in range(0, len(texts), EMBED_STEP):
-            parts.append(self.embedder.embed(texts[at:at + EMBED_STEP]))
-            stage("embedding", min(at + EMBED_STEP, len(texts)), len(texts))
-        return np.concatenate(parts)
+        dim = self.index.dim
+        if stage is None or not chunks:
+            return embed_passages(chunks, self.embedder.embed, dim)
+        vecs, sets = [], []
+        stage("embedding", 0, len(chunks))
+        for at in range(0, len(chunks), EMBED_STEP):
+            v, s = embed_passages(chunks[at:at + EMBED_STEP], self.embedder.embed, dim)
+            vecs.append(v)
+            sets.extend(s)
+            stage("embedding", min(at + EMBED_STEP, len(chunks)), len(chunks))
+        return np.concatenate(vecs), sets
 
     def remove(self, source: str) -> bool:
         """Remove a document by its source (as listed by `documents()`; a user file's path also works).
@@ -370,15 +375,21 @@ class KnowledgeBase:
         else:
             depth = max(FUSION_DEPTH, top_k)
             lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]
+            weights = [1.0, KEYWORD_WEIGHT]
+            if SENTENCE_WEIGHT:  # the candidates again, by their sentence closest to the question
+                sent = self._sentence_scores(qvec, list(dict.fromkeys(lists[0] + lists[1])), dict(vec))
+                lists.append(sorted(sent, key=lambda c: -sent[c]))
+                weights.append(SENTENCE_WEIGHT)
             bundled = self.bundled_chunk_ids()
             weight = {c: setting.weight for lst in lists for c in lst if c in bundled} \
                 if setting.weight != 1.0 else None
-            ranked = rrf(lists, k=RRF_K, weights=(1.0, KEYWORD_WEIGHT), item_weight=weight)[:top_k]
+            ranked = rrf(lists, k=RRF_K, weights=weights, item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}
         missing = [cid for cid in ids if cid not in sims]
         if missing:
             sims.update(self.index.similarities(qvec, missing))
+        best = self._sentence_scores(qvec, ids, sims)
         rows = self.index.chunks(ids)
         hits = []
         for cid, score in ranked:
@@ -388,5 +399,15 @@ class KnowledgeBase:
             hits.append(Hit(text=row["text"], source=row["source"], title=row["title"], section=row["section"],
                             score=float(score), chunk_id=cid, doc_type=row["doc_type"],
                             similarity=float(sims.get(cid, 0.0)), ordinal=row["ordinal"],
-                            vector_rank=vec_rank.get(cid), keyword_rank=kw_rank.get(cid)))
+                            vector_rank=vec_rank.get(cid), keyword_rank=kw_rank.get(cid),
+                            sentence_similarity=float(best.get(cid, 0.0))))
         return hits
+
+    def _sentence_scores(self, qvec, ids: list[int], sims: dict[int, float]) -> dict[int, float]:
+        """Each candidate's best sentence similarity (its passage similarity when it has no sentence vectors)."""
+        missing = [c for c in ids if c not in sims]
+        if missing:
+            sims = dict(sims)  # a copy: the caller's dict stays as it was
+            sims.update(self.index.similarities(qvec, missing))
+        stored = self.index.sentence_vectors(ids)
+        return {c: best_sentence(qvec, stored.get(c), sims.get(c, 0.0)) for c in ids}

@@ -1,21 +1,15 @@
 """The hybrid index in the shared database (the `Store`: a SQLite file or PostgreSQL), with a faiss cache per
 process.
 
-The database is the source of truth for every process: documents (`kb_documents`), passages and their float32
-vectors (`kb_chunks`), the keyword index (FTS5 / a tsvector column, see keyword.py), the sources an organisation
-removed (`kb_excluded`) and a `generation` counter (`kb_meta`). Each document is written in ONE transaction
-(its old passages out, the new ones in, the generation bumped), so no process ever sees half a document.
-
-Writers serialise on the database, not on a file: on SQLite the write transaction is `BEGIN IMMEDIATE`; on
-PostgreSQL it starts with `SELECT … FOR UPDATE` on the generation row. Under that lock a document whose bytes
-are already stored is not written again, so several processes syncing the bundled guidance at once do not
-double-ingest.
+The database is the source of truth for every process: documents (`kb_documents`), passages with their vectors
+and sentence vectors (`kb_chunks`), the database keyword index (keyword.py), the sources an organisation removed
+(`kb_excluded`) and a `generation` counter (`kb_meta`). Each document is written in ONE transaction, so no process
+ever sees half a document. Writers serialise on the database (SQLite `BEGIN IMMEDIATE`; PostgreSQL `SELECT … FOR
+UPDATE` on the generation row); under that lock a document whose bytes are already stored is not written again.
 
 Each process keeps the vectors in faiss (vectors.py) and the keyword index in bm25s (sparse.py). Its own writes
-update both in place; another process's writes are noticed by reading the generation (one tiny query, at most
-once per `refresh_interval` second), and then faiss is rebuilt from the stored vectors (or the cache file of that
-generation) and the passages are tokenised again — no re-embedding. So an ingest through one process is
-searchable in every other within about a second, without a restart.
+update both in place; another process's writes are noticed by reading the generation (at most once per
+`refresh_interval` second), and faiss and bm25s are then rebuilt from the stored rows — no re-embedding.
 """
 
 from __future__ import annotations
@@ -32,8 +26,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from knowledge import keyword, vectors
-from knowledge.keyword import BM25_WEIGHTS  # noqa: F401  (re-exported: tuned here historically)
+from knowledge import keyword, sentences, vectors
 from knowledge.sparse import SparseKeywordIndex
 from knowledge.types import Chunk, Document, DocumentInfo
 from storage.store import Store
@@ -43,6 +36,7 @@ log = logging.getLogger("pse.knowledge.index")
 
 SCHEMA_VERSION = "2"
 REFRESH_INTERVAL = 1.0  # seconds between two looks at the generation, per process
+SENTENCE_CACHE = 20_000  # chunks whose sentence vectors a process remembers (about 9 KB each)
 # "bm25s": keyword search in the process (sparse.py, same ranking on both engines); "database": FTS5 / tsvector
 KEYWORD_BACKEND = "bm25s"
 _CHUNK_COLUMNS = "id, source, ordinal, title, section, text, doc_type"
@@ -71,6 +65,7 @@ class HybridIndex:
         self._checked = float("-inf")
         self.keyword_backend = KEYWORD_BACKEND
         self._keyword = SparseKeywordIndex()
+        self._sentences = sentences.SentenceCache(SENTENCE_CACHE)
         with store.transaction():
             for key, value in (("schema", SCHEMA_VERSION), ("generation", "0"), ("dim", str(dim)),
                                ("database_id", uuid.uuid4().hex[:16])):
@@ -198,9 +193,11 @@ class HybridIndex:
         rows = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents ORDER BY origin, source").fetchall()
         return [_info(r) for r in rows]
 
-    def replace_document(self, doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray, origin: str) -> bool:
+    def replace_document(self, doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray, origin: str,
+                         sentence_vectors: Sequence[np.ndarray] | None = None) -> bool:
         """Store a document and its chunks, replacing any earlier version, in one transaction. False (nothing
-        written) when the stored version already has these bytes, e.g. another process stored it meanwhile."""
+        written) when the stored version already has these bytes, e.g. another process stored it meanwhile.
+        `sentence_vectors`: per chunk, the vectors of its sentences (knowledge/sentences.py)."""
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         if vecs.shape != (len(chunks), self.dim):
             raise ValueError(f"expected {len(chunks)} vectors of {self.dim}, got {vecs.shape}")
@@ -210,8 +207,10 @@ class HybridIndex:
             if stored is not None and stored[0] == doc.sha256 and \
                     json.loads(stored[1] or "{}").get("_pipeline") == doc.meta.get("_pipeline"):
                 return False
+            packed = [sentences.pack(sv) for sv in sentence_vectors] if sentence_vectors is not None \
+                else [None] * len(chunks)
             rows = [dict(source=doc.source, ordinal=c.ordinal, title=c.title, section=c.section, text=c.text,
-                         doc_type=c.doc_type) for c in chunks]
+                         doc_type=c.doc_type, sentences=sv) for c, sv in zip(chunks, packed)]
             old, ids = self._store_locked(doc.source, doc.title, doc.doc_type, doc.sha256, origin,
                                           json.dumps(doc.meta, default=str), rows, vecs)
             gen = self._bump(base)
@@ -308,7 +307,8 @@ class HybridIndex:
                                    (d["source"], d["title"], d["doc_type"], d["sha256"], d.get("origin", "user"),
                                     d.get("meta") or "{}", len(rows), d.get("ingested_at") or _now()))
                 self._insert_chunks([{k: r[k] for k in ("ordinal", "title", "section", "text", "doc_type")}
-                                     | {"source": d["source"]} for r in rows], vecs.reshape(len(rows), self.dim))
+                                     | {"source": d["source"], "sentences": r.get("sentences")} for r in rows],
+                                    vecs.reshape(len(rows), self.dim))
                 n_docs, n_chunks, changed = n_docs + 1, n_chunks + len(rows), True
             if changed:
                 self._bump(base)
@@ -320,7 +320,7 @@ class HybridIndex:
         """Everything `import_documents` takes, read from this index (copying a knowledge base elsewhere)."""
         docs = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents ORDER BY source").mappings()
         passages: dict[str, list[dict[str, Any]]] = {}
-        for r in self.store.execute("SELECT source, ordinal, title, section, text, doc_type, vector "
+        for r in self.store.execute("SELECT source, ordinal, title, section, text, doc_type, vector, sentences "
                                     "FROM kb_chunks ORDER BY id").mappings():
             passages.setdefault(r["source"], []).append(r)
         return docs, passages, self.excluded()
@@ -365,6 +365,15 @@ class HybridIndex:
                     out[i] = 0.0
         return out
 
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray | None]:
+        """The stored sentence vectors of these chunks (None: stored without them), remembered per generation."""
+        def read(missing: list[int]) -> dict[int, bytes | None]:
+            marks = ",".join("?" * len(missing))
+            return {int(r[0]): r[1] for r in self.store.execute(
+                f"SELECT id, sentences FROM kb_chunks WHERE id IN ({marks})", missing)}
+
+        return self._sentences.get(self._gen, ids, read, self.dim)
+
     def chunks(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         if not ids:
             return {}
@@ -380,11 +389,6 @@ class HybridIndex:
 
     def chunk_count(self) -> int:
         return int(self.store.scalar("SELECT COUNT(*) FROM kb_chunks"))
-
-    def passage_texts(self) -> list[str]:
-        """Every passage as the model embeds it (title — section, newline, text), in id order (bench/)."""
-        rows = self.store.execute("SELECT title, section, text FROM kb_chunks ORDER BY id")
-        return [f"{t} — {s}\n{x}" for t, s, x in rows]
 
 
 def _info(row: Any) -> DocumentInfo:

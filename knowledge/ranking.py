@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-# Tuned with bench/tune_fusion.py on the DEV split of tests/data/real_docs_questions.jsonl (real documents
-# ingested beside the bundled guidance) together with the bundled-guidance questions (tests/data/questions.jsonl),
-# for the in-process bm25s keyword ranking (sparse.py); the held-out split is scored by bench/retrieval_quality.py
-# and never tuned on. The setting with the best summed MRR@10 over the two sets: dev 0.685, bundled 0.759 (the
-# best dev-only setting, k=5/depth 30/keyword 1.6/bundled 0, reached 0.730 on dev but fell to 0.710 on the bundled
-# set, i.e. vector-only). The bundled guidance counts a quarter when a user's own documents compete with it (it
-# paraphrases the same themes and otherwise drowns their passages). The FTS5 ranking's setting was k=10/depth
-# 20/keyword 0.7/bundled 0.25 (docs/kw-figures.md compares the two).
-RRF_K = 5
+# Three ranked lists are fused: the passages by vector similarity, by bm25s keyword score, and the candidates of
+# those two again by their best-matching sentence (knowledge/sentences.py). Tuned with bench/tune_fusion.py on the
+# DEV split of tests/data/real_docs_questions.jsonl (real documents ingested beside the bundled guidance) together
+# with the bundled-guidance questions (tests/data/questions.jsonl); the held-out split is scored by
+# bench/retrieval_quality.py and never tuned on. The setting with the best summed MRR@10 over the two sets
+# (docs/rerank-figures.md). The bundled guidance counts a quarter when a user's own documents compete with it (it
+# paraphrases the same themes and otherwise drowns their passages).
+RRF_K = 2
 KEYWORD_WEIGHT = 0.5
+SENTENCE_WEIGHT = 0.25
 FUSION_DEPTH = 50
 BUNDLED_WEIGHT = 0.25
 MAX_QUERY_TERMS = 24

@@ -90,6 +90,7 @@ class Hit:
     ordinal: int = 0
     vector_rank: int | None = None
     keyword_rank: int | None = None
+    sentence_similarity: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         """The stable shape printed by `pse-bot search --json`."""

@@ -331,6 +331,7 @@ kb_chunks = Table(
     Column("text", Text, nullable=False),
     Column("doc_type", Text, nullable=False),
     Column("vector", LargeBinary, nullable=False),                         # float32 embedding
+    Column("sentences", LargeBinary, nullable=True),                       # float16, one row per sentence
     Index("kb_chunks_by_source", "source", "ordinal"),
 )
 

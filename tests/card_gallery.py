@@ -73,10 +73,11 @@ NOT_SURE = (
     "Is there a per diem for travel to a partner's factory?",
     "Which visa do I need to visit a factory in Myanmar?",
 )
-# Questions the bot answered, voted 👎 with the answer's own button: one joins the travel expenses, one the visas.
+# Questions the bot answered (with passages near the words but not the point), voted 👎 with the answer's own
+# button: one joins the travel expenses, one the visas.
 DOWN_VOTED = (
-    "How do I claim travel expenses after a partner visit?",
-    "Do I need a business visa to meet a company in Vietnam?",
+    "Who pays for travel when I visit a partner company?",
+    "Do I need a visa letter from the partner company to visit their factory?",
 )
 SHARED_FILE = "retail-onboarding.md"
 

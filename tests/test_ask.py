@@ -13,7 +13,7 @@ def _ask(services, text):
 def test_on_topic_question_gets_cited_passages_with_a_highlight_and_feedback_buttons(services):
     reply = _ask(services, "how do I frame this for a company?")
     assert reply.ok and reply.data["answered"] is True
-    assert 1 <= len(reply.passages) <= ask.MAX_PASSAGES
+    assert 1 <= len(reply.passages) <= ask.answerability.MAX_SHOWN
     top = reply.passages[0]
     assert top.source == "corpus/framing-and-business-case.md"
     assert top.highlight and top.highlight in top.text
@@ -31,6 +31,17 @@ def test_on_topic_question_gets_cited_passages_with_a_highlight_and_feedback_but
 def test_answers_come_from_the_matching_guidance(services, question, source):
     reply = _ask(services, question)
     assert reply.data["answered"] and source in [p.source for p in reply.passages]
+
+
+@pytest.mark.parametrize("question", [
+    "A broker is holding a worker's passport. What do I do?",
+    "a recruiter has taken a worker's passport, what should I do?",
+])
+def test_an_escalation_question_gets_the_steps_first_not_the_exercise(services, question):
+    reply = _ask(services, question)
+    first = reply.passages[0]
+    assert reply.data["answered"] and first.source == "corpus/supply-chain-abuse-escalation.md", reply.as_text()
+    assert first.section.startswith("What to do") and "Safety first" in first.text
 
 
 @pytest.mark.parametrize("question", ["banana bread recipe", "who won the football match",

@@ -1,0 +1,65 @@
+"""The guards of knowledge/answerability.py: names, amounts, dates, contact details and people the question asks
+for must be in a passage about to be shown; and which passages are shown."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from knowledge import answerability as a
+
+
+@pytest.mark.parametrize("question, passages, missing", [
+    ("How much did Mars Petcare give?", ["The pilot was funded by a pet-food maker."], ["Mars", "Petcare"]),
+    ("Why is it hard to find partners in Laos?", ["In Lao PDR there are few multinationals."], []),
+    ("Which Thai firms joined?", ["Thailand has many multinationals."], []),
+    ("When does the Kazakhstan project close?", ["Projects run five years."], ["Kazakhstan"]),
+    ("What does PSE-7b measure?", ["Indicators measure actions."], []),  # a code: the specifics guard's job
+])
+def test_names_in_the_question_must_be_in_a_passage(question, passages, missing):
+    assert a.missing_names(question, passages) == missing
+
+
+@pytest.mark.parametrize("question, passages, kind", [
+    ("How much is the daily allowance?", ["Ask your finance officer."], "amount"),
+    ("How many interviews were held?", ["Thirty interviews were held."], ""),
+    ("How many interviews were held?", ["We held 30 interviews."], ""),
+    ("When is the annual report due?", ["Reports describe actions."], "date"),
+    ("What is the deadline for the work plan?", ["Send it by 15 March."], ""),
+    ("What is the phone number of the hotline?", ["Call the national hotline."], "contact"),
+    ("What is the phone number of the hotline?", ["Call 1300 at any hour or +66 2 123 4567."], ""),
+    ("Why do companies fear scrutiny?", ["They fear journalists."], ""),
+])
+def test_a_question_asking_for_an_amount_date_or_contact_needs_one_in_a_passage(question, passages, kind):
+    assert a.missing_answer_type(question, passages) == kind
+
+
+def test_a_question_asking_for_a_person_needs_a_passage_naming_one():
+    assert a.asks_for_person("Who is the PSE focal point for Laos?")
+    assert a.asks_for_person("What is the name of the contracting officer?")
+    assert not a.asks_for_person("Who should evaluate partnerships?")  # a role, asked with "who should"
+    assert not a.names_a_person(["The PSE lead signs off."])
+    assert a.names_a_person(["Contact Ms Chan in Bangkok."]) and a.names_a_person(["write to pse@example.org"])
+    v = a.judge("Who is the PSE focal point for the project?", [0.9], ["The PSE focal point coordinates the work."],
+                threshold=0.4, min_coverage=0.0)
+    assert not v.confident and v.reason == "no-person-named"
+
+
+@dataclass
+class FakeHit:
+    chunk_id: int
+    sentence_similarity: float
+    text: str = "text"
+
+
+def test_the_best_ranked_passage_leads_even_when_another_restates_the_question_closer():
+    steps, exercise, other = FakeHit(1, 0.52), FakeHit(2, 0.71), FakeHit(3, 0.66)
+    assert a.choose([steps, exercise, other]) == [steps, exercise, other]
+    assert a.choose([steps, FakeHit(4, 0.40), exercise]) == [steps, exercise]  # 0.40 is not near the best 0.71
+    assert a.choose([FakeHit(5, 0.2), FakeHit(6, 0.1)]) == []  # nothing above the floor
+    verdict, chosen = a.assess("anything at all", [FakeHit(5, 0.2)])
+    assert not verdict.confident and verdict.reason == "low-similarity" and chosen == []
+
+
+def test_at_most_three_passages_the_closest_after_the_lead():
+    hits = [FakeHit(1, 0.60), FakeHit(2, 0.55), FakeHit(3, 0.70), FakeHit(4, 0.65), FakeHit(5, 0.50)]
+    assert [h.chunk_id for h in a.choose(hits)] == [1, 3, 4]
