@@ -28,7 +28,7 @@ from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
 from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SENTENCE_WEIGHT, rrf
-from knowledge.sentences import best_sentence, embed_passages
+from knowledge.sentences import best_sentence, embed_in_steps
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
 
@@ -240,21 +240,8 @@ class KnowledgeBase:
         flush()
 
     def _embed(self, chunks: list, stage: Callable[[str, int, int], None] | None):
-        """Passage and sentence vectors (knowledge/sentences.py) for all `chunks` in one model call; with `stage`,
-        EMBED_STEP passages at a time, saying how far it got."""
-        import numpy as np
-
-        dim = self.index.dim
-        if stage is None or not chunks:
-            return embed_passages(chunks, self.embedder.embed, dim)
-        vecs, sets = [], []
-        stage("embedding", 0, len(chunks))
-        for at in range(0, len(chunks), EMBED_STEP):
-            v, s = embed_passages(chunks[at:at + EMBED_STEP], self.embedder.embed, dim)
-            vecs.append(v)
-            sets.extend(s)
-            stage("embedding", min(at + EMBED_STEP, len(chunks)), len(chunks))
-        return np.concatenate(vecs), sets
+        """Passage and sentence vectors for `chunks` (knowledge/sentences.py), EMBED_STEP at a time with `stage`."""
+        return embed_in_steps(chunks, self.embedder.embed, self.index.dim, stage, EMBED_STEP)
 
     def remove(self, source: str) -> bool:
         """Remove a document by its source (as listed by `documents()`; a user file's path also works).

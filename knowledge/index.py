@@ -36,7 +36,7 @@ log = logging.getLogger("pse.knowledge.index")
 
 SCHEMA_VERSION = "2"
 REFRESH_INTERVAL = 1.0  # seconds between two looks at the generation, per process
-SENTENCE_CACHE = 20_000  # chunks whose sentence vectors a process remembers (about 9 KB each)
+SENTENCE_CACHE = 20_000  # passages whose sentence vectors a process remembers (float32, about 9 KB each)
 # "bm25s": keyword search in the process (sparse.py, same ranking on both engines); "database": FTS5 / tsvector
 KEYWORD_BACKEND = "bm25s"
 _CHUNK_COLUMNS = "id, source, ordinal, title, section, text, doc_type"
@@ -368,9 +368,8 @@ class HybridIndex:
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray | None]:
         """The stored sentence vectors of these chunks (None: stored without them), remembered per generation."""
         def read(missing: list[int]) -> dict[int, bytes | None]:
-            marks = ",".join("?" * len(missing))
-            return {int(r[0]): r[1] for r in self.store.execute(
-                f"SELECT id, sentences FROM kb_chunks WHERE id IN ({marks})", missing)}
+            sql = f"SELECT id, sentences FROM kb_chunks WHERE id IN ({','.join('?' * len(missing))})"
+            return {int(r[0]): r[1] for r in self.store.execute(sql, missing)}
 
         return self._sentences.get(self._gen, ids, read, self.dim)
 

@@ -65,6 +65,23 @@ def embed_passages(chunks: Sequence[Chunk], embed: Callable[[list[str]], np.ndar
     return passage, sentence_sets
 
 
+def embed_in_steps(chunks: Sequence[Chunk], embed: Callable[[list[str]], np.ndarray], dim: int,
+                   stage: Callable[[str, int, int], None] | None = None,
+                   step: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+    """`embed_passages` for all chunks in one call; with `stage`, `step` passages at a time, saying how far it got
+    ("embedding", done, total), so a progress bar can follow a large ingest."""
+    if stage is None or not chunks:
+        return embed_passages(chunks, embed, dim)
+    vecs, sets = [], []
+    stage("embedding", 0, len(chunks))
+    for at in range(0, len(chunks), step):
+        v, s = embed_passages(chunks[at:at + step], embed, dim)
+        vecs.append(v)
+        sets.extend(s)
+        stage("embedding", min(at + step, len(chunks)), len(chunks))
+    return np.concatenate(vecs), sets
+
+
 def pack(sentence_vectors: np.ndarray) -> bytes:
     """Stored form: float16 rows (half the size; cosines change by less than 0.001)."""
     return np.ascontiguousarray(sentence_vectors, dtype=STORE_DTYPE).tobytes()
