@@ -17,7 +17,7 @@ import numpy as np
 from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
-from intents import gaps_note
+from intents import gaps_note, usage
 from intents.contract import Intent
 from knowledge import answerability
 from knowledge.answerability import judge
@@ -51,27 +51,25 @@ def handle(message: Message, services) -> Reply:
     hits = deadline.call_with_timeout(kb.search, deadline.search_timeout(services), question,
                                       top_k=SEARCH_DEPTH, mode="fused")
     best = max((h.similarity for h in hits), default=0.0)
-    if best < CONFIDENT:
-        gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, best)
-
-    chosen = []
-    for h in hits:
-        if h.similarity >= max(PASSAGE_FLOOR, best - KEEP_WITHIN) and all(h.chunk_id != c.chunk_id for c in chosen):
-            chosen.append(h)
-        if len(chosen) == MAX_PASSAGES:
-            break
+    # A question about using the bot itself gets the command and an example (intents/usage.py); one that only
+    # names a command is answered from the guidance, with a line pointing to the command.
+    about = usage.judge(question, kb.embedder, best)
+    if about.kind == "usage":
+        return usage.answer(about.intent, message, question, kb.embedder)
+    tip = usage.hint(about.intent, message) if about.kind == "hint" else ""
+    chosen = choose(hits)
     # Never answer confidently about a code or number no shown passage contains, or with passages that share
     # almost none of the question's topic words (knowledge/answerability.py).
-    verdict = judge(question, [h.similarity for h in chosen], [h.text for h in chosen], threshold=CONFIDENT)
-    if not verdict.confident:
+    if best < CONFIDENT or not judge(question, [h.similarity for h in chosen], [h.text for h in chosen],
+                                     threshold=CONFIDENT).confident:
         gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, best)
+        # Rather than only "not sure", point to the command a question leans towards (intents/usage.py).
+        return _no_match(question, hits, best, usage.hint(about.intent, message) if about.kind != "none" else "")
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = cite(kb, chosen, highlights)
     top = chosen[0]
     where = top.title + (f" › {top.section}" if top.section else "")
-    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)."
+    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)." + (f"\n{tip}" if tip else "")
     vote = {"query": question[:200], "source": top.source}
     buttons = [
         Button(label="👍 Helpful", action="feedback", value=json.dumps({"vote": 1, **vote})),
@@ -79,10 +77,22 @@ def handle(message: Message, services) -> Reply:
     ]
     return Reply(text=lead, passages=passages, buttons=buttons,
                  data={"answered": True, "query": question, "similarity": round(best, 3),
-                       "sources": [p.source for p in passages]})
+                       "sources": [p.source for p in passages], "hint": about.intent if tip else None})
 
 
-def _no_match(question: str, hits, best: float) -> Reply:
+def choose(hits) -> list:
+    """The passages an answer shows: the best, and up to two more nearly as close (none below PASSAGE_FLOOR)."""
+    best = max((h.similarity for h in hits), default=0.0)
+    chosen = []
+    for h in hits:
+        if h.similarity >= max(PASSAGE_FLOOR, best - KEEP_WITHIN) and all(h.chunk_id != c.chunk_id for c in chosen):
+            chosen.append(h)
+        if len(chosen) == MAX_PASSAGES:
+            break
+    return chosen
+
+
+def _no_match(question: str, hits, best: float, tip: str = "") -> Reply:
     shown = question if len(question) <= 80 else question[:77] + "…"
     text = (f"I couldn't find anything in the PSE guidance that answers “{shown}”. "
             "Try rephrasing with the words your team uses (for example “due diligence”, “survivor employment”, "
@@ -91,6 +101,8 @@ def _no_match(question: str, hits, best: float) -> Reply:
         near = max(hits, key=lambda h: h.similarity)
         topic = near.title + (f" › {near.section}" if near.section else "")
         text += f"\nThe closest topic I have is _{escape(topic)}_; ask about that if it is what you meant."
+    if tip:
+        text += f"\n{tip}"
     return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
 
 
@@ -125,4 +137,16 @@ def best_sentences(embedder, question: str, texts: list[str]) -> list[str]:
     return out
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "ask how do I frame this for a company?",
+    "ask what goes into a due-diligence check?",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I ask you a question about the guidance?",
+    "can I ask you questions in my own words?",
+    "where do your answers come from?",
+    "do I need a command to ask you something?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)
