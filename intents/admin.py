@@ -49,4 +49,20 @@ def _usage() -> str:
     return f"Usage: `{USAGE}`. Roles: staff, lead, admin. Example: `admin users add slack:U0123ABCD lead Thailand Nepal`."
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "admin users list",
+    "admin users add slack:U012AB3CD staff Thailand",
+    "admin users remove slack:U012AB3CD",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I give a colleague access to the bot?",
+    "how do I make someone a lead or an admin?",
+    "how do I remove a user's access to the assistant?",
+    "who has access to the bot and with which role?",
+    "how do I add a colleague to a country team as staff?",
+    "how do I list all users and their roles?",
+    "how do I take away someone's access?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

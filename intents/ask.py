@@ -17,7 +17,7 @@ import numpy as np
 from bot import deadline
 from bot.message import Message
 from bot.reply import Button, Passage, Reply
-from intents import gaps_note
+from intents import gaps_note, usage
 from intents.contract import Intent
 from knowledge import answerability, collections
 from knowledge.chunking import split_sentences
@@ -48,17 +48,25 @@ def handle(message: Message, services) -> Reply:
     # A bounded search: on timeout the router tells the user to retry or shorten the question (bot.deadline).
     hits = deadline.call_with_timeout(kb.search, deadline.search_timeout(services), question,
                                       top_k=SEARCH_DEPTH, mode="fused")
+    # A question about using the bot itself gets the command and an example (intents/usage.py); one that only
+    # names a command is answered from the guidance, with a line pointing to the command.
+    about = usage.judge(question, kb.embedder, max((h.similarity for h in hits), default=0.0))
+    if about.kind == "usage":
+        return usage.answer(about.intent, message, question, kb.embedder)
+    tip = usage.hint(about.intent, message) if about.kind == "hint" else ""
     # Answer only with passages close enough to the question, never about a code, number or person no shown
     # passage contains (knowledge/answerability.py, calibrated by bench/answer_calibration.py).
     verdict, chosen = answerability.assess(question, hits)
     if not verdict.confident:
         gaps_note.keep(message, services.store, question, "not_sure")
-        return _no_match(question, hits, verdict.best, bundled_off)
+        # Rather than only "not sure", point to the command a question leans towards (intents/usage.py).
+        return _no_match(question, hits, verdict.best, bundled_off,
+                         usage.hint(about.intent, message) if about.kind != "none" else "")
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = cite(kb, chosen, highlights)
     top = chosen[0]
     where = top.title + (f" › {top.section}" if top.section else "")
-    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)."
+    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)." + (f"\n{tip}" if tip else "")
     vote = {"query": question[:200], "source": top.source}
     buttons = [
         Button(label="👍 Helpful", action="feedback", value=json.dumps({"vote": 1, **vote})),
@@ -66,7 +74,7 @@ def handle(message: Message, services) -> Reply:
     ]
     return Reply(text=lead, passages=passages, buttons=buttons,
                  data={"answered": True, "query": question, "similarity": round(verdict.best, 3),
-                       "sources": [p.source for p in passages]})
+                       "sources": [p.source for p in passages], "hint": about.intent if tip else None})
 
 
 def _nothing_to_search(question: str) -> Reply:
@@ -76,7 +84,7 @@ def _nothing_to_search(question: str) -> Reply:
     return Reply(text=text, data={"answered": False, "query": question, "bundled": "off"})
 
 
-def _no_match(question: str, hits, best: float, bundled_off: bool = False) -> Reply:
+def _no_match(question: str, hits, best: float, bundled_off: bool = False, tip: str = "") -> Reply:
     shown = question if len(question) <= 80 else question[:77] + "…"
     text = (f"I couldn't find anything in the PSE guidance that answers “{shown}”. "
             "Try rephrasing with the words your team uses (for example “due diligence”, “survivor employment”, "
@@ -88,6 +96,8 @@ def _no_match(question: str, hits, best: float, bundled_off: bool = False) -> Re
     if bundled_off:
         text += ("\nThe bundled PSE guidance is switched off, so I only looked in your own documents "
                  "(`kb bundled on` turns it back on; admins only).")
+    if tip:
+        text += f"\n{tip}"
     return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
 
 
@@ -126,4 +136,16 @@ def best_sentences(embedder, question: str, texts: list[str]) -> list[str]:
     return out
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "ask how do I frame this for a company?",
+    "ask what goes into a due-diligence check?",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I ask you a question about the guidance?",
+    "can I ask you questions in my own words?",
+    "where do your answers come from?",
+    "do I need a command to ask you something?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

@@ -1,7 +1,10 @@
 """The typed contract between the router and the intents.
 
 Every intent module declares one `INTENT = Intent(...)`: its name, one-line summary, usage line, the role it
-needs (one role, or a function of the message for intents whose sub-commands need more), and its handler.
+needs (one role, or a function of the message for intents whose sub-commands need more), and its handler; and,
+for people who ask how to use the bot rather than type a command, `examples` (commands that work as typed,
+shown by `help COMMAND` and by answers about the bot) and `asks` (the ways people ask for this command in plain
+words, which `intents.usage` compares a question with).
 The words a user may type for it are listed once, in the registry (`intents/__init__.py`), so the router can
 resolve a word without importing any intent.
 """
@@ -44,10 +47,15 @@ class Intent:
     usage: str
     handler: Handler
     access: Role | Callable[[Message], Role] = "staff"
+    examples: tuple[str, ...] = ()
+    asks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not callable(self.access) and self.access not in ROLES:
             raise ValueError(f"intent {self.name}: unknown role {self.access!r}")
+        for example in self.examples:
+            if example.split(maxsplit=1)[:1] != [self.name]:
+                raise ValueError(f"intent {self.name}: example {example!r} must start with {self.name!r}")
 
     def required_role(self, message: Message) -> str:
         return self.access(message) if callable(self.access) else self.access

@@ -189,4 +189,20 @@ def _resend(message: Message, services, words: list[str]) -> Reply:
     return reply
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "digest subscribe Monday 9 Asia/Bangkok Thailand",
+    "digest preview",
+    "digest unsubscribe",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do we get the weekly summary posted in our channel?",
+    "how do I subscribe this channel to the weekly digest?",
+    "how do I stop the weekly digest in a channel?",
+    "how do I see this week's digest right now?",
+    "the weekly digest did not arrive; how do I post it again?",
+    "which channels get the weekly digest and when?",
+    "how do I get the digest for one country project only?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)

@@ -140,4 +140,17 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
                  data={"diligence_id": did, "risk_rating": rating, "missing": missing})
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "diligence Acme Foods",
+    "diligence Acme Foods csr: yes; financial: stable; reputation: none; lawsuits: none; supply_chain: none; "
+    "conflict: no",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I record a due-diligence review of a partner?",
+    "where do I fill in the due-diligence checklist for a company?",
+    "how do I get a risk rating for a partner from the checklist?",
+    "how do I finish an incomplete due-diligence review?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

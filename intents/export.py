@@ -35,4 +35,16 @@ def handle(message: Message, services) -> Reply:
                  data={"path": str(path), "rows": n, "kind": kind, "scope": scope})
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "export",
+    "export partners",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I download all the logs as a spreadsheet?",
+    "how do I get a CSV of every contact and outcome for M&E?",
+    "how do I export the list of partners?",
+    "how do I get the data out of the bot for M&E?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

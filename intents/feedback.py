@@ -127,4 +127,15 @@ def report(store, args: list[str]) -> Reply:
                  data={"sources": sources, "queries": queries})
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "feedback report",
+    "feedback report 30",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "which answers did people mark as unhelpful?",
+    "how do I see the thumbs-down votes on the bot's answers?",
+    "where do I see feedback on the answers you gave?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)

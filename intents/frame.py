@@ -147,4 +147,17 @@ def _highlights(kb, chosen) -> list[str]:
     return [best_sentences(kb.embedder, q, [h.text])[0] for h, q in chosen]
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "frame Dear Ms Chan, we want to help you eliminate forced labour from your supply chain.",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "can you check my draft email to a company for sensitive words?",
+    "how do I check the wording of a message before I send it to a firm?",
+    "can you reword my message to a company so it does not alarm them?",
+    "is there a command that reviews my draft for alarming words?",
+    "can you suggest softer wording for a draft I wrote to a company?",
+    "how do I use the framing check on my draft?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

@@ -115,4 +115,20 @@ def gaps_report(services, args: list[str]) -> Reply:
                         Fact("Days", str(days))])
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "kb list",
+    "kb gaps 30",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "which documents do you answer from?",
+    "how do I remove a document from the knowledge base?",
+    "how do I bring back a bundled guidance document I removed?",
+    "which questions could the bot not answer lately?",
+    "where are the gaps in our guidance documents?",
+    "how do I see the list of documents the bot searches?",
+    "how can an admin take a document out of what the bot searches?",
+    "where do I see the questions you could not answer?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)

@@ -238,4 +238,22 @@ def _from_form(message: Message, services) -> Reply:
     return _store(message, store, partner, parsed, raw=raw, today=today, errors_as_fields=True)
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "log Acme Foods meeting yesterday: discussed 5 placements; next: send concept note by Friday",
+    "log Acme Foods agreement today: MoU signed; cash: 5000 USD; level: high",
+    "log history Acme Foods",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I record a meeting or a call with a partner?",
+    "where do I write down what happened when I met a company?",
+    "can I keep notes of my meetings with partners here?",
+    "how do I save an agreement we signed with a company?",
+    "how do I add the outcomes of a meeting, such as survivors placed or cash committed?",
+    "how do I correct or delete a log entry I made?",
+    "how do I see the past contacts with a partner?",
+    "how do I record an email, an event or a training with a partner?",
+    "how do I note survivors trained at an event with a partner?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)

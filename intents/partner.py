@@ -222,4 +222,20 @@ def _days(n: int | None) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "partner add Acme Foods --stream innovation --country Thailand --sector seafood",
+    "partner Acme Foods",
+    "partner alias Acme Foods = AFC",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I add a new company to the partner registry?",
+    "how do I see a partner's card with its stage, last contact and next step?",
+    "how do I mark a partner as confidential because of an NDA?",
+    "how do I give a partner a short name or alias?",
+    "where do I look up what we have on a company?",
+    "how do I open a partner's record to see everything about it?",
+    "show me how to find a partner's card",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)

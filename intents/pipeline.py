@@ -91,4 +91,18 @@ def _entry_data(e: pipeline.PipelineEntry) -> dict:
             "last_contact": e.last_contact, "stalled": list(e.stalled)}
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "pipeline",
+    "pipeline survivor stalled",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I see all our partners by stage?",
+    "which partnerships are stalled or have had no contact for a while?",
+    "can you show me the partnership pipeline for each work stream?",
+    "how many partners do we have at each stage?",
+    "which partners have we not heard from lately?",
+    "how do I get an overview of every partnership and its stage?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

@@ -74,4 +74,16 @@ def _list(message: Message, services, words: list[str]) -> Reply:
                         for y, v in sorted(by_fy.items())])
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "rate list",
+    "rate set FY2027 KHR 4100",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I set the exchange rate for a currency?",
+    "which exchange rates do you use to convert amounts into US dollars?",
+    "how do riel or baht amounts get converted to dollars in the report?",
+    "how do I tell the bot this year's exchange rate for baht or riel?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)

@@ -63,4 +63,18 @@ def definitions() -> Reply:
     return Reply(text="\n".join(lines), private=True)
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "report this quarter",
+    "report last quarter Thailand details",
+    "report how",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I see indicator progress against our targets?",
+    "how do I get the indicator report for my country for this quarter?",
+    "how are the indicators counted in the report?",
+    "where can I see our figures for partnerships developed and private-sector actions?",
+    "where do I see how each indicator is defined and counted?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

@@ -72,4 +72,19 @@ def _stage_list() -> str:
     return " ".join(f"{stages.STREAM_LABELS[s]}: {stages.labels(s)}." for s in stages.PIPELINES)
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS)
+EXAMPLES = (
+    "stage Acme Foods dd",
+    "stage Acme Foods concept note",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I move a partner to the next stage?",
+    "how do I change a partnership's stage to due diligence or agreement?",
+    "how do I record that talks with a company moved on to negotiation?",
+    "how do I update where a partnership stands in the pipeline?",
+    "how do I move a partner to the agreement stage once the MoU is signed?",
+    "how do I put a partnership on hold or close it?",
+    "how do I set the stage a partnership is at?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
+                asks=ASKS)

@@ -118,4 +118,17 @@ def _set(message: Message, services, words: list[str]) -> Reply:
     return Reply(text=f"Target set: {ind.label} = {fmt_value(ind, value)}{unit} for {where}, FY{fy}{was}.")
 
 
-INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role)
+EXAMPLES = (
+    "target partnerships 10 Thailand FY2027",
+    "target list",
+)
+ASKS = (  # how people ask for this command in their own words (intents/usage.py)
+    "how do I set a yearly indicator target for my country project?",
+    "where can I see the targets set for this fiscal year?",
+    "how do I change our target for partnerships developed?",
+    "how do I enter a target for survivors placed or trained?",
+    "how do leads put in yearly targets?",
+)
+
+INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
+                asks=ASKS)
