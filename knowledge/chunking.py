@@ -164,7 +164,9 @@ def chunk_section_text(text: str, budget: int = MAX_TOKENS) -> list[str]:
         tail = _tail_overlap(chunks[i - 1], room)
         if tail and not chunks[i].startswith(tail) and not chunks[i].startswith("|"):  # a table keeps its header first
             chunks[i] = tail + "\n\n" + chunks[i]
-    return chunks
+    # A short lead-in ("Choose two or three that fit the company:") before a paragraph too long to join it ends up
+    # whole in the next passage as its overlap: it would only be a scrap that duplicates its neighbour.
+    return [c for i, c in enumerate(chunks) if not (i + 1 < len(chunks) and chunks[i + 1].startswith(c + "\n\n"))]
 
 
 def merge_small_sections(sections: list[Section]) -> list[Section]:
