@@ -180,8 +180,8 @@ def signal(hit: Any) -> float:
 
 
 def choose(hits: Sequence[Any], limit: int = MAX_SHOWN) -> list[Any]:
-    """The passages to show, in ranked order: the best-ranked passage above the floor, then, of the others whose
-    signal is near the best one, those with the highest signal. (A training exercise that restates a question's
+    """The passages to show, in ranked order (training modules after the guidance): the best-ranked passage above
+    the floor, then, of the others whose signal is near the best one, those with the highest signal. (A training exercise that restates a question's
     scenario word for word matches it better than the steps that answer it; the ranking, which also weighs the
     keyword and passage lists, keeps the steps first.)"""
     best = max((signal(h) for h in hits), default=0.0)
@@ -194,7 +194,9 @@ def choose(hits: Sequence[Any], limit: int = MAX_SHOWN) -> list[Any]:
             near.append(h)
             seen.add(h.chunk_id)
     keep = {id(lead)} | {id(h) for h in sorted(near, key=lambda h: -signal(h))[:limit - 1]}
-    return [h for h in hits if id(h) in keep]
+    # A training course's module is a study plan that points to the guidance ("Read: Framing and the business
+    # case"): when the guidance itself is shown too, the guidance leads.
+    return sorted((h for h in hits if id(h) in keep), key=lambda h: getattr(h, "doc_type", "") == "training")
 
 
 def assess(question: str, hits: Sequence[Any], threshold: float = CONFIDENT,

@@ -49,6 +49,7 @@ class FakeHit:
     chunk_id: int
     sentence_similarity: float
     text: str = "text"
+    doc_type: str = "guidance"
 
 
 def test_the_best_ranked_passage_leads_even_when_another_restates_the_question_closer():
@@ -63,3 +64,9 @@ def test_the_best_ranked_passage_leads_even_when_another_restates_the_question_c
 def test_at_most_three_passages_the_closest_after_the_lead():
     hits = [FakeHit(1, 0.60), FakeHit(2, 0.55), FakeHit(3, 0.70), FakeHit(4, 0.65), FakeHit(5, 0.50)]
     assert [h.chunk_id for h in a.choose(hits)] == [1, 3, 4]
+
+
+def test_a_training_module_follows_the_guidance_it_points_to():
+    module, guidance = FakeHit(1, 0.45, doc_type="training"), FakeHit(2, 0.50)
+    assert a.choose([module, guidance]) == [guidance, module]
+    assert a.choose([module]) == [module]  # alone, it is still shown
