@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from knowledge import prebuilt
 from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
@@ -89,6 +90,7 @@ class KnowledgeBase:
         # (1.0: as much as the user's; 0.0: searched only when nothing of the user's matches; see ranking.py).
         self.bundled_weight = BUNDLED_WEIGHT
         self._bundled_ids: tuple[int, frozenset[int]] = (-1, frozenset())
+        self.prebuilt_vectors: Path | None = prebuilt.FILE  # None: embed the bundled guidance too
 
     @classmethod
     def open(cls, store: "Store", cache_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
@@ -207,7 +209,8 @@ class KnowledgeBase:
             if not pending:
                 return
             texts = [c.embedding_text() for _, chunks, _, _ in pending for c in chunks]
-            vectors = self._embed(texts, stage) if texts else None
+            vectors, reused = self._vectors(texts, origin, stage) if texts else (None, 0)
+            report.chunks_prebuilt += reused
             at = 0
             for doc, chunks, existed, name in pending:
                 vecs = vectors[at:at + len(chunks)]
@@ -235,6 +238,22 @@ class KnowledgeBase:
             if count >= EMBED_BATCH_CHUNKS:
                 flush()
         flush()
+
+    def _vectors(self, texts: list[str], origin: str, stage: Callable[[str, int, int], None] | None):
+        """Embed passages; the bundled guidance's come from the shipped file when it knows them (prebuilt.py)."""
+        found = prebuilt.known(texts, getattr(self.embedder, "identity", None), self.embedder.dim,
+                               self.prebuilt_vectors) if origin == "bundled" else {}
+        if not found:
+            return self._embed(texts, stage), 0
+        import numpy as np
+
+        out = np.empty((len(texts), self.embedder.dim), dtype=np.float32)
+        for i, vec in found.items():
+            out[i] = vec
+        missing = [i for i in range(len(texts)) if i not in found]
+        if missing:
+            out[missing] = self._embed([texts[i] for i in missing], stage)
+        return out, len(found)
 
     def _embed(self, texts: list[str], stage: Callable[[str, int, int], None] | None):
         """All at once; with `stage`, EMBED_STEP at a time, saying how far it got."""
