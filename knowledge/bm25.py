@@ -13,8 +13,8 @@ summed in float32 term by term in query order, exactly as bm25s does (tests/test
 Storage is log-structured: each write adds a small immutable segment (its passages by row and its postings by
 term); the last two segments merge while the older one is less than twice the size of the newer, so there are
 O(log n) segments and each passage is merged O(log n) times. A removed passage is only marked dead (its terms
-leave the document frequencies at once); the dead are dropped when segments merge, and everything is compacted
-when they outnumber the living.
+leave the document frequencies at once and its postings score nothing); everything is compacted into one segment
+when the dead outnumber the living.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 _GROW = 1.5
+COMPACT_MIN = 1000  # slots below which dead passages are never worth compacting away
 
 
 class _Segment:
@@ -79,7 +80,7 @@ class IncrementalBM25:
 
     def add(self, docs: Iterable[tuple[int, Sequence[str]]]) -> None:
         """Add passages (chunk id, tokens); an id already here is replaced."""
-        docs = list(docs)
+        docs = list(dict(docs).items())  # one passage per id (the last given)
         self.remove([i for i, _ in docs if i in self._slot_of])
         if not docs:
             return
@@ -120,7 +121,7 @@ class IncrementalBM25:
             np.subtract.at(self._df, seg.terms_of(slot), 1)
             self._alive[slot] = False
             self._total_len -= int(self._len[slot])
-        if self._slots > 1000 and self._slots > 2 * len(self._slot_of):
+        if self._slots > COMPACT_MIN and self._slots > 2 * len(self._slot_of):
             self._compact()
 
     def scores(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -149,13 +150,15 @@ class IncrementalBM25:
     def export(self) -> dict[str, np.ndarray]:
         """The living passages as plain arrays (for a cache file); `from_arrays` gives back an equal index."""
         ids, lengths, ptrs, terms, tfs = [], [], [np.zeros(1, np.int64)], [], []
+        at = 0
         for seg in self._segments:
             alive = self._alive[seg.start:seg.start + seg.n]
             counts = np.diff(seg.doc_ptr)
             keep = np.repeat(alive, counts)
             ids.append(self._ids[seg.start:seg.start + seg.n][alive])
             lengths.append(self._len[seg.start:seg.start + seg.n][alive])
-            ptrs.append(np.cumsum(counts[alive]) + ptrs[-1][-1])
+            ptrs.append(np.cumsum(counts[alive]) + at)
+            at += int(counts[alive].sum())
             terms.append(seg.doc_terms[keep])
             tfs.append(seg.doc_tf[keep])
         vocab = "\n".join(self.vocab).encode()  # terms are \\w+ stems: never a newline
@@ -211,16 +214,5 @@ class IncrementalBM25:
         self._segments.append(_Segment(a_seg.start, a_seg.n + b_seg.n, ptr, terms, tf, len(self.vocab)))
 
     def _compact(self) -> None:
-        """Rebuild from the living passages only (new slots, a vocabulary without dead terms)."""
-        live = sorted(self._slot_of.items(), key=lambda kv: kv[1])
-        inverse = list(self.vocab)
-        docs = []
-        for chunk_id, slot in live:
-            seg = self._segment_of(slot)
-            i = slot - seg.start
-            a, b = seg.doc_ptr[i], seg.doc_ptr[i + 1]
-            docs.append((chunk_id, [inverse[t] for t, c in zip(seg.doc_terms[a:b], seg.doc_tf[a:b])
-                                    for _ in range(int(c))]))
-        fresh = IncrementalBM25(self.k1, self.b)
-        fresh.add(docs)
-        self.__dict__.update(fresh.__dict__)
+        """Rebuild from the living passages only (new slots, one segment)."""
+        self.__dict__.update(IncrementalBM25.from_arrays(self.export()).__dict__)
