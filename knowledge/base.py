@@ -22,13 +22,13 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from knowledge import collections
+from knowledge import collections, prebuilt
 from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
 from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SENTENCE_WEIGHT, rrf
-from knowledge.sentences import best_sentence, embed_in_steps
+from knowledge.sentences import embed_in_steps, sentence_scores, units_of
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
 
@@ -92,6 +92,7 @@ class KnowledgeBase:
         # user's own documents compete (1.0: as much as the user's); shared by every process (collections.py).
         self._bundled: tuple[float, collections.BundledSetting | None] = (float("-inf"), None)
         self._bundled_ids: tuple[int, frozenset[int]] = (-1, frozenset())
+        self.prebuilt_vectors: Path | None = prebuilt.FILE  # None: embed the bundled guidance too
 
     @classmethod
     def open(cls, store: "Store", cache_dir: Path | str, bundled: bool = True, embedder: Embedder | None = None,
@@ -210,7 +211,8 @@ class KnowledgeBase:
             if not pending:
                 return
             every = [c for _, chunks, _, _ in pending for c in chunks]
-            vectors, sentence_sets = self._embed(every, stage)
+            vectors, sentence_sets, reused = self._embed(every, origin, stage)
+            report.chunks_prebuilt += reused
             at = 0
             for doc, chunks, existed, name in pending:
                 vecs, sets = vectors[at:at + len(chunks)], sentence_sets[at:at + len(chunks)]
@@ -239,9 +241,16 @@ class KnowledgeBase:
                 flush()
         flush()
 
-    def _embed(self, chunks: list, stage: Callable[[str, int, int], None] | None):
-        """Passage and sentence vectors for `chunks` (knowledge/sentences.py), EMBED_STEP at a time with `stage`."""
-        return embed_in_steps(chunks, self.embedder.embed, self.index.dim, stage, EMBED_STEP)
+    def _embed(self, chunks: list, origin: str, stage: Callable[[str, int, int], None] | None):
+        """Passage and sentence vectors for `chunks` (knowledge/sentences.py), EMBED_STEP at a time with `stage`,
+        and how many passages needed no model at all: the bundled guidance's sentences and headings come from the
+        shipped file when it knows them (prebuilt.py)."""
+        dim, from_file = self.index.dim, set()
+        embed = prebuilt.embed_with_file(self.embedder, dim, self.prebuilt_vectors if origin == "bundled" else None,
+                                         from_file)
+        vectors, sets = embed_in_steps(chunks, embed, dim, stage, EMBED_STEP)
+        reused = sum(1 for c in chunks if from_file.issuperset(units_of(c))) if from_file else 0
+        return vectors, sets, reused
 
     def remove(self, source: str) -> bool:
         """Remove a document by its source (as listed by `documents()`; a user file's path also works).
@@ -364,7 +373,7 @@ class KnowledgeBase:
             lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]
             weights = [1.0, KEYWORD_WEIGHT]
             if SENTENCE_WEIGHT:  # the candidates again, by their sentence closest to the question
-                sent = self._sentence_scores(qvec, list(dict.fromkeys(lists[0] + lists[1])), dict(vec))
+                sent = sentence_scores(self.index, qvec, list(dict.fromkeys(lists[0] + lists[1])), dict(vec))
                 lists.append(sorted(sent, key=lambda c: -sent[c]))
                 weights.append(SENTENCE_WEIGHT)
             bundled = self.bundled_chunk_ids()
@@ -376,7 +385,7 @@ class KnowledgeBase:
         missing = [cid for cid in ids if cid not in sims]
         if missing:
             sims.update(self.index.similarities(qvec, missing))
-        best = self._sentence_scores(qvec, ids, sims)
+        best = sentence_scores(self.index, qvec, ids, sims)
         rows = self.index.chunks(ids)
         hits = []
         for cid, score in ranked:
@@ -389,12 +398,3 @@ class KnowledgeBase:
                             vector_rank=vec_rank.get(cid), keyword_rank=kw_rank.get(cid),
                             sentence_similarity=float(best.get(cid, 0.0))))
         return hits
-
-    def _sentence_scores(self, qvec, ids: list[int], sims: dict[int, float]) -> dict[int, float]:
-        """Each candidate's best sentence similarity (its passage similarity when it has no sentence vectors)."""
-        missing = [c for c in ids if c not in sims]
-        if missing:
-            sims = dict(sims)  # a copy: the caller's dict stays as it was
-            sims.update(self.index.similarities(qvec, missing))
-        stored = self.index.sentence_vectors(ids)
-        return {c: best_sentence(qvec, stored.get(c), sims.get(c, 0.0)) for c in ids}

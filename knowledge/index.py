@@ -147,24 +147,31 @@ class HybridIndex:
                 return
             self._faiss, self._gen = index, gen
             self._saved_gen = -1 if rebuilt else gen
-        self._load_keywords(gen)
+        self._load_keywords(gen, count)
         if rebuilt and count:
             log.info("knowledge index: faiss rebuilt from %d stored vectors (generation %d)", count, gen)
             self.save()
+        elif count:
+            self._keyword.save(self.cache_dir, self.database_id)  # when the passages had to be tokenised
 
-    def _load_keywords(self, gen: int) -> None:
-        """Tokenise every stored passage for the in-process keyword index (skipped with the database backend)."""
-        if self.keyword_backend == "bm25s" and self._keyword.generation < gen:
+    def _load_keywords(self, gen: int, count: int | None = None) -> None:
+        """The in-process keyword index at `gen`: its cache file when it matches, else every stored passage
+        tokenised (skipped with the database backend)."""
+        if self.keyword_backend != "bm25s" or self._keyword.generation >= gen:
+            return
+        count = self.chunk_count() if count is None else count
+        if not self._keyword.load_cached(self.cache_dir, self.database_id, gen, count):
             self._keyword.load(self.store.execute("SELECT id, title, section, text FROM kb_chunks"), gen)
 
     def save(self) -> None:
-        """Write the faiss cache file for the loaded generation (and delete older ones)."""
+        """Write the cache files of the loaded generation not written yet (faiss; the keyword index's term
+        counts, see sparse.py) and delete older ones."""
         with self._lock:
             gen, index = self._gen, self._faiss
-            if index is None or gen == self._saved_gen:
-                return
-            vectors.write_cached(index, self.cache_dir, self.database_id, gen)
-            self._saved_gen = gen
+            if index is not None and gen != self._saved_gen:
+                vectors.write_cached(index, self.cache_dir, self.database_id, gen)
+                self._saved_gen = gen
+        self._keyword.save(self.cache_dir, self.database_id)
 
     def refresh(self, force: bool = False) -> bool:
         """Reload when another process changed the index. The generation is read at most once per
@@ -316,15 +323,6 @@ class HybridIndex:
             self.refresh(force=True)
         return n_docs, n_chunks
 
-    def export_documents(self) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], list[str]]:
-        """Everything `import_documents` takes, read from this index (copying a knowledge base elsewhere)."""
-        docs = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents ORDER BY source").mappings()
-        passages: dict[str, list[dict[str, Any]]] = {}
-        for r in self.store.execute("SELECT source, ordinal, title, section, text, doc_type, vector, sentences "
-                                    "FROM kb_chunks ORDER BY id").mappings():
-            passages.setdefault(r["source"], []).append(r)
-        return docs, passages, self.excluded()
-
     # ------------------------------------------------------------------------------------------- search
 
     @property
@@ -337,7 +335,7 @@ class HybridIndex:
             n = min(k, self.size)
             if n <= 0:
                 return []
-            sims, ids = self._faiss.search(np.asarray(qvec, dtype=np.float32).reshape(1, -1), n)
+            sims, ids = vectors.search(self._faiss, qvec, n)
         return [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:

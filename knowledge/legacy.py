@@ -12,6 +12,7 @@ import contextlib
 import logging
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from knowledge.index import HybridIndex
 
@@ -52,3 +53,14 @@ def import_legacy(index: HybridIndex, folder: Path) -> tuple[int, int] | None:
                 "%d removed-guidance entries from the old index file %s into the database %s; the file is "
                 "renamed %s.imported", copied[0], copied[1], len(excluded), path, index.store.url, LEGACY_DB)
     return copied
+
+
+def export_documents(index: Any) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], list[str]]:
+    """Everything `HybridIndex.import_documents` takes, read from `index` (copying a knowledge base elsewhere)."""
+    docs = index.store.execute("SELECT source, title, doc_type, sha256, origin, meta, chunks, ingested_at "
+                               "FROM kb_documents ORDER BY source").mappings()
+    passages: dict[str, list[dict[str, Any]]] = {}
+    for r in index.store.execute("SELECT source, ordinal, title, section, text, doc_type, vector, sentences "
+                                 "FROM kb_chunks ORDER BY id").mappings():
+        passages.setdefault(r["source"], []).append(r)
+    return docs, passages, index.excluded()

@@ -18,7 +18,7 @@ ingest costs no more. Chosen with bench/tune_fusion.py on the dev questions and 
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -40,6 +40,19 @@ def heading_of(chunk: Chunk) -> str:
     return chunk.title + (f" — {chunk.section}" if chunk.section else "")
 
 
+def units_of(chunk: Chunk) -> list[str]:
+    """The texts the model embeds for one passage: its sentences, then its heading (if any)."""
+    head = heading_of(chunk)
+    return sentences_of(chunk.text) + ([head] if head.strip() else [])
+
+
+def embedded_texts(chunks: Sequence[Chunk]) -> list[str]:
+    """Every distinct text `embed_passages` sends to the model for these passages, in the order it sends them."""
+    per_chunk = [sentences_of(c.text) for c in chunks]
+    heads = [heading_of(c) for c in chunks]
+    return list(dict.fromkeys([s for ss in per_chunk for s in ss] + [h for h in heads if h.strip()]))
+
+
 def embed_passages(chunks: Sequence[Chunk], embed: Callable[[list[str]], np.ndarray],
                    dim: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Passage vectors (n, dim) float32 and, per passage, its sentence vectors (m, dim) float32.
@@ -48,7 +61,7 @@ def embed_passages(chunks: Sequence[Chunk], embed: Callable[[list[str]], np.ndar
     by the overlap between neighbouring passages, or a heading shared by a section's passages, costs once)."""
     per_chunk = [sentences_of(c.text) for c in chunks]
     heads = [heading_of(c) for c in chunks]
-    unique = list(dict.fromkeys([s for ss in per_chunk for s in ss] + [h for h in heads if h.strip()]))
+    unique = embedded_texts(chunks)
     if not unique:
         return np.zeros((0, dim), dtype=np.float32), []
     vecs = embed(unique)
@@ -102,6 +115,17 @@ def best_sentence(qvec: np.ndarray, sentence_vectors: np.ndarray | None, fallbac
     if sentence_vectors is None or not len(sentence_vectors):
         return fallback
     return float((sentence_vectors @ np.asarray(qvec, dtype=np.float32).reshape(-1)).max())
+
+
+def sentence_scores(index: Any, qvec: np.ndarray, ids: list[int], sims: dict[int, float]) -> dict[int, float]:
+    """Each passage's best sentence similarity from `index` (a HybridIndex); its passage similarity (from `sims`,
+    else the index) when it has no sentence vectors."""
+    missing = [c for c in ids if c not in sims]
+    if missing:
+        sims = dict(sims)  # a copy: the caller's dict stays as it was
+        sims.update(index.similarities(qvec, missing))
+    stored = index.sentence_vectors(ids)
+    return {c: best_sentence(qvec, stored.get(c), sims.get(c, 0.0)) for c in ids}
 
 
 class SentenceCache:

@@ -122,6 +122,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)  # files inside a folder with an unsupported type
     excluded: list[str] = field(default_factory=list)  # bundled files left out because an organisation removed them
     chunks_embedded: int = 0
+    chunks_prebuilt: int = 0  # of chunks_embedded: vectors of the bundled guidance taken from the package (prebuilt.py)
     chunks_total: int = 0
 
     @property

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from knowledge.base import KnowledgeBase
 from knowledge.embedder import get_embedder
+from knowledge.legacy import export_documents
 from storage.store import Store
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -27,7 +28,7 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(title, section, text, tokenize = 'por
 
 
 def write_old_layout(kb: KnowledgeBase, folder: Path) -> None:
-    docs, passages, excluded = kb.index.export_documents()
+    docs, passages, excluded = export_documents(kb.index)
     folder.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(folder / "knowledge.sqlite3")
     db.executescript(OLD_SCHEMA)

@@ -49,3 +49,55 @@ def test_another_process_writing_is_seen_by_the_keyword_index(store, settings, t
     reader.close()
     writer.close()
     other.close()
+
+
+def test_a_write_tokenises_only_its_own_passages(monkeypatch):
+    idx = sparse.SparseKeywordIndex()
+    idx.load([(i, "Guide", f"Part {i}", f"partners and companies number {i}") for i in range(1, 200)], gen=1)
+    seen = []
+    real = sparse.passage_tokens
+    monkeypatch.setattr(sparse, "passage_tokens", lambda *a: seen.append(a) or real(*a))
+    assert idx.apply(1, 2, [5, 6], [{"id": 500, "title": "Guide", "section": "Hotline", "text": "airtime for partners"}])
+    assert len(seen) == 1 and len(idx) == 198  # the other 197 passages were not touched
+    assert [i for i, _ in idx.search("airtime", 5)] == [500]
+    assert 5 not in [i for i, _ in idx.search("partners", 300)]
+
+
+def test_a_restart_reads_the_keyword_cache_instead_of_tokenising(store, tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Hotline\n\nWho pays for airtime on the survivor hotline.\n\n## Budget\n\nTravel.\n")
+    first = KnowledgeBase.open(store, tmp_path / "cache", bundled=False)
+    first.ingest([docs])
+    expected = [(h.chunk_id, h.score) for h in first.search("airtime budget", top_k=3, mode="keyword")]
+    first.close()
+    assert len(list((tmp_path / "cache").glob("keywords-*.npz"))) == 1
+    monkeypatch.setattr(sparse.SparseKeywordIndex, "load", lambda *a: (_ for _ in ()).throw(AssertionError("read")))
+    again = KnowledgeBase.open(store, tmp_path / "cache", bundled=False)
+    assert [(h.chunk_id, h.score) for h in again.search("airtime budget", top_k=3, mode="keyword")] == expected
+    again.close()
+
+
+def test_a_stale_or_broken_keyword_cache_is_ignored(store, tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Hotline\n\nWho pays for airtime on the survivor hotline.\n")
+    kb = KnowledgeBase.open(store, tmp_path / "cache", bundled=False)
+    kb.ingest([docs])
+    kb.close()
+    [path] = (tmp_path / "cache").glob("keywords-*.npz")
+    loads = []
+    real_load = sparse.SparseKeywordIndex.load
+    monkeypatch.setattr(sparse.SparseKeywordIndex, "load", lambda self, *a: loads.append(1) or real_load(self, *a))
+    original = sparse.TOKENS_VERSION
+    for damage in ("tokeniser", "bytes"):
+        if damage == "tokeniser":  # made by another version of the tokeniser
+            monkeypatch.setattr(sparse, "TOKENS_VERSION", "elsewhere")
+        else:
+            monkeypatch.setattr(sparse, "TOKENS_VERSION", original)
+            path.write_bytes(b"not a cache file")
+        kb = KnowledgeBase.open(store, tmp_path / "cache", bundled=False)
+        assert len(loads) == 1  # the passages were tokenised again
+        assert kb.search("airtime", top_k=1, mode="keyword")[0].source.endswith("a.md")
+        kb.close()
+        loads.clear()
