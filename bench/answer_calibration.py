@@ -58,6 +58,7 @@ def main() -> None:
     items = collect()
     dev = [i for i in items if i["split"] == "dev"]
     held = [i for i in items if i["split"] == "heldout"]
+    fresh = [i for i in items if i["split"] == "heldout2"]
     from knowledge.answerability import MIN_COVERAGE
 
     grid = [(round(0.30 + 0.01 * i, 2), round(c, 2)) for i in range(31) for c in (0.0, 0.2, 0.25, 0.34, 0.4, 0.5)]
@@ -70,7 +71,9 @@ def main() -> None:
     print(f"\nin use: CONFIDENT = {CONFIDENT:.2f}, MIN_COVERAGE = {MIN_COVERAGE:.2f}\n")
     print("| split | answerable | unanswerable | false don't-know | false confident |")
     print("|---|---:|---:|---:|---:|")
-    for name, part in (("dev", dev), ("held-out", held)):
+    for name, part in (("dev", dev), ("held-out", held), ("held-out 2 (written 5 Dec 2026)", fresh)):
+        if not part:
+            continue
         a, b, na, nu = rates(part)
         print(f"| {name} | {na} | {nu} | {a:.1%} | {b:.1%} |")
     a, b, na, nu = rates(held, 0.0)

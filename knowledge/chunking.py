@@ -24,6 +24,8 @@ TARGET_SHARE = 0.8      # aim at this share of a section's budget, so paragraphs
 MIN_TOKENS = 60
 OVERLAP_TOKENS = 48
 MERGE_BELOW = 50        # a section under this many tokens joins a neighbour
+REPEATED = 3            # a sentence found this often in one document is furniture (a repeated footnote, a
+REPEATED_WORDS = 4      # running line), not content: dropped when it has at least this many words
 
 # Kept for callers that still think in words (about 1.3 word pieces per English word).
 TARGET_WORDS = 140
@@ -210,9 +212,47 @@ def section_budget(title: str, heading: str) -> int:
     return max(MIN_TOKENS * 2, min(MAX_TOKENS, WINDOW - 2 - count_tokens(head) - 2))
 
 
+def _sentence_key(sentence: str) -> str:
+    return " ".join(re.findall(r"\w+", sentence.lower()))
+
+
+def drop_repeated_sentences(sections: list[Section]) -> list[Section]:
+    """The sections without the sentences repeated REPEATED times or more across the document.
+
+    Extracted reports carry the same citation under every quote ("Interview with a project staff member."), the
+    same disclaimer on every page: each copy would be embedded, matched and shown as if it said something. Short
+    sentences ("Yes.", "See below.") stay; a section left with no text keeps its original text."""
+    counts: dict[str, int] = {}
+    for sec in sections:
+        for sentence in split_sentences(sec.text):
+            key = _sentence_key(sentence)
+            if len(key.split()) >= REPEATED_WORDS:
+                counts[key] = counts.get(key, 0) + 1
+    drop = {k for k, n in counts.items() if n >= REPEATED}
+    if not drop:
+        return sections
+    out = []
+    for sec in sections:
+        paras = []
+        for para in sec.text.split("\n\n"):
+            lines = []
+            for line in para.split("\n"):
+                parts = [s for s in _SENT_SPLIT.split(line.strip()) if s.strip()]
+                kept = [s for s in parts if _sentence_key(s) not in drop]
+                if len(kept) == len(parts):
+                    lines.append(line)
+                elif kept:
+                    lines.append(" ".join(kept))
+            if any(ln.strip() for ln in lines):
+                paras.append("\n".join(lines).strip("\n"))
+        text = "\n\n".join(paras).strip()
+        out.append(Section(sec.path, text or sec.text))
+    return out
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     out: list[Chunk] = []
-    for section in merge_small_sections(doc.sections):
+    for section in merge_small_sections(drop_repeated_sentences(doc.sections)):
         for text in chunk_section_text(section.text, section_budget(doc.title, section.heading)):
             out.append(Chunk(text=text, source=doc.source, title=doc.title, section=section.heading,
                              ordinal=len(out), doc_type=doc.doc_type))
