@@ -30,7 +30,8 @@ def collect() -> list[dict]:
     from intents.ask import SEARCH_DEPTH
     from knowledge.evaluate import load_questions
 
-    items = [{"question": q.question, "answerable": True, "split": q.split} for q in load_questions(REAL_QUESTIONS)]
+    items = [{"question": q.question, "answerable": True, "split": q.split, "q": q}
+             for q in load_questions(REAL_QUESTIONS)]
     items += [json.loads(line) for line in UNANSWERABLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         kb = open_bench_kb(Path(tmp) / "i", bundled=True)
@@ -50,6 +51,26 @@ def rates(items: list[dict], threshold: float | None = None, cov: float | None =
     fdk = sum(1 for i in ans if not assess(i["question"], i["hits"], threshold, cov)[0].confident)
     fc = sum(1 for i in un if assess(i["question"], i["hits"], threshold, cov)[0].confident)
     return fdk / max(1, len(ans)), fc / max(1, len(un)), len(ans), len(un)
+
+
+def breakdown(items: list[dict]) -> dict[str, int]:
+    """What happened to each answerable question: answered with its passage among those shown; answered
+    confidently with none of the shown passages holding the answer (a wrong answer); declined although the passage
+    ranked in the top 3 (a don't-know the ranking did not cause); declined when the ranking had missed it."""
+    from knowledge.answerability import assess
+    from knowledge.evaluate import passage_matches
+
+    out = {"right": 0, "wrong": 0, "declined, passage in top 3": 0, "declined, ranking missed": 0}
+    for it in (i for i in items if i["answerable"]):
+        verdict, shown = assess(it["question"], it["hits"])
+        def holds(h) -> bool:
+            return passage_matches(h.source, h.section, h.text, it["q"])
+        if verdict.confident:
+            out["right" if any(holds(h) for h in shown) else "wrong"] += 1
+        else:
+            out["declined, passage in top 3" if any(holds(h) for h in it["hits"][:3]) else
+                "declined, ranking missed"] += 1
+    return out
 
 
 def main() -> None:
@@ -76,6 +97,14 @@ def main() -> None:
             continue
         a, b, na, nu = rates(part)
         print(f"| {name} | {na} | {nu} | {a:.1%} | {b:.1%} |")
+    print("\nAnswerable questions, by outcome:\n")
+    print("| split | answered, right passage shown | answered, wrong passages | declined, passage in top 3 "
+          "| declined, ranking missed |")
+    print("|---|---:|---:|---:|---:|")
+    for name, part in (("dev", dev), ("held-out", held), ("held-out 2", fresh)):
+        if part:
+            b = breakdown(part)
+            print(f"| {name} | " + " | ".join(str(v) for v in b.values()) + " |")
     a, b, na, nu = rates(held, 0.0)
     print(f"\nwithout the similarity threshold (guards only), held-out: false confident {b:.1%}")
 

@@ -22,15 +22,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-CONFIDENT = 0.46
+CONFIDENT = 0.41
 SUGGEST = 0.30          # above this (but not confident) the closest topic is named as a hint
-KEEP_WITHIN = 0.12      # further passages are shown if their signal is this close to the best one…
-PASSAGE_FLOOR = 0.35    # …and at least this high themselves
+PASSAGE_FLOOR = 0.35    # a passage is shown only if its closest sentence is at least this close to the question
 MAX_SHOWN = 3
 # Share of the question's topic words (stop words dropped, compared by their first 5 letters so "recruiters" meets
 # "recruitment") that must appear in the passages about to be shown. A question about a hotel, an airline or a
-# salary scale is near the guidance in meaning but shares few of its words. Calibrated on the dev split (0.20 and
-# 0 tie there; the stricter one is kept).
+# salary scale is near the guidance in meaning but shares few of its words. Calibrated with CONFIDENT on the dev
+# split (5 Dec 2026: 60 answerable and 50 unanswerable questions; bench/answer_calibration.py).
 MIN_COVERAGE = 0.20
 
 # A token holding a digit (PSE-7b, IND-4.3, 2023, 14.2, $500) or a code-like capitalised token with a dash/slash.
@@ -83,23 +82,46 @@ _NAMES_PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Miss|Dr|Prof|Khun|Madam|Sir)\.?\s+[A
 _ASKS_AMOUNT = re.compile(r"\bhow\s+(?:much|many)\b|\b(?:rates?|amounts?|costs?|prices?|fees?|budgets?|ceilings?|"
                           r"thresholds?|premiums?|salar(?:y|ies)|allowances?|per[- ]diems?|reimbursements?)\b",
                           re.IGNORECASE)
-_HAS_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+# A digit glued to the end of a word or quotation is a footnote mark ("…member.9", "…work.”12"), not a figure.
+_HAS_NUMBER = re.compile(r"(?<![\w”’\"'.,;:)])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                          r"thirty|forty|fifty|hundred|thousand|million|dozen|half|a third|a quarter|a tenth)\b",
                          re.IGNORECASE)
+# Money: a salary, a wage, a fee or "how much did they donate / does it cost" is answered only by a sum of money
+# (a currency beside a figure, a percentage, a figure per hour or per day), not by any figure.
+_ASKS_MONEY = re.compile(r"\b(?:salar(?:y|ies)|wages?|per[- ]?diems?|allowances?|reimburse\w*|fees?|prices?|"
+                         r"premiums?|fares?)\b|\bhow\s+much\b.*\b(?:money|cost|costs|pay|paid|spend|spent|donat\w*|"
+                         r"charge\w*|earn\w*|budget\w*|give|gave)\b|\brates?\b.*\bper\s+(?:hour|day|night|month)\b",
+                         re.IGNORECASE)
+_CURRENCY = r"(?:dollars?|euros?|pounds?|baht|taka|riels?|rupees?|dong|kip|soms?|rupiah|pesos?|kyats?|usd|us\$|eur|" \
+            r"gbp|thb|bdt|khr|npr|vnd|lak|kgs|idr|php|mmk)"
+_HAS_MONEY = re.compile(r"[$€£]\s?\d|\b" + _CURRENCY + r"\s?\d|\d[\d,.]*\s?(?:k|m|million|thousand)?\s?" + _CURRENCY
+                        + r"\b|\d\s?%|\d\s+per\s?cent\b|\d[\d,.]*\s+(?:an?|per)\s+(?:hour|day|night|week|month|year)\b",
+                        re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\b(?:deadline|due\s+date|what\s+date|which\s+date|what\s+time|opening\s+hours)\b|"
                         r"\bwhen\s+(?:is|are)\b.*\bdue\b|\bwhen\s+(?:is|does|do)\b.*\b(?:close|end|start|open|next)\b",
                         re.IGNORECASE)
-_HAS_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+# Month names are matched as names ("March", "Sept 4"), never as the start of a word ("market", "decide", "may").
+_MONTH = re.compile(r"\b(?:January|February|March|April|June|July|August|September|October|November|December)\b|"
+                    r"\bMay\s+\d|\d{1,2}\s+May\b|\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d")
+_HAS_DATE = re.compile(r"\b(?:19|20)\d\d\b|"
                        r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{1,2}[:.]\d\d\b|\b(?:within|after|before)\s+"
                        r"(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|thirty)\s+(?:hours?|days?|weeks?|months?)\b|"
                        r"\b(?:each|every)\s+(?:year|quarter|month|week)\b", re.IGNORECASE)
+# A yes/no question ("do teams know how much money they will have?") asks whether, not for the figure itself.
+_YES_NO = re.compile(r"^\W*(?:do|does|did|is|are|was|were|can|could|should|will|would|has|have|had|may|might|must)\b",
+                     re.IGNORECASE)
 
 
 def missing_answer_type(question: str, passages: Sequence[str]) -> str:
-    """"amount", "date" or "contact" when the question asks for one and no passage holds one; "" otherwise."""
+    """"money", "amount", "date" or "contact" when the question asks for one and no passage holds one; "" otherwise."""
+    if _YES_NO.search(question or ""):
+        return ""
+    if _ASKS_MONEY.search(question or "") and not any(_HAS_MONEY.search(p or "") for p in passages):
+        return "money"
     if _ASKS_AMOUNT.search(question or "") and not any(_HAS_NUMBER.search(p or "") for p in passages):
         return "amount"
-    if _ASKS_DATE.search(question or "") and not any(_HAS_DATE.search(p or "") for p in passages):
+    if _ASKS_DATE.search(question or "") and not any(_HAS_DATE.search(p or "") or _MONTH.search(p or "")
+                                                     for p in passages):
         return "date"
     if _ASKS_CONTACT.search(question or "") and not any(_HAS_CONTACT.search(p or "") for p in passages):
         return "contact"
@@ -149,7 +171,8 @@ def coverage(question: str, passages: Iterable[str]) -> float:
 class Verdict:
     confident: bool
     best: float
-    reason: str = ""  # "", "low-similarity", "unsupported-specific", "no-person-named", "no-amount", "no-date", "no-contact"
+    reason: str = ""  # "", "low-similarity", "unsupported-specific", "no-person-named", "no-money", "no-amount", "no-date",
+    #                   "no-contact"
     #                   or "off-topic-words"
     missing: tuple[str, ...] = ()
 
@@ -180,23 +203,15 @@ def signal(hit: Any) -> float:
 
 
 def choose(hits: Sequence[Any], limit: int = MAX_SHOWN) -> list[Any]:
-    """The passages to show, in ranked order (training modules after the guidance): the best-ranked passage above
-    the floor, then, of the others whose signal is near the best one, those with the highest signal. (A training exercise that restates a question's
-    scenario word for word matches it better than the steps that answer it; the ranking, which also weighs the
-    keyword and passage lists, keeps the steps first.)"""
-    best = max((signal(h) for h in hits), default=0.0)
-    lead = next((h for h in hits if signal(h) >= PASSAGE_FLOOR), None)
-    if lead is None:
-        return []
-    near, seen = [], {lead.chunk_id}
-    for h in hits:
-        if h.chunk_id not in seen and signal(h) >= max(PASSAGE_FLOOR, best - KEEP_WITHIN):
-            near.append(h)
-            seen.add(h.chunk_id)
-    keep = {id(lead)} | {id(h) for h in sorted(near, key=lambda h: -signal(h))[:limit - 1]}
+    """The passages to show: the best-ranked ones whose own signal clears the floor, at most `limit`, in ranked
+    order, training modules after the guidance. The ranking (vector, keyword and closest-sentence lists fused)
+    places the answer better than the closest sentence alone: re-ordering by the signal showed a passage that merely
+    restates a question's words (a training exercise quoting the scenario) over the one that answers it; on the
+    dev questions, ranked order shows the answer passage more often (bench/answer_calibration.py)."""
+    shown = [h for h in hits if signal(h) >= PASSAGE_FLOOR][:limit]
     # A training course's module is a study plan that points to the guidance ("Read: Framing and the business
     # case"): when the guidance itself is shown too, the guidance leads.
-    return sorted((h for h in hits if id(h) in keep), key=lambda h: getattr(h, "doc_type", "") == "training")
+    return sorted(shown, key=lambda h: getattr(h, "doc_type", "") == "training")
 
 
 def assess(question: str, hits: Sequence[Any], threshold: float = CONFIDENT,
