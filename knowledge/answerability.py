@@ -22,15 +22,18 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-CONFIDENT = 0.41
+CONFIDENT = 0.45
 SUGGEST = 0.30          # above this (but not confident) the closest topic is named as a hint
-PASSAGE_FLOOR = 0.35    # a passage is shown only if its closest sentence is at least this close to the question
+KEEP_WITHIN = 0.12      # further passages are shown if their signal is this close to the best one…
+PASSAGE_FLOOR = 0.35    # …and at least this high themselves (places left: the next ranked ones above it)
 MAX_SHOWN = 3
 # Share of the question's topic words (stop words dropped, compared by their first 5 letters so "recruiters" meets
 # "recruitment") that must appear in the passages about to be shown. A question about a hotel, an airline or a
 # salary scale is near the guidance in meaning but shares few of its words. Calibrated with CONFIDENT on the dev
-# split (5 Dec 2026: 60 answerable and 50 unanswerable questions; bench/answer_calibration.py).
-MIN_COVERAGE = 0.20
+# split (5 Dec 2026: 60 answerable and 50 unanswerable questions; bench/answer_calibration.py): with the money,
+# amount and date guards, (0.45, no floor) and (0.41, 0.20) tie there and the bench's rule takes the higher
+# similarity threshold, so the check stays but asks for nothing by default.
+MIN_COVERAGE = 0.0
 
 # A token holding a digit (PSE-7b, IND-4.3, 2023, 14.2, $500) or a code-like capitalised token with a dash/slash.
 _SPECIFIC = re.compile(r"(?<![\w.])[$€£]?[A-Za-z]*[-/]?\d[\w./-]*", re.UNICODE)
@@ -203,15 +206,27 @@ def signal(hit: Any) -> float:
 
 
 def choose(hits: Sequence[Any], limit: int = MAX_SHOWN) -> list[Any]:
-    """The passages to show: the best-ranked ones whose own signal clears the floor, at most `limit`, in ranked
-    order, training modules after the guidance. The ranking (vector, keyword and closest-sentence lists fused)
-    places the answer better than the closest sentence alone: re-ordering by the signal showed a passage that merely
-    restates a question's words (a training exercise quoting the scenario) over the one that answers it; on the
-    dev questions, ranked order shows the answer passage more often (bench/answer_calibration.py)."""
-    shown = [h for h in hits if signal(h) >= PASSAGE_FLOOR][:limit]
+    """The passages to show (training modules after the guidance): the best-ranked passage above the floor, then,
+    of the others whose signal is near the best one, those with the highest signal; any place left goes to the next
+    best-ranked passages above the floor. (A training exercise that restates a question's scenario word for word
+    matches it better than the steps that answer it; the ranking, which also weighs the keyword and passage lists,
+    keeps the steps first. Filling the places left in ranked order showed the answer passage to more dev
+    questions: bench/answer_calibration.py.)"""
+    best = max((signal(h) for h in hits), default=0.0)
+    lead = next((h for h in hits if signal(h) >= PASSAGE_FLOOR), None)
+    if lead is None:
+        return []
+    near, seen = [], {lead.chunk_id}
+    for h in hits:
+        if h.chunk_id not in seen and signal(h) >= max(PASSAGE_FLOOR, best - KEEP_WITHIN):
+            near.append(h)
+            seen.add(h.chunk_id)
+    keep = {id(lead)} | {id(h) for h in sorted(near, key=lambda h: -signal(h))[:limit - 1]}
     # A training course's module is a study plan that points to the guidance ("Read: Framing and the business
     # case"): when the guidance itself is shown too, the guidance leads.
-    return sorted(shown, key=lambda h: getattr(h, "doc_type", "") == "training")
+    shown = sorted((h for h in hits if id(h) in keep), key=lambda h: getattr(h, "doc_type", "") == "training")
+    fill = [h for h in hits if id(h) not in keep and signal(h) >= PASSAGE_FLOOR][:limit - len(shown)]
+    return shown + sorted(fill, key=lambda h: getattr(h, "doc_type", "") == "training")
 
 
 def assess(question: str, hits: Sequence[Any], threshold: float = CONFIDENT,

@@ -67,17 +67,21 @@ class FakeHit:
 def test_the_best_ranked_passage_leads_even_when_another_restates_the_question_closer():
     steps, exercise, other = FakeHit(1, 0.52), FakeHit(2, 0.71), FakeHit(3, 0.66)
     assert a.choose([steps, exercise, other]) == [steps, exercise, other]
-    low = FakeHit(4, 0.30)
-    assert a.choose([steps, low, exercise]) == [steps, exercise]  # 0.30 is under the floor
+    assert a.choose([steps, FakeHit(4, 0.30), exercise]) == [steps, exercise]  # 0.30 is under the floor
     assert a.choose([FakeHit(5, 0.2), FakeHit(6, 0.1)]) == []  # nothing above the floor
     verdict, chosen = a.assess("anything at all", [FakeHit(5, 0.2)])
     assert not verdict.confident and verdict.reason == "low-similarity" and chosen == []
 
 
-def test_at_most_three_passages_in_ranked_order():
+def test_at_most_three_passages_the_closest_after_the_lead():
     hits = [FakeHit(1, 0.60), FakeHit(2, 0.55), FakeHit(3, 0.70), FakeHit(4, 0.65), FakeHit(5, 0.50)]
-    assert [h.chunk_id for h in a.choose(hits)] == [1, 2, 3]
-    assert [h.chunk_id for h in a.choose([FakeHit(1, 0.2)] + hits)] == [1, 2, 3]  # the first is under the floor
+    assert [h.chunk_id for h in a.choose(hits)] == [1, 3, 4]
+
+
+def test_places_left_go_to_the_next_ranked_passages_above_the_floor():
+    hits = [FakeHit(1, 0.50), FakeHit(2, 0.20), FakeHit(3, 0.80), FakeHit(4, 0.40), FakeHit(5, 0.45)]
+    assert [h.chunk_id for h in a.choose(hits)] == [1, 3, 4]  # 4 is far from the best 0.80, but ranks next
+    assert [h.chunk_id for h in a.choose(hits[:3])] == [1, 3]  # 2 is under the floor: two are shown
 
 
 def test_a_training_module_follows_the_guidance_it_points_to():
