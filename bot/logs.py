@@ -43,3 +43,28 @@ def setup(level: str = "INFO", json_lines: bool = True, stream=None) -> None:
 
 # Platform SDK loggers that write whole request and response bodies (message text, partner names) at DEBUG.
 SDK_LOGGERS = ("slack_sdk", "slack_bolt", "pse.slack.bolt", "botbuilder", "botframework", "msrest", "aiohttp.client")
+
+
+class NoRequestBodies(logging.Filter):
+    """slack-bolt logs a request it refuses (bad signature, stale timestamp) at INFO with the whole request body:
+    "Invalid request signature detected (signature: …, timestamp: …, body: …)". A genuine request that arrives
+    late would put what the user typed into the log; the line is kept, the body is cut off."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cut = message.find("body:")
+        if cut >= 0:
+            record.msg, record.args = message[:cut] + "body: not logged)", ()
+        return True
+
+
+NO_REQUEST_BODIES = NoRequestBodies()
+
+
+def keep_request_bodies_out(*names: str) -> None:
+    """Attach NoRequestBodies to these loggers (once each). slack-bolt copies the filters of the logger it is given
+    to the loggers of its middleware, so filtering the app's base logger covers request verification."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if NO_REQUEST_BODIES not in logger.filters:
+            logger.addFilter(NO_REQUEST_BODIES)

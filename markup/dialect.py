@@ -212,6 +212,12 @@ def parse(text: str) -> list[Block]:
     return _blocks(clean(text), document=False)
 
 
+def document_spans(line: str) -> Line:
+    """One line of a guidance document as spans, read as parse_document reads it (its own **bold** dropped, so
+    only the highlight is bold; *italic* kept; link syntax kept as text)."""
+    return spans(_STAR_ITALIC.sub(r"_\1_", line.replace("**", "")), links=False)
+
+
 def parse_document(text: str, highlight: str = "") -> list[Block]:
     """Document markdown (a guidance passage) → blocks; pipe tables become `Table`s, links stay text.
 
@@ -235,7 +241,7 @@ def _blocks(text: str, document: bool, highlight: str = "") -> list[Block]:
         gap[0] = False
 
     def inline(s: str) -> Line:
-        return spans(_STAR_ITALIC.sub(r"_\1_", s.replace("**", "")) if document else s, links=not document)
+        return document_spans(s) if document else spans(s)
 
     def mark(lines: list[str]) -> frozenset[int]:
         if not highlight:

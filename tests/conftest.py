@@ -119,6 +119,47 @@ def bundled_kb(tmp_path_factory):
 
 
 @pytest.fixture
+def corpus(request, tmp_path):
+    """A bundled-guidance folder, tmp_path/"corpus", holding the test module's `TINY_CORPUS` (file name → text)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in request.module.TINY_CORPUS.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+class TwoProcesses:
+    """Two KnowledgeBase handles on one database, each with its own connection pool and faiss cache folder, as two
+    processes (two web containers, or the server and `pse-bot ingest`). The reader looks at the generation at most
+    once per `refresh_interval`; its clock is driven by the test through `tick()`, so nothing sleeps."""
+
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+        self.now = 1000.0
+        reader.index._clock = lambda: self.now
+        reader.index.refresh(force=True)
+
+    def tick(self) -> None:
+        """Move the reader's clock on by one refresh interval."""
+        self.now += self.reader.index.refresh_interval
+
+
+@pytest.fixture
+def two_processes(store, settings, tmp_path):
+    """Reader on the test's store, writer on a second store opened on the same database (no bundled guidance)."""
+    from knowledge.base import KnowledgeBase
+    from storage.store import Store
+
+    other_store = Store.open(settings.database)
+    reader = KnowledgeBase.open(store, tmp_path / "reader-cache", bundled=False)
+    writer = KnowledgeBase.open(other_store, tmp_path / "writer-cache", bundled=False)
+    yield TwoProcesses(reader, writer)
+    reader.close()
+    writer.close()
+    other_store.close()
+
+
+@pytest.fixture
 def services(settings, store, bundled_kb):
     from bot.app import Services
 

@@ -160,33 +160,24 @@ def test_bundled_sync_adds_updates_and_removes_corpus_files(store, tmp_path):
     kb.close()
 
 
-def test_another_process_writing_the_index_is_seen_by_an_open_reader(store, settings, tmp_path, docs):
-    """Two handles on one database, each with its own connection pool and faiss cache folder, as two processes
-    (two web containers, or the server and `pse-bot ingest`). The reader looks at the generation at most once
-    per `refresh_interval`; its clock is driven by the test, so nothing sleeps."""
-    other_store = Store.open(settings.database)
-    reader = KnowledgeBase.open(store, tmp_path / "reader-cache", bundled=False)
-    writer = KnowledgeBase.open(other_store, tmp_path / "writer-cache", bundled=False)
-    now = [1000.0]
-    reader.index._clock = lambda: now[0]
-    reader.index.refresh(force=True)
+def test_another_process_writing_the_index_is_seen_by_an_open_reader(two_processes, docs):
+    """Two handles on one database, as two processes (conftest.TwoProcesses); the reader's clock is driven by the
+    test, so nothing sleeps."""
+    reader, writer = two_processes.reader, two_processes.writer
     writer.ingest([docs / "field-guide.md"])
     assert writer.search("listening first", top_k=1)[0].source.endswith("field-guide.md")  # its own write: at once
     assert len(reader) == 0 and reader.search("listening first", top_k=1, mode="vector") == []  # not looked yet
     before = get_embedder().texts_embedded
-    now[0] += reader.index.refresh_interval
+    two_processes.tick()
     hit = reader.search("listening first", top_k=1, mode="vector")[0]  # looked, rebuilt from stored vectors
     assert hit.source.endswith("field-guide.md") and len(reader) == len(writer) > 0
     assert get_embedder().texts_embedded == before + 1  # only the query: nothing re-embedded
     assert reader.index.loaded_generation == writer.index.loaded_generation == writer.index.generation()
     writer.remove(str((docs / "field-guide.md").resolve()))
     assert reader.search("listening first", top_k=1) == []  # passages read from the database are gone at once
-    now[0] += reader.index.refresh_interval
+    two_processes.tick()
     reader.search("listening first", top_k=1)
     assert len(reader) == 0
-    reader.close()
-    writer.close()
-    other_store.close()
 
 
 def test_an_exception_mid_ingest_leaves_no_half_document(kb, docs, monkeypatch):
@@ -248,16 +239,7 @@ TINY_CORPUS = {
     "alpha.md": "# Alpha note\n\nA first meeting with a hotel chain should start by listening to what they need.\n",
     "bravo.md": "# Bravo note\n\nCold storage warehouses in the port keep shrimp frozen before export.\n",
     "charlie.md": "# Charlie note\n\nA quarterly budget review happens with the finance officer.\n",
-}
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in TINY_CORPUS.items():
-        (folder / name).write_text(text)
-    return folder
+}  # written to tmp_path/"corpus" by the `corpus` fixture (conftest.py)
 
 
 def _sources(kb):

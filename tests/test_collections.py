@@ -16,18 +16,9 @@ TINY_CORPUS = {
     "bravo.md": "# Bravo note\n\nCold storage warehouses in the port keep shrimp frozen before export.\n",
     "charlie.md": ("---\nstatus: example\n---\n# Charlie note\n\nReport abuse found at a supplier to the country "
                    "director within two days.\n"),
-}
+}  # written to tmp_path/"corpus" by the `corpus` fixture (conftest.py)
 OURS = ("# Our hotel guide\n\nWhen you first meet a hotel chain, listen to what the hotel needs before you "
         "describe the programme.\n")
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in TINY_CORPUS.items():
-        (folder / name).write_text(text)
-    return folder
 
 
 @pytest.fixture

@@ -84,6 +84,21 @@ async def test_ten_minute_old_timestamp_is_rejected_without_side_effects(slack):
     assert slack.rows("SELECT COUNT(*) FROM intake") == [(0,)]
 
 
+async def test_a_refused_request_leaves_no_message_text_in_the_log(slack, caplog):
+    """slack-bolt logs a request it refuses, body and all, at INFO: a genuine request that arrives late (or a
+    clock that drifted) would put what the user typed into the server log. The line stays; the body does not."""
+    caplog.set_level(logging.DEBUG)
+    text = "log Acme Foods meeting today: met Ms. Lan about her placement"
+    for kw in ({"secret": "not-the-secret"}, {"timestamp": int(time.time()) - 600}):
+        status, _ = await slack.send("command", slack.slash(text), **kw)
+        assert status == 401
+    refused = [r for r in caplog.records if "Invalid request signature" in r.getMessage()]
+    assert len(refused) == 2
+    for r in caplog.records:
+        line = r.getMessage()
+        assert "Ms. Lan" not in line and "Ms.+Lan" not in line and "response_url" not in line, (r.name, line)
+
+
 async def test_slack_without_tokens_answers_503_and_health_still_works(services):
     assert not services.settings.slack_bot_token
     server = TestServer(build_app(services, slack=True, teams=False), host="127.0.0.1", port=0)

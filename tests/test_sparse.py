@@ -3,9 +3,21 @@ own at once and another process's after the generation check (each database test
 
 from pathlib import Path
 
+import pytest
+
 from knowledge import sparse
 from knowledge.base import KnowledgeBase
-from storage.store import Store
+
+HOTLINE = "# Hotline\n\nWho pays for airtime on the survivor hotline.\n"
+
+
+@pytest.fixture
+def docs(tmp_path):
+    """A folder with one short document, a.md, that alone mentions airtime."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text(HOTLINE)
+    return folder
 
 
 def test_tokens_are_stemmed_like_fts5_porter_and_drop_stop_words():
@@ -27,28 +39,17 @@ def test_rare_words_outrank_common_ones_and_writes_are_mirrored():
     assert idx.generation == 5 and [i for i, _ in idx.search("airtime", 5)] == [9]
 
 
-def test_another_process_writing_is_seen_by_the_keyword_index(store, settings, tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.md").write_text("# Hotline\n\nWho pays for airtime on the survivor hotline.\n")
-    other = Store.open(settings.database)
-    reader = KnowledgeBase.open(store, tmp_path / "reader-cache", bundled=False)
-    writer = KnowledgeBase.open(other, tmp_path / "writer-cache", bundled=False)
-    now = [1000.0]
-    reader.index._clock = lambda: now[0]
-    reader.index.refresh(force=True)
+def test_another_process_writing_is_seen_by_the_keyword_index(two_processes, docs):
+    reader, writer = two_processes.reader, two_processes.writer
     writer.ingest([docs])
     assert writer.search("airtime", top_k=1, mode="keyword")[0].source.endswith("a.md")  # its own write: at once
     assert reader.search("airtime", top_k=1, mode="keyword") == []  # not looked yet
-    now[0] += reader.index.refresh_interval
+    two_processes.tick()
     assert reader.search("airtime", top_k=1, mode="keyword")[0].source.endswith("a.md")
     writer.remove(str(Path(docs / "a.md").resolve()))
     assert writer.search("airtime", top_k=1, mode="keyword") == []
-    now[0] += reader.index.refresh_interval
+    two_processes.tick()
     assert reader.search("airtime", top_k=1, mode="keyword") == []
-    reader.close()
-    writer.close()
-    other.close()
 
 
 def test_a_write_tokenises_only_its_own_passages(monkeypatch):
@@ -63,10 +64,8 @@ def test_a_write_tokenises_only_its_own_passages(monkeypatch):
     assert 5 not in [i for i, _ in idx.search("partners", 300)]
 
 
-def test_a_restart_reads_the_keyword_cache_instead_of_tokenising(store, tmp_path, monkeypatch):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.md").write_text("# Hotline\n\nWho pays for airtime on the survivor hotline.\n\n## Budget\n\nTravel.\n")
+def test_a_restart_reads_the_keyword_cache_instead_of_tokenising(store, tmp_path, docs, monkeypatch):
+    (docs / "a.md").write_text(HOTLINE + "\n## Budget\n\nTravel.\n")
     first = KnowledgeBase.open(store, tmp_path / "cache", bundled=False)
     first.ingest([docs])
     expected = [(h.chunk_id, h.score) for h in first.search("airtime budget", top_k=3, mode="keyword")]
@@ -78,10 +77,7 @@ def test_a_restart_reads_the_keyword_cache_instead_of_tokenising(store, tmp_path
     again.close()
 
 
-def test_a_stale_or_broken_keyword_cache_is_ignored(store, tmp_path, monkeypatch):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.md").write_text("# Hotline\n\nWho pays for airtime on the survivor hotline.\n")
+def test_a_stale_or_broken_keyword_cache_is_ignored(store, tmp_path, docs, monkeypatch):
     kb = KnowledgeBase.open(store, tmp_path / "cache", bundled=False)
     kb.ingest([docs])
     kb.close()

@@ -61,3 +61,25 @@ def test_numbered_lines_keep_their_numbers_and_escape_the_commonmark_way():
     lines = text_blocks(card)
     assert "1\\. Be open about the end date." in lines and "2\\. Never promise _money_ you do not have." in lines
     assert escape("1. not a list") == "1\\. not a list" and to_plain(escape("1. not a list")) == "1. not a list"
+
+
+FUNDING = ("Asking a company to fund the project in general is not one of our PSE objectives (see *PSE strategy "
+           "and objectives*). Co-investment inside a specific partnership is different and welcome.")
+KEY = FUNDING[:FUNDING.index(" Co-investment")]  # the first sentence, with its *emphasis*
+
+
+def test_a_highlight_with_emphasis_is_bolded_in_place_not_repeated_with_its_asterisks_showing():
+    """The best sentence carries the document's own markdown (*title*): it is bolded where it stands, italics kept,
+    and no "Key sentence" line repeats it with literal asterisks; shortened, the same."""
+    p = Passage(text=FUNDING, source="corpus/funding.md", title="Funding", section="Raising money", highlight=KEY)
+    blob = json.dumps(reply_card(Reply(text="From the guidance:", passages=[p])), ensure_ascii=False)
+    assert "Key sentence" not in blob and "\\\\*" not in blob, blob
+    assert "**Asking a company to fund the project in general is not one of our PSE objectives (see _PSE strategy " \
+           "and objectives_).**" in blob
+    filler = "Record both commitments and actual payments. " * 700  # over the card budget: shortened
+    long = Passage(text=FUNDING + " " + filler,
+                   source="corpus/funding.md", title="Funding", section="Raising money", highlight=KEY)
+    texts = text_blocks(reply_card(Reply(text="From the guidance:", passages=[long])))
+    assert sum(len(t) for t in texts) < len(long.text)
+    assert not any("Key sentence" in t or "\\*" in t for t in texts), texts
+    assert any("**Asking a company to fund the project in general" in t for t in texts), texts

@@ -31,6 +31,7 @@ from adapters.slack.events import SlackEvents, inbox_kind
 from adapters.slack.files import SlackFiles
 from adapters.slack.messages import event_key
 from adapters.slack.replies import Replier
+from bot import logs
 
 log = logging.getLogger("pse.slack")
 
@@ -44,6 +45,8 @@ def make_app(services, workers: Workers, socket_mode: bool = False, inbox: Intak
     """A new AsyncApp wired to the router. Built on demand (never at import time)."""
     settings = services.settings
     client = make_web_client(settings)
+    # before AsyncApp(): bolt hands the base logger's filters to its middleware loggers as it builds them
+    logs.keep_request_bodies_out("pse.slack.bolt", "slack_bolt.RequestVerification")
     app = AsyncApp(
         name="pse-assistant",
         client=client,

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Iterable
 
 from adapters.teams.form_cards import FIELD_PREFIX, NEW_PREFIX, Submission, form_card, parse_submit
-from adapters.teams.text import (CARD_BUDGET, SCHEMA, VERSION, block_elements, card as _card, literal,
-                                 paragraphs as _paragraphs, size_of, table_element, teams_markdown,
+from adapters.teams.text import (CARD_BUDGET, SCHEMA, VERSION, block_elements, card as _card, line_markdown,
+                                 literal, paragraphs as _paragraphs, size_of, table_element, teams_markdown,
                                  text_block as _text)
-from markup.dialect import clean, escape_marker, parse_document
+from markup.dialect import clean, document_spans, escape_marker, parse_document, plain_line
 from bot.reply import Button, Passage, Reply
 
 __all__ = ["CARD_BUDGET", "CONTENT_TYPE", "FIELD_PREFIX", "NEW_PREFIX", "SCHEMA", "Submission", "TEAMS_LIMIT",
@@ -84,17 +84,21 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
     if limit is None or len(body) <= limit:
         elements = block_elements(blocks)
         lit = literal(hl)
+        # as the sentence stands in a TextBlock: its own *emphasis* and links drawn, or (no markup) just literal
+        forms = list(dict.fromkeys(f for f in (lit, line_markdown(document_spans(hl))) if f)) if hl else []
         in_table = any(b.kind == "table" and b.table is not None and b.table.highlight is not None for b in blocks)
-        bolded = any(f"**{lit}" in el.get("text", "") for el in elements) if hl and not in_table else True
+        bolded = any(f"**{f}" in el.get("text", "") for el in elements for f in forms) if hl and not in_table else True
         for el in elements if not bolded else []:
-            if el["type"] == "TextBlock" and lit in el["text"]:
-                el["text"] = el["text"].replace(lit, f"**{lit}**", 1)
+            form = next((f for f in forms if f in el.get("text", "")), None) if el["type"] == "TextBlock" else None
+            if form:
+                el["text"] = el["text"].replace(form, f"**{form}**", 1)
                 bolded = True
                 break
         shown = json.dumps(elements, ensure_ascii=False)
         if hl and not bolded and lit not in shown:
-            elements.append(_text(f"Key sentence: **{literal(hl)}**", spacing="Small"))
+            elements.append(_text(f"Key sentence: **{literal(_plain(hl))}**", spacing="Small"))
         return elements, False
+    hl = _plain(hl)  # the shortened body is plain lines
     at = body.find(hl) if hl else -1
     if at > 0 and at + len(hl) > limit:
         start = max(0, min(at - limit // 4, len(body) - limit))
@@ -116,6 +120,11 @@ def _passage_elements(p: Passage, limit: int | None) -> tuple[list[dict], bool]:
     if hl and not marked:
         out += [_text(f"Key sentence: **{literal(_cut(hl, limit)[0])}**", spacing="Small")]
     return out, True
+
+
+def _plain(text: str) -> str:
+    """A line of a document as the plain words a reader sees (emphasis markers gone), as the shortened body has it."""
+    return plain_line(document_spans(text)) if text else text
 
 
 def _key_text(highlight: str) -> str:
