@@ -223,12 +223,13 @@ class HybridIndex:
         self._applied(base, gen, old, ids, vecs, rows)
         return True
 
-    def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vecs: np.ndarray,
-                        source: str, title: str, doc_type: str = "guidance") -> None:
-        """Insert many chunks under one synthetic document without a loader (used by bench/ to reach 100k)."""
+    def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vecs: np.ndarray, source: str,
+                        title: str, doc_type: str = "guidance", sentences: Sequence[bytes] | None = None) -> None:
+        """Insert many chunks under one synthetic document without a loader (bench/, to reach 100k); `sentences`:
+        each chunk's packed sentence vectors (sentences.pack), else none stored."""
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
-        dicts = [dict(source=source, ordinal=o, title=t, section=s, text=x, doc_type=dt)
-                 for (_, o, t, s, x, dt) in rows]
+        dicts = [dict(source=source, ordinal=o, title=t, section=s, text=x, doc_type=dt, sentences=sv)
+                 for (_, o, t, s, x, dt), sv in zip(rows, sentences or [None] * len(rows))]
         with self._write() as base:
             old, ids = self._store_locked(source, title, doc_type, "synthetic", "user", "{}", dicts, vecs)
             gen = self._bump(base)
