@@ -45,9 +45,11 @@ class BareSearch:
         return [int(self.ids[p]) for p in pos[0] if p >= 0], [int(self.ids[d]) for d in docs[0]]
 
 
-def side_by_side(kb, bare: BareSearch, queries: list[str], n: int, top_k: int = 10) -> tuple[list[float], list[float]]:
+def side_by_side(kb, bare: BareSearch, queries: list[str], n: int, top_k: int = 10,
+                 before=None) -> tuple[list[float], list[float]]:
     """Milliseconds per query for `kb.search(mode="fused")` and for the bare baseline, interleaved query by query
-    (which one goes first alternates), so both see the same machine load."""
+    (which one goes first alternates), so both see the same machine load. `before`: called, untimed, before each
+    project search."""
     for q in queries[:5]:  # warm-up
         kb.search(q, top_k=top_k)
         bare.search(q, top_k)
@@ -57,6 +59,8 @@ def side_by_side(kb, bare: BareSearch, queries: list[str], n: int, top_k: int = 
         q = queries[i % len(queries)]
         order = ((project, lambda: kb.search(q, top_k=top_k)), (baseline, lambda: bare.search(q, top_k)))
         for times, run in (order if i % 2 == 0 else order[::-1]):
+            if before is not None and times is project:
+                before()
             t0 = time.perf_counter()
             run()
             times.append((time.perf_counter() - t0) * 1000)

@@ -15,6 +15,9 @@ How the indexes are built (in one database per engine, grown in place):
 - the bundled corpus stored into an empty index with the real pipeline (its vectors ship in the package);
 - 1k chunks: the real corpus chunks plus generated variants (sentences of a corpus chunk rotated and re-mixed),
   all embedded with the real model (once, shared by the engines);
+- every synthetic chunk also gets one stored sentence vector per sentence, random unit vectors (float16, as ingest
+  stores them), so the third fused list (closest sentence, knowledge/sentences.py) reads and scores as much as
+  it would on real documents;
 - the large index: the same kind of variant texts (so the keyword index is realistic) but with random unit
   vectors instead of real embeddings, so that the bench does not spend half an hour embedding. Vector search
   cost does not depend on the values, so latency is representative; the rankings are not.
@@ -23,7 +26,10 @@ tests/data/questions.jsonl plus short keyword queries, cycled.
 
 The ratio table times `KnowledgeBase.search` (fused) and the bare baseline of bench/bare_search.py (the query
 embedded by `SentenceTransformer.encode`, a bare `faiss.IndexFlatIP` over the same vectors, a bare `bm25s`
-retrieve over the same tokens, top 10 each, no fusion) query by query, interleaved, so both see the same load.
+retrieve over the same tokens, top 10 each, no fusion) query by query, interleaved, so both see the same load;
+twice: with the candidates' sentence vectors in the process's cache (queries are cycled, so after the warm-up
+they all are), and with the cache emptied before each fused search (a question never asked before: the sentence
+vectors of its up to 100 candidates are read from the database).
 Cold start (median of --cold-runs, interleaved) is measured on the SQLite default against the model-load floor:
 a new Python process that imports sentence-transformers, loads the model and embeds the question.
 """
@@ -54,6 +60,7 @@ from bench.bare_search import BareSearch, side_by_side  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.chunking import split_sentences  # noqa: E402
 from knowledge.embedder import get_embedder  # noqa: E402
+from knowledge.sentences import SentenceCache, pack, sentences_of  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 TOP_K = 10
@@ -88,6 +95,22 @@ def variants(rows: list[dict], n: int, seed: int = 7) -> list[tuple[str, int, st
         text = " ".join(sents[k:] + sents[:k] + [extra])
         out.append(("synthetic", i, a["title"], a["section"], text, a["doc_type"]))
     return out
+
+
+def sentence_blobs(rows: list[tuple[str, int, str, str, str, str]], dim: int, seed: int) -> list[bytes]:
+    """Random unit sentence vectors for synthetic chunks, one per sentence of the text as ingest would store them
+    (stored float16, so reading and scoring them costs what real ones do)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for row in rows:
+        v = rng.standard_normal((len(sentences_of(row[4])), dim)).astype(np.float32)
+        out.append(pack(v / np.linalg.norm(v, axis=1, keepdims=True)))
+    return out
+
+
+def forget_sentences(kb: KnowledgeBase) -> None:
+    """Empty the process's cache of sentence vectors, as for a question whose candidates were never searched."""
+    kb.index._sentences = SentenceCache(kb.index._sentences.limit)
 
 
 def time_searches(kb: KnowledgeBase, qs: list[str], n: int, mode: str = "fused") -> list[float]:
@@ -146,7 +169,8 @@ def latency_rows(kb: KnowledgeBase, qs: list[str], n: int, compare: bool = False
         vecs = np.random.default_rng(5).standard_normal((len(extra), index.dim)).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         t0 = time.perf_counter()
-        index.bulk_insert_raw(extra, vecs, source="synthetic/one-more", title="One more document")
+        index.bulk_insert_raw(extra, vecs, source="synthetic/one-more", title="One more document",
+                              sentences=sentence_blobs(extra, index.dim, 5))
         t1 = time.perf_counter()
         index.keyword_search("due diligence", TOP_K)
         t2 = time.perf_counter()
@@ -165,11 +189,14 @@ def latency_rows(kb: KnowledgeBase, qs: list[str], n: int, compare: bool = False
     return out
 
 
-def ratio_row(kb: KnowledgeBase, qs: list[str], n: int) -> tuple[int, list[float], list[float]]:
-    """Fused search against the bare baseline (bench/bare_search.py), interleaved query by query."""
+def ratio_row(kb: KnowledgeBase, qs: list[str], n: int) -> list[tuple[str, list[float], list[float]]]:
+    """Fused search against the bare baseline (bench/bare_search.py), interleaved query by query: with the sentence
+    vectors of the candidates in the process's cache (a question like an earlier one), then read from the database
+    at every search (the cache emptied before each one, untimed: a new question)."""
     bare = BareSearch(kb)
-    project, baseline = side_by_side(kb, bare, qs, n, TOP_K)
-    return kb.index.size, project, baseline
+    cached = side_by_side(kb, bare, qs, n, TOP_K)
+    new = side_by_side(kb, bare, qs, n, TOP_K, before=lambda: forget_sentences(kb))
+    return [(f"{kb.index.size:,}", *cached), (f"{kb.index.size:,}, sentence vectors not cached", *new)]
 
 
 def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tuple[list[tuple[str, str]], list, KnowledgeBase]:
@@ -191,10 +218,11 @@ def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tupl
                                               f"{again.chunks_embedded} chunks embedded"))
     corpus_rows = all_rows(kb)
     small = synth[:max(0, args.small - len(corpus_rows))]
-    kb.index.bulk_insert_raw(small, synth_vecs[:len(small)], source="synthetic/variants", title="Synthetic variants")
+    kb.index.bulk_insert_raw(small, synth_vecs[:len(small)], source="synthetic/variants", title="Synthetic variants",
+                             sentences=sentence_blobs(small, emb.dim, 3))
     for mode, text in latency_rows(kb, qs, args.searches, args.compare_keyword).items():
         rows.append((f"Warm `search` {mode}, {kb.index.size:,} chunks", text))
-    ratios.append(ratio_row(kb, qs, args.searches))
+    ratios.extend(ratio_row(kb, qs, args.searches))
 
     n_big = max(0, args.big - kb.index.size)
     rng = np.random.default_rng(11)
@@ -204,11 +232,13 @@ def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tupl
         part = variants(corpus_rows, min(step, n_big - start), seed=start + 1)
         v = rng.standard_normal((len(part), emb.dim)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
-        kb.index.bulk_insert_raw(part, v, source=f"synthetic/part-{start}", title="Synthetic variants")
+        kb.index.bulk_insert_raw(part, v, source=f"synthetic/part-{start}", title="Synthetic variants",
+                                 sentences=sentence_blobs(part, emb.dim, start + 2))
     kb.index.save()  # as an ingest does at its end: this generation's faiss and keyword cache files
     build = time.perf_counter() - t0
     total = kb.index.chunk_count()
-    rows.append((f"Add {n_big:,} chunks (database + keyword index + faiss, precomputed vectors; cache files saved)",
+    rows.append((f"Add {n_big:,} chunks (database + keyword index + faiss, precomputed passage and sentence vectors; "
+                 "cache files saved)",
                  f"{build:.1f} s"))
     kb.close()
     t0 = time.perf_counter()
@@ -225,7 +255,7 @@ def measure(target: str | Path, work: Path, args, synth, synth_vecs, qs) -> tupl
                  f"{(time.perf_counter() - t0) * 1000:.0f} ms"))
     for mode, text in latency_rows(reopened, qs, args.searches, args.compare_keyword).items():
         rows.append((f"Warm `search` {mode}, {reopened.index.size:,} chunks", text))
-    ratios.append(ratio_row(reopened, qs, args.searches))
+    ratios.extend(ratio_row(reopened, qs, args.searches))
     gen = reopened.index.generation()
     t0 = time.perf_counter()
     for _ in range(200):
@@ -304,7 +334,7 @@ def print_ratios(engine: str, ratios: list) -> None:
     print("| chunks | project p50 / p99 | bare baseline p50 / p99 | ratio p50 / p99 |\n|---:|---|---|---|")
     for size, project, baseline in ratios:
         p50, p99, b50, b99 = pct(project, 50), pct(project, 99), pct(baseline, 50), pct(baseline, 99)
-        print(f"| {size:,} | {p50:.1f} / {p99:.1f} ms | {b50:.1f} / {b99:.1f} ms | {p50 / b50:.2f}× / {p99 / b99:.2f}× |")
+        print(f"| {size} | {p50:.1f} / {p99:.1f} ms | {b50:.1f} / {b99:.1f} ms | {p50 / b50:.2f}× / {p99 / b99:.2f}× |")
 
 
 def main() -> None:

@@ -1,15 +1,17 @@
-"""The hybrid index in the shared database (the `Store`: a SQLite file or PostgreSQL), with a faiss cache per
-process.
+"""The hybrid index in the shared database (the `Store`: a SQLite file or PostgreSQL), with caches per process.
 
-The database is the source of truth for every process: documents (`kb_documents`), passages with their vectors
-and sentence vectors (`kb_chunks`), the database keyword index (keyword.py), the sources an organisation removed
-(`kb_excluded`) and a `generation` counter (`kb_meta`). Each document is written in ONE transaction, so no process
-ever sees half a document. Writers serialise on the database (SQLite `BEGIN IMMEDIATE`; PostgreSQL `SELECT … FOR
-UPDATE` on the generation row); under that lock a document whose bytes are already stored is not written again.
+The database is the source of truth for every process: documents (`kb_documents`), passages with their float32
+vectors and sentence vectors (`kb_chunks`), FTS5 / tsvector tables (keyword.py, off by default), the sources an
+organisation removed (`kb_excluded`) and a `generation` counter (`kb_meta`). Each document is written in ONE
+transaction, so no process ever sees half a document. Writers serialise on the database (SQLite `BEGIN IMMEDIATE`;
+PostgreSQL `SELECT … FOR UPDATE` on the generation row); under that lock a document whose bytes are already stored
+is not written again.
 
-Each process keeps the vectors in faiss (vectors.py) and the keyword index in bm25s (sparse.py). Its own writes
-update both in place; another process's writes are noticed by reading the generation (at most once per
-`refresh_interval` second), and faiss and bm25s are then rebuilt from the stored rows — no re-embedding.
+Each process keeps the vectors in faiss (vectors.py) and a BM25 keyword index (sparse.py). Its own writes update
+both in place; another process's writes are noticed by reading the generation (one tiny query, at most once per
+`refresh_interval` second), and then both are reloaded from that generation's cache files, else rebuilt from the
+stored vectors and passages — no re-embedding. Sentence vectors are read from the database when a search needs
+them and remembered per generation.
 """
 
 from __future__ import annotations
@@ -150,13 +152,11 @@ class HybridIndex:
         self._load_keywords(gen, count)
         if rebuilt and count:
             log.info("knowledge index: faiss rebuilt from %d stored vectors (generation %d)", count, gen)
-            self.save()
-        elif count:
-            self._keyword.save(self.cache_dir, self.database_id)  # when the passages had to be tokenised
+        if count:
+            self.save()  # the cache files this generation lacks (faiss rebuilt, passages tokenised)
 
     def _load_keywords(self, gen: int, count: int | None = None) -> None:
-        """The in-process keyword index at `gen`: its cache file when it matches, else every stored passage
-        tokenised (skipped with the database backend)."""
+        """The in-process keyword index at `gen`: its cache file, else every passage tokenised (bm25s backend)."""
         if self.keyword_backend != "bm25s" or self._keyword.generation >= gen:
             return
         count = self.chunk_count() if count is None else count
@@ -164,8 +164,7 @@ class HybridIndex:
             self._keyword.load(self.store.execute("SELECT id, title, section, text FROM kb_chunks"), gen)
 
     def save(self) -> None:
-        """Write the cache files of the loaded generation not written yet (faiss; the keyword index's term
-        counts, see sparse.py) and delete older ones."""
+        """Write the loaded generation's cache files not written yet (faiss, keyword counts); delete older ones."""
         with self._lock:
             gen, index = self._gen, self._faiss
             if index is not None and gen != self._saved_gen:
@@ -224,12 +223,13 @@ class HybridIndex:
         self._applied(base, gen, old, ids, vecs, rows)
         return True
 
-    def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vecs: np.ndarray,
-                        source: str, title: str, doc_type: str = "guidance") -> None:
-        """Insert many chunks under one synthetic document without a loader (used by bench/ to reach 100k)."""
+    def bulk_insert_raw(self, rows: Sequence[tuple[str, int, str, str, str, str]], vecs: np.ndarray, source: str,
+                        title: str, doc_type: str = "guidance", sentences: Sequence[bytes] | None = None) -> None:
+        """Insert many chunks under one synthetic document without a loader (bench/, to reach 100k); `sentences`:
+        each chunk's packed sentence vectors (sentences.pack), else none stored."""
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
-        dicts = [dict(source=source, ordinal=o, title=t, section=s, text=x, doc_type=dt)
-                 for (_, o, t, s, x, dt) in rows]
+        dicts = [dict(source=source, ordinal=o, title=t, section=s, text=x, doc_type=dt, sentences=sv)
+                 for (_, o, t, s, x, dt), sv in zip(rows, sentences or [None] * len(rows))]
         with self._write() as base:
             old, ids = self._store_locked(source, title, doc_type, "synthetic", "user", "{}", dicts, vecs)
             gen = self._bump(base)
@@ -372,6 +372,7 @@ class HybridIndex:
         return self._sentences.get(self._gen, ids, read, self.dim)
 
     def chunks(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Passages by chunk id, read at every search (a document removed by another process is gone at once)."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
