@@ -1,9 +1,9 @@
 """Vectors of the bundled guidance made ahead of time and shipped in the package (knowledge/corpus_vectors.npz), so
 the first run on an empty data folder stores the guidance without running the model (only the question needs it).
 
-The file maps the SHA-256 of each passage's embedding text (heading context + text, as `Chunk.embedding_text`) to
-the vector the ingest pipeline made for it, and names the model. It is only used with that same model, and only
-for passages whose text it knows: a guidance file edited since the file was made has its changed passages
+The file maps the SHA-256 of each text the ingest pipeline embeds (every sentence of a passage and every heading,
+`sentences.embedded_texts`) to the vector the model made for it, and names the model. It is only used with that
+same model, and only for texts it knows: a guidance file edited since the file was made has its changed sentences
 embedded as usual. tests/test_prebuilt.py fails until the file is made again (`python bench/corpus_vectors.py`).
 """
 
