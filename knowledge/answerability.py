@@ -174,9 +174,9 @@ def coverage(question: str, passages: Iterable[str]) -> float:
 class Verdict:
     confident: bool
     best: float
-    reason: str = ""  # "", "low-similarity", "unsupported-specific", "no-person-named", "no-money", "no-amount", "no-date",
-    #                   "no-contact"
-    #                   or "off-topic-words"
+    # "", "low-similarity", "unsupported-specific", "no-person-named", "no-money", "no-amount", "no-date",
+    # "no-contact" or "off-topic-words"
+    reason: str = ""
     missing: tuple[str, ...] = ()
 
 

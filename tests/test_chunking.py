@@ -1,5 +1,5 @@
 from knowledge.chunking import (MAX_TOKENS, MERGE_BELOW, MIN_TOKENS, WINDOW, chunk_document, chunk_section_text,
-                                count_tokens, merge_small_sections, split_sentences)
+                                count_tokens, drop_repeated_sentences, merge_small_sections, split_sentences)
 from knowledge.types import Document, Section
 
 
@@ -103,3 +103,21 @@ def test_a_long_table_keeps_one_row_per_line_and_repeats_its_header():
         assert lines[0] == "| Instead of | Try |" and lines[1] == "|---|---|"
         assert all(ln.startswith("| ") and ln.endswith(" |") for ln in lines[2:])
     assert sum(len(c.splitlines()) - 2 for c in chunks) >= 60
+
+
+def test_a_sentence_repeated_three_times_in_a_document_is_dropped_everywhere():
+    cite = "Interview with a country project staff member."
+    sections = [
+        Section(("Findings",), f"Staff find the work slow. {cite}\n\nCompanies want proof. {cite}"),
+        Section(("Challenges",), f"Funding is uncertain. {cite}\n\nYes. Yes. Yes."),
+        Section(("Notes",), f"{cite}\n\nTwice said is kept. Twice said is kept."),
+        Section(("Only a citation",), cite),
+    ]
+    out = drop_repeated_sentences(sections)
+    assert [s.path for s in out] == [s.path for s in sections]
+    assert out[0].text == "Staff find the work slow.\n\nCompanies want proof."
+    assert out[1].text == "Funding is uncertain.\n\nYes. Yes. Yes."  # too short to count as furniture
+    assert out[2].text == "Twice said is kept. Twice said is kept."  # said twice, not three times: kept
+    assert out[3].text == cite  # a section left empty keeps its text
+    assert drop_repeated_sentences(sections[:1]) == sections[:1]  # twice in the document: nothing dropped
+    assert sum(c.text.count(cite) for c in chunk_document(_doc(sections))) == 1
