@@ -362,8 +362,8 @@ class KnowledgeBase:
         kw = self.index.keyword_search(q, depth) if mode != "vector" else []
         if hidden:
             vec, kw = [x for x in vec if x[0] not in hidden], [x for x in kw if x[0] not in hidden]
-        vec_rank = {cid: r for r, (cid, _) in enumerate(vec, 1)}
-        kw_rank = {cid: r for r, (cid, _) in enumerate(kw, 1)}
+        vec_rank, kw_rank = {cid: r for r, (cid, _) in enumerate(vec, 1)}, {cid: r for r, (cid, _) in enumerate(kw, 1)}
+        sent: dict[int, float] = {}
         if mode == "vector":
             ranked = vec[:top_k]
         elif mode == "keyword":
@@ -385,7 +385,7 @@ class KnowledgeBase:
         missing = [cid for cid in ids if cid not in sims]
         if missing:
             sims.update(self.index.similarities(qvec, missing))
-        best = sentence_scores(self.index, qvec, ids, sims)
+        best = sent | sentence_scores(self.index, qvec, [c for c in ids if c not in sent], sims)  # fused: known
         rows = self.index.chunks(ids)
         hits = []
         for cid, score in ranked:

@@ -10,8 +10,7 @@ is not written again.
 Each process keeps the vectors in faiss (vectors.py) and a BM25 keyword index (sparse.py). Its own writes update
 both in place; another process's writes are noticed by reading the generation (one tiny query, at most once per
 `refresh_interval` second), and then both are reloaded from that generation's cache files, else rebuilt from the
-stored vectors and passages — no re-embedding. Sentence vectors are read from the database when a search needs
-them and remembered per generation.
+stored vectors and passages — no re-embedding. Sentence vectors come from the generation's file (sentence_file.py).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from knowledge import keyword, sentences, vectors
+from knowledge import keyword, sentence_file, sentences, vectors
 from knowledge.sparse import SparseKeywordIndex
 from knowledge.types import Chunk, Document, DocumentInfo
 from storage.store import Store
@@ -62,12 +61,10 @@ class HybridIndex:
         self._lock = threading.RLock()          # the faiss index and its generation
         self._reload = threading.Lock()         # one rebuild at a time; other threads search the old one
         self._faiss: Any = None
-        self._gen = -1
-        self._saved_gen = -1
+        self._gen = self._saved_gen = -1
         self._checked = float("-inf")
         self.keyword_backend = KEYWORD_BACKEND
         self._keyword = SparseKeywordIndex()
-        self._sentences = sentences.SentenceCache(SENTENCE_CACHE)
         with store.transaction():
             for key, value in (("schema", SCHEMA_VERSION), ("generation", "0"), ("dim", str(dim)),
                                ("database_id", uuid.uuid4().hex[:16])):
@@ -77,6 +74,7 @@ class HybridIndex:
             raise RuntimeError(f"The knowledge index in the database holds {stored_dim}-dimension vectors but the "
                                f"model makes {dim}; remove its documents (pse-bot kb remove) and ingest again.")
         self.database_id = self._meta("database_id")
+        self._sentences = sentence_file.SentenceVectors(self.cache_dir, self.database_id, dim, SENTENCE_CACHE)
         self._load_vectors()
 
     # ------------------------------------------------------------------------------------------- plumbing
@@ -93,8 +91,7 @@ class HybridIndex:
             self._keyword = SparseKeywordIndex()
 
     def _meta(self, key: str) -> str:
-        value = self.store.scalar("SELECT value FROM kb_meta WHERE key = ?", (key,))
-        return value or ""
+        return self.store.scalar("SELECT value FROM kb_meta WHERE key = ?", (key,)) or ""
 
     def generation(self) -> int:
         """The generation in the database (one query)."""
@@ -126,6 +123,7 @@ class HybridIndex:
         """After a commit: mirror it in faiss and the keyword index (`rows`: the added passages) if they were at
         `base`; otherwise the next refresh rebuilds."""
         self._keyword.apply(base, gen, removed, [dict(r, id=i) for r, i in zip(rows, added)])
+        self._sentences.changed([*removed, *added])
         with self._lock:
             if self._faiss is None or self._gen != base:
                 return
@@ -150,6 +148,7 @@ class HybridIndex:
             self._faiss, self._gen = index, gen
             self._saved_gen = -1 if rebuilt else gen
         self._load_keywords(gen, count)
+        self._sentences.load(gen, count, lambda: sentence_file.stream(self.store.engine), self.generation)
         if rebuilt and count:
             log.info("knowledge index: faiss rebuilt from %d stored vectors (generation %d)", count, gen)
         if count:
@@ -164,13 +163,15 @@ class HybridIndex:
             self._keyword.load(self.store.execute("SELECT id, title, section, text FROM kb_chunks"), gen)
 
     def save(self) -> None:
-        """Write the loaded generation's cache files not written yet (faiss, keyword counts); delete older ones."""
+        """Write the loaded generation's cache files not yet written (faiss, keywords, sentences); delete older."""
         with self._lock:
             gen, index = self._gen, self._faiss
             if index is not None and gen != self._saved_gen:
                 vectors.write_cached(index, self.cache_dir, self.database_id, gen)
                 self._saved_gen = gen
+            ids = vectors.ids_of(index) if index is not None else []
         self._keyword.save(self.cache_dir, self.database_id)
+        self._sentences.save(gen, ids, self._read_sentences, self.generation)
 
     def refresh(self, force: bool = False) -> bool:
         """Reload when another process changed the index. The generation is read at most once per
@@ -363,13 +364,13 @@ class HybridIndex:
                     out[i] = 0.0
         return out
 
-    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray | None]:
-        """The stored sentence vectors of these chunks (None: stored without them), remembered per generation."""
-        def read(missing: list[int]) -> dict[int, bytes | None]:
-            sql = f"SELECT id, sentences FROM kb_chunks WHERE id IN ({','.join('?' * len(missing))})"
-            return {int(r[0]): r[1] for r in self.store.execute(sql, missing)}
+    def best_sentences(self, qvec: np.ndarray, ids: Sequence[int]) -> dict[int, float | None]:
+        """Each chunk's closest sentence to the query (None: stored without sentence vectors; sentence_file.py)."""
+        return self._sentences.best(self._gen, qvec, ids, self._read_sentences)
 
-        return self._sentences.get(self._gen, ids, read, self.dim)
+    def _read_sentences(self, ids: list[int]) -> dict[int, bytes | None]:
+        sql = f"SELECT id, sentences FROM kb_chunks WHERE id IN ({','.join('?' * len(ids))})"
+        return {int(r[0]): r[1] for r in self.store.execute(sql, ids)}
 
     def chunks(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Passages by chunk id, read at every search (a document removed by another process is gone at once)."""

@@ -120,13 +120,12 @@ def best_sentence(qvec: np.ndarray, sentence_vectors: np.ndarray | None, fallbac
 def sentence_scores(index: Any, qvec: np.ndarray, ids: list[int], sims: dict[int, float]) -> dict[int, float]:
     """Each passage's best sentence similarity from `index` (a HybridIndex); its passage similarity (from `sims`,
     else the index: looked up only for those) when it has no sentence vectors."""
-    stored = index.sentence_vectors(ids)
-    missing = [c for c in ids if c not in sims and (stored.get(c) is None or not len(stored[c]))]
+    best = index.best_sentences(qvec, ids)
+    missing = [c for c in ids if best.get(c) is None and c not in sims]
     if missing:
         sims = dict(sims)  # a copy: the caller's dict stays as it was
         sims.update(index.similarities(qvec, missing))
-    q = np.asarray(qvec, dtype=np.float32).reshape(-1)
-    return {c: best_sentence(q, stored.get(c), sims.get(c, 0.0)) for c in ids}
+    return {c: b if (b := best.get(c)) is not None else sims.get(c, 0.0) for c in ids}
 
 
 class SentenceCache:

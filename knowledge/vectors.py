@@ -37,6 +37,13 @@ def search(index: Any, qvec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     return index.search(np.asarray(qvec, dtype=np.float32).reshape(1, -1), k)
 
 
+def ids_of(index: Any) -> np.ndarray:
+    """The chunk ids an `IndexIDMap2` holds."""
+    import faiss
+
+    return faiss.vector_to_array(index.id_map)
+
+
 def cache_path(folder: Path, db_id: str, gen: int) -> Path:
     return folder / f"vectors-{db_id}-{gen}.faiss"
 

@@ -128,6 +128,8 @@ class Store:
             with self.transaction() as tx:
                 return tx.execute(sql, params)
         with self.engine.connect() as c:
+            if self.dialect == "postgresql":  # one statement needs no BEGIN / ROLLBACK round trips of its own
+                c = c.execution_options(isolation_level="AUTOCOMMIT")
             rows = Rows.of(c.execute(*bind(sql, params)))
             c.rollback()
             return rows
