@@ -84,11 +84,11 @@ class HybridIndex:
         return self.store.dialect
 
     def close(self) -> None:
-        """Drop this process's faiss copy; the store belongs to the caller and stays open."""
+        """Drop this process's copies (faiss, keywords, the mapped sentence file); the caller's store stays open."""
         with self._lock:
-            self._faiss = None
-            self._gen = -1
+            self._faiss, self._gen = None, -1
             self._keyword = SparseKeywordIndex()
+            self._sentences.forget()
 
     def _meta(self, key: str) -> str:
         return self.store.scalar("SELECT value FROM kb_meta WHERE key = ?", (key,)) or ""

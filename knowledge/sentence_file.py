@@ -188,6 +188,12 @@ class SentenceVectors:
         with self._lock:
             self._file, self._changed = found, set()
 
+    def forget(self) -> None:
+        """Let go of the mapped file and the cache (the index is closed)."""
+        with self._lock:
+            self._file, self._changed = None, set()
+        self.cache = SentenceCache(self.cache.limit)
+
     def changed(self, ids: Iterable[int]) -> None:
         """This process wrote these passages (added or removed): the file no longer answers for them."""
         with self._lock:

@@ -195,3 +195,20 @@ def test_best_reads_changed_passages_from_the_database(tmp_path):
     assert reads == [[2]]
     assert got[2] == pytest.approx(float((unpack(db[2], 4) @ q).max()), abs=1e-6)
     assert got[1] == pytest.approx(float((unpack(db[1], 4) @ q).max()), abs=1e-6)
+
+
+def test_a_file_that_cannot_be_written_leaves_search_reading_the_database(tmp_path, caplog):
+    db = {1: pack(_vecs(2, seed=1))}
+    store = SentenceVectors(tmp_path / "gone" / "cache", "ab", 4, cache_limit=10)  # the folder does not exist
+    store.load(1, 1, lambda: iter(sorted(db.items())), current=lambda: 1)
+    assert store.file is None and "read from the database instead" in caplog.text
+    reads = []
+    got = store.best(1, _vecs(1, seed=3)[0], [1], lambda ids: reads.append(ids) or {i: db[i] for i in ids})
+    assert reads == [[1]] and got[1] is not None
+
+
+def test_closing_the_index_lets_go_of_the_file(kb, tmp_path):
+    _ingest(kb, tmp_path, "field-guide.md")
+    assert kb.index._sentences.file is not None
+    kb.close()
+    assert kb.index._sentences.file is None
