@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +212,7 @@ def normalised(payload: Any, tmp: Path | None = None) -> Any:
     payload = copy.deepcopy(payload)
 
     today = date.today().isoformat()  # a date picker's "today" is the server's date
+    ingested = (today, (date.today() - timedelta(days=1)).isoformat())
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
@@ -223,7 +224,8 @@ def normalised(payload: Any, tmp: Path | None = None) -> Any:
                 return "data:image/png;base64,<chart>"
             if tmp is not None:
                 node = node.replace(str(tmp), "$PSE_HOME")
-            node = node.replace(f"added {today}", "added TODAY")  # a passage's document was ingested today
+            for day in ingested:  # a passage's document was ingested when the gallery was built (today, or
+                node = node.replace(f"added {day}", "added TODAY")  # yesterday for a run across midnight)
             return node.replace(today, NOW.date().isoformat())  # a question kept today, shown on the gallery's day
         return node
 

@@ -71,8 +71,9 @@ def test_each_passage_names_its_collection_and_an_example_says_it_is_not_policy(
     assert all(p.collection == "bundled guidance" for p in reply.passages)
     assert "note: Example to adapt, not policy" in reply.as_text()
     settled = _ask(services, "what should we check about a company before a partnership?")
-    [top] = [p for p in settled.passages if p.source == "corpus/due-diligence-checklist.md"]
-    assert top.status == "" and not top.status_note() and "note:" not in settled.as_text()
+    checklist = [p for p in settled.passages if p.source == "corpus/due-diligence-checklist.md"]
+    assert checklist and all(p.status == "" and not p.status_note() for p in checklist)
+    assert "note:" not in settled.as_text()
 
 
 @pytest.fixture
