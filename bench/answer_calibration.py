@@ -7,7 +7,10 @@ Unanswerable ones: tests/data/answerability_questions.jsonl (a per-diem rate, a 
 indicator code… nothing in any document answers them). The index holds the real documents AND the bundled
 guidance, searched with the fused ranking exactly as `ask` does (top 8), and judged by the very function `ask`
 calls, `knowledge.answerability.assess`. The (threshold, coverage) pair with the lowest worse-of-the-two rate on
-dev (ties: lowest sum, then the higher threshold) is printed, then both rates on both splits with the values in knowledge/answerability.py.
+dev (ties: lowest sum, then the higher threshold) is printed, then both rates on every split with the values in
+knowledge/answerability.py, and what happened to each answerable question (answered with the passage that holds
+the answer among those shown, answered without it, declined) on every split and on the bundled guidance's own
+questions (an index of the bundled guidance alone, as a team has it before adding documents).
 """
 
 from __future__ import annotations
@@ -36,6 +39,24 @@ def collect() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         kb = open_bench_kb(Path(tmp) / "i", bundled=True)
         kb.ingest([DOCS])
+        for it in items:
+            it["hits"] = kb.search(it["question"], top_k=SEARCH_DEPTH, mode="fused")
+        close_bench_kb(kb)
+    return items
+
+
+def collect_bundled() -> list[dict]:
+    """The bundled guidance's own questions (tests/data/questions.jsonl, source-level match) on an index of the
+    bundled guidance alone: what a team gets before it adds documents. Outcomes only (all are answerable)."""
+    from bench.kb_store import close_bench_kb, open_bench_kb
+    from bench.retrieval_quality import BUNDLED_QUESTIONS
+    from intents.ask import SEARCH_DEPTH
+    from knowledge.evaluate import load_questions
+
+    items = [{"question": q.question, "answerable": True, "split": "bundled", "q": q}
+             for q in load_questions(BUNDLED_QUESTIONS)]
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = open_bench_kb(Path(tmp) / "i", bundled=True)
         for it in items:
             it["hits"] = kb.search(it["question"], top_k=SEARCH_DEPTH, mode="fused")
         close_bench_kb(kb)
@@ -101,7 +122,8 @@ def main() -> None:
     print("| split | answered, right passage shown | answered, wrong passages | declined, passage in top 3 "
           "| declined, ranking missed |")
     print("|---|---:|---:|---:|---:|")
-    for name, part in (("dev", dev), ("held-out", held), ("held-out 2", fresh)):
+    for name, part in (("dev", dev), ("held-out", held), ("held-out 2", fresh),
+                       ("bundled guidance (its own questions)", collect_bundled())):
         if part:
             b = breakdown(part)
             print(f"| {name} | " + " | ".join(str(v) for v in b.values()) + " |")

@@ -64,24 +64,35 @@ class FakeHit:
     doc_type: str = "guidance"
 
 
-def test_the_best_ranked_passage_leads_even_when_another_restates_the_question_closer():
-    steps, exercise, other = FakeHit(1, 0.52), FakeHit(2, 0.71), FakeHit(3, 0.66)
-    assert a.choose([steps, exercise, other]) == [steps, exercise, other]
+def test_the_best_ranked_passage_leads_unless_another_is_clearly_closer():
+    steps, exercise, other = FakeHit(1, 0.52), FakeHit(2, 0.61), FakeHit(3, 0.60)
+    assert a.choose([steps, exercise, other]) == [steps, exercise, other]  # 0.61 is under 0.52 + LEAD_MARGIN
     assert a.choose([steps, FakeHit(4, 0.30), exercise]) == [steps, exercise]  # 0.30 is under the floor
     assert a.choose([FakeHit(5, 0.2), FakeHit(6, 0.1)]) == []  # nothing above the floor
     verdict, chosen = a.assess("anything at all", [FakeHit(5, 0.2)])
     assert not verdict.confident and verdict.reason == "low-similarity" and chosen == []
+    clear = FakeHit(7, 0.52 + a.LEAD_MARGIN)
+    assert a.choose([steps, other, clear]) == [clear, steps, other]
 
 
-def test_at_most_three_passages_the_closest_after_the_lead():
-    hits = [FakeHit(1, 0.60), FakeHit(2, 0.55), FakeHit(3, 0.70), FakeHit(4, 0.65), FakeHit(5, 0.50)]
-    assert [h.chunk_id for h in a.choose(hits)] == [1, 3, 4]
+def test_a_training_exercise_that_restates_the_question_never_leads_the_steps():
+    steps, exercise = FakeHit(1, 0.50), FakeHit(2, 0.90, doc_type="training")
+    assert a.choose([exercise, steps]) == [steps, exercise]
 
 
-def test_places_left_go_to_the_next_ranked_passages_above_the_floor():
-    hits = [FakeHit(1, 0.50), FakeHit(2, 0.20), FakeHit(3, 0.80), FakeHit(4, 0.40), FakeHit(5, 0.45)]
-    assert [h.chunk_id for h in a.choose(hits)] == [1, 3, 4]  # 4 is far from the best 0.80, but ranks next
-    assert [h.chunk_id for h in a.choose(hits[:3])] == [1, 3]  # 2 is under the floor: two are shown
+def test_the_three_best_ranked_then_the_closest_of_the_rest():
+    hits = [FakeHit(1, 0.60), FakeHit(2, 0.55), FakeHit(3, 0.40), FakeHit(4, 0.45), FakeHit(5, 0.75),
+            FakeHit(6, 0.50)]
+    assert [h.chunk_id for h in a.choose(hits)] == [5, 1, 2, 3]  # 5 joins, and leads: 0.75 >= 0.60 + 0.12
+    assert len(a.choose(hits)) == a.MAX_SHOWN == a.RANKED_SHOWN + 1
+    hits[4] = FakeHit(5, 0.65)
+    assert [h.chunk_id for h in a.choose(hits)] == [1, 2, 3, 5]  # joins in its ranked place, the lead stays
+
+
+def test_passages_under_the_floor_are_never_shown():
+    hits = [FakeHit(1, 0.50), FakeHit(2, 0.20), FakeHit(3, 0.80), FakeHit(4, 0.34), FakeHit(5, 0.45)]
+    assert [h.chunk_id for h in a.choose(hits)] == [3, 1, 5]  # 3 leads: 0.80 >= 0.50 + 0.12
+    assert [h.chunk_id for h in a.choose(hits[:3])] == [3, 1]
 
 
 def test_a_training_module_follows_the_guidance_it_points_to():
