@@ -74,6 +74,15 @@ def rates(items: list[dict], threshold: float | None = None, cov: float | None =
     return fdk / max(1, len(ans)), fc / max(1, len(un)), len(ans), len(un)
 
 
+def _wilson(rate: float, n: int) -> str:
+    """The 95% Wilson interval of a rate over n questions, e.g. "4.4–28.4%": 15 unanswerable questions a split
+    cannot pin a rate down to a few points."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(round(rate * n), n).proportion_ci(method="wilson")
+    return f"{ci.low:.1%}–{ci.high:.1%}"
+
+
 def breakdown(items: list[dict]) -> dict[str, int]:
     """What happened to each answerable question: answered with its passage among those shown; answered
     confidently with none of the shown passages holding the answer (a wrong answer); declined although the passage
@@ -111,13 +120,13 @@ def main() -> None:
         a, b, _, _ = rates(dev, t, c)
         print(f"  {t:.2f}      {c:.2f}      {a:.3f}               {b:.3f}")
     print(f"\nin use: CONFIDENT = {CONFIDENT:.2f}, MIN_COVERAGE = {MIN_COVERAGE:.2f}\n")
-    print("| split | answerable | unanswerable | false don't-know | false confident |")
+    print("| split | answerable | unanswerable | false don't-know (95% interval) | false confident (95% interval) |")
     print("|---|---:|---:|---:|---:|")
     for name, part in (("dev", dev), ("held-out", held), ("held-out 2 (written 5 Dec 2026)", fresh)):
         if not part:
             continue
         a, b, na, nu = rates(part)
-        print(f"| {name} | {na} | {nu} | {a:.1%} | {b:.1%} |")
+        print(f"| {name} | {na} | {nu} | {a:.1%} ({_wilson(a, na)}) | {b:.1%} ({_wilson(b, nu)}) |")
     print("\nAnswerable questions, by outcome:\n")
     print("| split | answered, right passage shown | answered, wrong passages | declined, passage in top 3 "
           "| declined, ranking missed |")
