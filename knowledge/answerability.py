@@ -231,8 +231,7 @@ def choose(hits: Sequence[Any]) -> list[Any]:
     if guidance:
         closest = max(guidance, key=signal)
         if signal(closest) >= signal(shown[0]) + LEAD_MARGIN:
-            shown.remove(closest)
-            shown.insert(0, closest)
+            shown = [closest] + [h for h in shown if h is not closest]
     return shown
 
 
