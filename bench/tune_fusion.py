@@ -5,7 +5,7 @@
 Collects each question's candidate lists once, as `KnowledgeBase.search` builds them (the real documents ingested
 beside the bundled guidance, as `pse-bot ingest` does): the top 50 passages by vector similarity, the top 50 by
 keyword score, and those candidates again by their sentence closest to the question (knowledge/sentences.py).
-Then it replays reciprocal rank fusion (`knowledge.ranking.rrf`, the function search calls) over a grid of k,
+Then it replays the fusion (`knowledge.ranking.fuse`, the function search calls) over a grid of k,
 depth, keyword weight, sentence-list weight and bundled-guidance weight, on the dev questions and on the bundled
 guidance questions (tests/data/questions.jsonl, on an index of the bundled guidance alone).
 
@@ -71,20 +71,15 @@ def _rank(ranked, good) -> int | None:
 def score(data, k, depth, kw_w, b_w, s_w=0.0):
     """(MRR@10, hit@3) of fused ranking with these settings. An item may lack its sentence scores (4-tuples, as
     bench/keyword_variants.py passes them): then two lists are fused, as before the sentence list existed."""
-    from knowledge.ranking import rrf
+    from knowledge.ranking import fuse
 
     rr, h3 = 0.0, 0
     for item in data:
         vec, kw, good, bundled = item[:4]
-        lists = [vec[:depth], kw[:depth]]
-        weights = [1.0, kw_w]
-        if s_w and len(item) > 4:
-            sent = item[4]
-            cands = list(dict.fromkeys(lists[0] + lists[1]))
-            lists.append(sorted(cands, key=lambda c: -sent.get(c, -1.0)))
-            weights.append(s_w)
         item_weight = {c: b_w for c in bundled} if b_w != 1.0 else None
-        rank = _rank([c for c, _ in rrf(lists, k=k, weights=weights, item_weight=item_weight)], good)
+        fused = fuse(vec, kw, item[4] if len(item) > 4 else None, k=k, depth=depth, keyword_weight=kw_w,
+                     sentence_weight=s_w, item_weight=item_weight)
+        rank = _rank([c for c, _ in fused], good)
         rr += 1 / rank if rank else 0
         h3 += bool(rank and rank <= 3)
     return rr / len(data), h3 / len(data)

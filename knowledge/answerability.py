@@ -201,7 +201,7 @@ def judge(question: str, similarities: Sequence[float], passages: Sequence[str],
     kind = missing_answer_type(question, passages)
     if kind:
         return Verdict(False, best, f"no-{kind}")
-    if coverage(question, passages) < min_coverage:
+    if min_coverage > 0 and coverage(question, passages) < min_coverage:
         return Verdict(False, best, "off-topic-words")
     return Verdict(True, best)
 

@@ -27,7 +27,7 @@ from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
-from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SENTENCE_WEIGHT, rrf
+from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, SENTENCE_WEIGHT, fuse
 from knowledge.sentences import embed_in_steps, sentence_scores, units_of
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
@@ -370,16 +370,13 @@ class KnowledgeBase:
             ranked = kw[:top_k]
         else:
             depth = max(FUSION_DEPTH, top_k)
-            lists = [[c for c, _ in vec[:depth]], [c for c, _ in kw[:depth]]]
-            weights = [1.0, KEYWORD_WEIGHT]
+            candidates = list(dict.fromkeys([c for c, _ in vec[:depth]] + [c for c, _ in kw[:depth]]))
             if SENTENCE_WEIGHT:  # the candidates again, by their sentence closest to the question
-                sent = sentence_scores(self.index, qvec, list(dict.fromkeys(lists[0] + lists[1])), dict(vec))
-                lists.append(sorted(sent, key=lambda c: -sent[c]))
-                weights.append(SENTENCE_WEIGHT)
+                sent = sentence_scores(self.index, qvec, candidates, dict(vec))
             bundled = self.bundled_chunk_ids()
-            weight = {c: setting.weight for lst in lists for c in lst if c in bundled} \
-                if setting.weight != 1.0 else None
-            ranked = rrf(lists, k=RRF_K, weights=weights, item_weight=weight)[:top_k]
+            weight = {c: setting.weight for c in candidates if c in bundled} if setting.weight != 1.0 else None
+            ranked = fuse([c for c, _ in vec], [c for c, _ in kw], sent if SENTENCE_WEIGHT else None, depth=depth,
+                          item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}
         missing = [cid for cid in ids if cid not in sims]

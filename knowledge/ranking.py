@@ -67,3 +67,18 @@ def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K, weights: Sequence[flo
             scores[item] = scores.get(item, 0.0) + w * item_weight.get(item, 1.0) / (k + rank)
     order = {item: i for i, item in enumerate(dict.fromkeys(i for r in rankings for i in r))}
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+def fuse(vec: Sequence[int], kw: Sequence[int], sentence: dict[int, float] | None = None, *, k: int = RRF_K,
+         depth: int = FUSION_DEPTH, keyword_weight: float = KEYWORD_WEIGHT, sentence_weight: float = SENTENCE_WEIGHT,
+         item_weight: dict[int, float] | None = None) -> list[tuple[int, float]]:
+    """The fused ranking `KnowledgeBase.search` uses (and bench/tune_fusion.py replays): the vector and keyword
+    lists cut at `depth`, and, when sentence scores are given, their candidates again by their sentence closest to
+    the question (ties in first-seen order), fused by `rrf`."""
+    lists = [list(vec[:depth]), list(kw[:depth])]
+    weights = [1.0, keyword_weight]
+    if sentence_weight and sentence is not None:
+        candidates = dict.fromkeys(lists[0] + lists[1])
+        lists.append(sorted(candidates, key=lambda c: -sentence.get(c, -1.0)))
+        weights.append(sentence_weight)
+    return rrf(lists, k=k, weights=weights, item_weight=item_weight)

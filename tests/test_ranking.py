@@ -2,7 +2,7 @@ import sqlite3
 
 from hypothesis import given, settings, strategies as st
 
-from knowledge.ranking import fts_query, query_terms, rrf
+from knowledge.ranking import fts_query, fuse, query_terms, rrf
 
 
 def _fts():
@@ -47,3 +47,17 @@ def test_rrf_rewards_agreement_and_respects_weights():
     assert [i for i, _ in weighted] == [1, 2]
     tie = rrf([[1], [2]], k=60)  # equal scores: first list first
     assert [i for i, _ in tie] == [1, 2]
+
+
+def test_fuse_adds_the_candidates_ranked_by_their_closest_sentence():
+    vec, kw = [1, 2, 3], [4, 2]
+    plain = [i for i, _ in fuse(vec, kw, None, k=2, keyword_weight=0.5)]
+    assert plain == [i for i, _ in rrf([vec, kw], k=2, weights=[1.0, 0.5])]  # no sentence scores: two lists
+    sentence = {3: 0.9, 4: 0.8, 1: 0.1, 2: 0.2}
+    fused = [i for i, _ in fuse(vec, kw, sentence, k=2, keyword_weight=0.5, sentence_weight=2.0)]
+    assert fused == [i for i, _ in rrf([vec, kw, [3, 4, 2, 1]], k=2, weights=[1.0, 0.5, 2.0])]
+    assert fused[0] == 3 and fused != plain  # the passage with the closest sentence rises
+    assert [i for i, _ in fuse(vec, kw, sentence, k=2, keyword_weight=0.5, sentence_weight=0.0)] == plain
+    assert [i for i, _ in fuse(vec, kw, None, depth=1, k=2)] == [1, 4]  # each list cut at depth
+    bundled = fuse(vec, kw, None, k=2, item_weight={1: 0.1})
+    assert bundled[-1][0] == 1  # a down-weighted collection sinks
