@@ -28,7 +28,7 @@ from bench.retrieval_quality import DATA, DOCS, REAL_QUESTIONS  # noqa: E402
 UNANSWERABLE = DATA / "answerability_questions.jsonl"
 
 
-def collect() -> list[dict]:
+def collect(embedder=None) -> list[dict]:
     from bench.kb_store import close_bench_kb, open_bench_kb
     from intents.ask import SEARCH_DEPTH
     from knowledge.evaluate import load_questions
@@ -37,7 +37,7 @@ def collect() -> list[dict]:
              for q in load_questions(REAL_QUESTIONS)]
     items += [json.loads(line) for line in UNANSWERABLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        kb = open_bench_kb(Path(tmp) / "i", bundled=True)
+        kb = open_bench_kb(Path(tmp) / "i", bundled=True, embedder=embedder)
         kb.ingest([DOCS])
         for it in items:
             it["hits"] = kb.search(it["question"], top_k=SEARCH_DEPTH, mode="fused")
@@ -45,7 +45,7 @@ def collect() -> list[dict]:
     return items
 
 
-def collect_bundled() -> list[dict]:
+def collect_bundled(embedder=None) -> list[dict]:
     """The bundled guidance's own questions (tests/data/questions.jsonl, source-level match) on an index of the
     bundled guidance alone: what a team gets before it adds documents. Outcomes only (all are answerable)."""
     from bench.kb_store import close_bench_kb, open_bench_kb
@@ -56,7 +56,7 @@ def collect_bundled() -> list[dict]:
     items = [{"question": q.question, "answerable": True, "split": "bundled", "q": q}
              for q in load_questions(BUNDLED_QUESTIONS)]
     with tempfile.TemporaryDirectory() as tmp:
-        kb = open_bench_kb(Path(tmp) / "i", bundled=True)
+        kb = open_bench_kb(Path(tmp) / "i", bundled=True, embedder=embedder)
         for it in items:
             it["hits"] = kb.search(it["question"], top_k=SEARCH_DEPTH, mode="fused")
         close_bench_kb(kb)
@@ -83,7 +83,7 @@ def _wilson(rate: float, n: int) -> str:
     return f"{ci.low:.1%}–{ci.high:.1%}"
 
 
-def breakdown(items: list[dict]) -> dict[str, int]:
+def breakdown(items: list[dict], threshold: float | None = None, cov: float | None = None) -> dict[str, int]:
     """What happened to each answerable question: answered with its passage among those shown; answered
     confidently with none of the shown passages holding the answer (a wrong answer); declined although the passage
     ranked in the top 3 (a don't-know the ranking did not cause); declined when the ranking had missed it."""
@@ -92,7 +92,7 @@ def breakdown(items: list[dict]) -> dict[str, int]:
 
     out = {"right": 0, "wrong": 0, "declined, passage in top 3": 0, "declined, ranking missed": 0}
     for it in (i for i in items if i["answerable"]):
-        verdict, shown = assess(it["question"], it["hits"])
+        verdict, shown = assess(it["question"], it["hits"], *(() if threshold is None else (threshold, cov)))
         def holds(h) -> bool:
             return passage_matches(h.source, h.section, h.text, it["q"])
         if verdict.confident:
@@ -101,6 +101,13 @@ def breakdown(items: list[dict]) -> dict[str, int]:
             out["declined, passage in top 3" if any(holds(h) for h in it["hits"][:3]) else
                 "declined, ranking missed"] += 1
     return out
+
+
+def pick(dev: list[dict]) -> list[tuple[float, float]]:
+    """Every (threshold, coverage) pair, best first by the bench rule on dev: lowest worse-of-the-two rate, then
+    lowest sum, then the higher threshold (rather "not sure" than a wrong answer)."""
+    grid = [(round(0.30 + 0.01 * i, 2), round(c, 2)) for i in range(31) for c in (0.0, 0.2, 0.25, 0.34, 0.4, 0.5)]
+    return sorted(grid, key=lambda g: (max(rates(dev, *g)[:2]), sum(rates(dev, *g)[:2]), -g[0], -g[1]))
 
 
 def main() -> None:
@@ -112,9 +119,7 @@ def main() -> None:
     fresh = [i for i in items if i["split"] == "heldout2"]
     from knowledge.answerability import MIN_COVERAGE
 
-    grid = [(round(0.30 + 0.01 * i, 2), round(c, 2)) for i in range(31) for c in (0.0, 0.2, 0.25, 0.34, 0.4, 0.5)]
-    # lowest worse rate, then lowest sum, then the higher threshold (rather "not sure" than a wrong answer)
-    scored = sorted(grid, key=lambda g: (max(rates(dev, *g)[:2]), sum(rates(dev, *g)[:2]), -g[0], -g[1]))
+    scored = pick(dev)
     print("threshold  coverage  dev false-don't-know  dev false-confident   (best 8 on dev)")
     for t, c in scored[:8]:
         a, b, _, _ = rates(dev, t, c)

@@ -55,16 +55,16 @@ def configure(keyword: str | None = None, fusion: str | None = None) -> None:
     """Bench switches: the keyword backend ("bm25s" in the process, or "database": FTS5 / tsvector) and the fusion
     constants "RRF_K,FUSION_DEPTH,KEYWORD_WEIGHT,BUNDLED_WEIGHT[,SENTENCE_WEIGHT]" (e.g. the previous ones, to compare
     in one run; no fifth value: no sentence list)."""
-    import knowledge.base as base
     import knowledge.index as index
+    import knowledge.ranking as ranking
 
     if keyword:
         index.KEYWORD_BACKEND = keyword
-    if fusion:
+    if fusion:  # read by KnowledgeBase.search and ranking.fuse at call time
         k, depth, kw, bw, *sw = fusion.split(",")
-        base.RRF_K, base.FUSION_DEPTH, base.KEYWORD_WEIGHT = int(k), int(depth), float(kw)
-        base.BUNDLED_WEIGHT = float(bw)
-        base.SENTENCE_WEIGHT = float(sw[0]) if sw else 0.0
+        ranking.RRF_K, ranking.FUSION_DEPTH, ranking.KEYWORD_WEIGHT = int(k), int(depth), float(kw)
+        ranking.BUNDLED_WEIGHT = float(bw)
+        ranking.SENTENCE_WEIGHT = float(sw[0]) if sw else 0.0
 
 
 def set_bundled(kb, choice: str) -> str:

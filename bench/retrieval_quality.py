@@ -124,14 +124,16 @@ def compare_bundled(kb, questions, choices: list[str]) -> dict:
     return out
 
 
-def run(bundled: bool = True, bundled_weights: list[str] | None = None) -> dict:
+def run(bundled: bool = True, bundled_weights: list[str] | None = None, embedder=None) -> dict:
+    """Every figure of this bench; `embedder` (default: the process's, MiniLM as packaged) makes every vector and
+    query vector, e.g. bench/domain_adaptation.py's fine-tuned model."""
     from bench.kb_store import close_bench_kb, open_bench_kb
     from knowledge.evaluate import load_questions
 
     questions = load_questions(REAL_QUESTIONS)
     report: dict = {"real": {}, "bundled": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        kb = open_bench_kb(Path(tmp) / "index", bundled=bundled)
+        kb = open_bench_kb(Path(tmp) / "index", bundled=bundled, embedder=embedder)
         kb.warm()  # the bundled guidance's vectors ship with the package: the model is not loaded yet
         started = time.perf_counter()
         ing = kb.ingest([DOCS])
@@ -139,6 +141,8 @@ def run(bundled: bool = True, bundled_weights: list[str] | None = None) -> dict:
                             "errors": ing.errors}
         report["chunks"] = len(kb)
         ranks = rank_all(kb, questions)
+        report["fused ranks"] = {split: [r for r, q in zip(ranks["fused"], questions) if q.split == split]
+                                 for split in SPLITS}
         for split in SPLITS:
             idx = [i for i, q in enumerate(questions) if q.split == split]
             report["real"][split] = {name: _scores([r[i] for i in idx]) for name, r in ranks.items()}
@@ -152,8 +156,9 @@ def run(bundled: bool = True, bundled_weights: list[str] | None = None) -> dict:
     if bundled:
         bq = load_questions(BUNDLED_QUESTIONS)
         with tempfile.TemporaryDirectory() as tmp:
-            kb = open_bench_kb(Path(tmp) / "index", bundled=True)
+            kb = open_bench_kb(Path(tmp) / "index", bundled=True, embedder=embedder)
             ranks = rank_all(kb, bq)
+            report["fused ranks"]["bundled"] = ranks["fused"]
             report["bundled"] = {name: _scores(r) for name, r in ranks.items()}
             close_bench_kb(kb)
     return report

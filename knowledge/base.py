@@ -22,12 +22,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from knowledge import collections, prebuilt
+from knowledge import collections, prebuilt, ranking
 from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import HybridIndex
 from knowledge.loaders import is_supported, load, supported_types
-from knowledge.ranking import BUNDLED_WEIGHT, FUSION_DEPTH, SENTENCE_WEIGHT, fuse
 from knowledge.sentences import embed_in_steps, sentence_scores, units_of
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
 from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
@@ -316,14 +315,14 @@ class KnowledgeBase:
         now = self.index.clock()
         checked, setting = self._bundled
         if fresh or setting is None or now - checked >= self.index.refresh_interval:
-            setting = collections.read(self.index.store, BUNDLED_WEIGHT)
+            setting = collections.read(self.index.store, ranking.BUNDLED_WEIGHT)
             self._bundled = (now, setting)
         return setting
 
     def set_bundled(self, enabled: bool | None = None, weight: float | None = None):
         """Switch the bundled guidance on or off and/or set its weight (0 < w ≤ 1) for every process; returns the
         setting (before, after). ValueError for a weight out of range (nothing changes)."""
-        before, after = collections.write(self.index.store, BUNDLED_WEIGHT, enabled, weight)
+        before, after = collections.write(self.index.store, ranking.BUNDLED_WEIGHT, enabled, weight)
         self._bundled = (self.index.clock(), after)
         return before, after
 
@@ -369,14 +368,14 @@ class KnowledgeBase:
         elif mode == "keyword":
             ranked = kw[:top_k]
         else:
-            depth = max(FUSION_DEPTH, top_k)
+            depth = max(ranking.FUSION_DEPTH, top_k)
             candidates = list(dict.fromkeys([c for c, _ in vec[:depth]] + [c for c, _ in kw[:depth]]))
-            if SENTENCE_WEIGHT:  # the candidates again, by their sentence closest to the question
+            if ranking.SENTENCE_WEIGHT:  # the candidates again, by their sentence closest to the question
                 sent = sentence_scores(self.index, qvec, candidates, dict(vec))
             bundled = self.bundled_chunk_ids()
             weight = {c: setting.weight for c in candidates if c in bundled} if setting.weight != 1.0 else None
-            ranked = fuse([c for c, _ in vec], [c for c, _ in kw], sent if SENTENCE_WEIGHT else None, depth=depth,
-                          item_weight=weight)[:top_k]
+            ranked = ranking.fuse([c for c, _ in vec], [c for c, _ in kw], sent if ranking.SENTENCE_WEIGHT else None,
+                                  depth=depth, item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}
         missing = [cid for cid in ids if cid not in sims]

@@ -69,12 +69,17 @@ def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K, weights: Sequence[flo
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
 
 
-def fuse(vec: Sequence[int], kw: Sequence[int], sentence: dict[int, float] | None = None, *, k: int = RRF_K,
-         depth: int = FUSION_DEPTH, keyword_weight: float = KEYWORD_WEIGHT, sentence_weight: float = SENTENCE_WEIGHT,
+def fuse(vec: Sequence[int], kw: Sequence[int], sentence: dict[int, float] | None = None, *, k: int | None = None,
+         depth: int | None = None, keyword_weight: float | None = None, sentence_weight: float | None = None,
          item_weight: dict[int, float] | None = None) -> list[tuple[int, float]]:
     """The fused ranking `KnowledgeBase.search` uses (and bench/tune_fusion.py replays): the vector and keyword
     lists cut at `depth`, and, when sentence scores are given, their candidates again by their sentence closest to
-    the question (ties in first-seen order), fused by `rrf`."""
+    the question (ties in first-seen order), fused by `rrf`. A setting not given is this module's constant as it is
+    at call time (bench/kb_store.configure sets them to compare other constants in one run)."""
+    k = RRF_K if k is None else k
+    depth = FUSION_DEPTH if depth is None else depth
+    keyword_weight = KEYWORD_WEIGHT if keyword_weight is None else keyword_weight
+    sentence_weight = SENTENCE_WEIGHT if sentence_weight is None else sentence_weight
     lists = [list(vec[:depth]), list(kw[:depth])]
     weights = [1.0, keyword_weight]
     if sentence_weight and sentence is not None:

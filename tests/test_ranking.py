@@ -61,3 +61,24 @@ def test_fuse_adds_the_candidates_ranked_by_their_closest_sentence():
     assert [i for i, _ in fuse(vec, kw, None, depth=1, k=2)] == [1, 4]  # each list cut at depth
     bundled = fuse(vec, kw, None, k=2, item_weight={1: 0.1})
     assert bundled[-1][0] == 1  # a down-weighted collection sinks
+
+
+def test_fuse_reads_the_module_settings_when_it_is_called(monkeypatch):
+    """KnowledgeBase.search passes no k or weights: `fuse` takes this module's constants as they are at call time,
+    so `bench/retrieval_quality.py --fusion K,DEPTH,KW,BW,SW` (bench/kb_store.configure) really changes them."""
+    import knowledge.ranking as ranking
+
+    vec, kw = [1, 2, 3], [3, 4]
+    sentence = {4: 0.9, 1: 0.1, 2: 0.1, 3: 0.1}
+    before = [i for i, _ in ranking.fuse(vec, kw, sentence)]
+    assert before == [i for i, _ in ranking.fuse(vec, kw, sentence, k=ranking.RRF_K, depth=ranking.FUSION_DEPTH,
+                                                 keyword_weight=ranking.KEYWORD_WEIGHT,
+                                                 sentence_weight=ranking.SENTENCE_WEIGHT)]
+    monkeypatch.setattr(ranking, "KEYWORD_WEIGHT", 5.0)
+    assert [i for i, _ in ranking.fuse(vec, kw, sentence)][0] == 3  # the keyword list now leads
+    monkeypatch.setattr(ranking, "KEYWORD_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking, "SENTENCE_WEIGHT", 5.0)
+    assert [i for i, _ in ranking.fuse(vec, kw, sentence)][0] == 4  # the closest sentence now leads
+    monkeypatch.setattr(ranking, "SENTENCE_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking, "FUSION_DEPTH", 1)
+    assert [i for i, _ in ranking.fuse(vec, kw, sentence)] == [1, 3]
