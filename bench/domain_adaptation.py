@@ -11,14 +11,17 @@ those of an index holding the bundled guidance and the real documents (tests/dat
 2e-5, scale 20, 10% warm-up then linear decay) were chosen on the dev split only.
 
 Then, in the same run, MiniLM as packaged and the adapted copy (with the fusion constants in use, then with those
-bench/tune_fusion.py's rule picks for its lists) are scored side by side with the very benches the README quotes: bench/retrieval_quality.py (fused MRR and hit@3 per split, plain dense for reference, and a 95%
-bootstrap interval of the paired difference adapted − packaged) and bench/answer_calibration.py (the "not sure"
-threshold re-picked on dev by its rule for each model, as similarities shift with the model, then the outcomes of
-the answerable questions on every split).
+bench/tune_fusion.py's rule picks for its lists) are scored side by side with the very benches the README quotes:
+bench/retrieval_quality.py (fused MRR and hit@3 per split, plain dense for reference, and a 95% bootstrap interval
+of the paired difference adapted − packaged) and bench/answer_calibration.py (the "not sure" threshold re-picked on
+dev by its rule for each model, as similarities shift with the model, then the outcomes of the answerable questions
+on every split; and once more with the adapted model ranking but the packaged model giving the "not sure" signal, at
+the threshold in use).
 
 Why it is not in the product yet: the adapted model must reach every web process through the database (about
-90 MB), every stored vector must be made again with it in one switch that processes notice together, and the "not
-sure" threshold must follow the model it was calibrated for. See docs/rerank-figures.md.
+90 MB) and every stored vector must be made again with it in one switch that processes notice together. The "not
+sure" threshold need not move if the packaged model keeps giving that signal (the last answer variant above). See
+docs/rerank-figures.md.
 """
 
 from __future__ import annotations
@@ -108,7 +111,8 @@ def fine_tune(pairs: list[tuple[str, str]], out_dir: Path, epochs: int = 3, batc
     model.eval()
     model.save(str(out_dir))
     return {"pairs": len(pairs), "steps": steps, "seconds": round(time.perf_counter() - started),
-            "first loss": round(losses[0], 3) if losses else None, "last loss": round(losses[-1], 3) if losses else None}
+            "first loss": round(losses[0], 3) if losses else None,
+            "last loss": round(losses[-1], 3) if losses else None}
 
 
 def paired_interval(a: list, b: list) -> list[float]:
@@ -123,22 +127,47 @@ def paired_interval(a: list, b: list) -> list[float]:
     return [round(float(res.confidence_interval.low), 3), round(float(res.confidence_interval.high), 3)]
 
 
+def judged_by(items: list[dict], judge) -> None:
+    """Give every hit the similarity of its closest sentence by another model (`judge`), in place: the ranking
+    stays the adapted model's, the "not sure" signal becomes the packaged model's, whose threshold is calibrated."""
+    import dataclasses
+
+    from knowledge.sentences import sentences_of
+
+    for it in items:
+        q = judge.embed_one(it["question"])
+        it["hits"] = [dataclasses.replace(h, sentence_similarity=float((judge.embed_remembered(
+            sentences_of(h.text)) @ q).max())) for h in it["hits"]]
+
+
+def answers(embedder, judge=None) -> dict:
+    """Answer outcomes and error rates for one model: the "not sure" threshold re-picked on dev for it, or, with a
+    `judge` model giving the signal, the threshold in use (knowledge/answerability.py) unchanged."""
+    from bench import answer_calibration as ac
+    from knowledge.answerability import CONFIDENT, MIN_COVERAGE
+
+    items, bundled = ac.collect(embedder), ac.collect_bundled(embedder)
+    if judge is not None:
+        judged_by(items, judge)
+        judged_by(bundled, judge)
+        threshold, cov = CONFIDENT, MIN_COVERAGE
+    else:
+        threshold, cov = ac.pick([i for i in items if i["split"] == "dev"])[0]
+    outcomes = {split: ac.breakdown([i for i in items if i["split"] == split], threshold, cov) for split in SPLITS}
+    outcomes["bundled"] = ac.breakdown(bundled, threshold, cov)
+    rates = {split: [round(r, 3) for r in ac.rates([i for i in items if i["split"] == split], threshold, cov)[:2]]
+             for split in SPLITS}
+    return {"threshold": [threshold, cov], "outcomes": outcomes, "rates": rates}
+
+
 def score(embedder) -> dict:
     """Retrieval figures and answer outcomes for one model (threshold re-picked on dev for it)."""
-    from bench import answer_calibration as ac
     from bench import retrieval_quality as rq
 
     report = rq.run(bundled=True, embedder=embedder)
-    items = ac.collect(embedder)
-    dev = [i for i in items if i["split"] == "dev"]
-    threshold, cov = ac.pick(dev)[0]
-    outcomes = {split: ac.breakdown([i for i in items if i["split"] == split], threshold, cov) for split in SPLITS}
-    outcomes["bundled"] = ac.breakdown(ac.collect_bundled(embedder), threshold, cov)
-    rates = {split: [round(r, 3) for r in ac.rates([i for i in items if i["split"] == split], threshold, cov)[:2]]
-             for split in SPLITS}
     scores = {split: report["real"][split] for split in SPLITS}
     scores["bundled"] = report["bundled"]
-    return {"ranks": report["fused ranks"], "threshold": [threshold, cov], "outcomes": outcomes, "rates": rates,
+    return {"ranks": report["fused ranks"], **answers(embedder),
             "fused": {s: [round(v["fused"]["mrr@10"], 3), round(v["fused"]["hit@3"], 3)] for s, v in scores.items()},
             "plain dense": {s: round(v["plain dense (MiniLM + faiss)"]["mrr@10"], 3) for s, v in scores.items()}}
 
@@ -167,15 +196,18 @@ def main() -> None:
                                          ranking.BUNDLED_WEIGHT, ranking.SENTENCE_WEIGHT))
     with tempfile.TemporaryDirectory() as tmp:
         training = fine_tune(cloze_pairs(passages(), args.seed), Path(tmp) / "adapted", args.epochs, seed=args.seed)
-        packaged = score(Embedder())
+        base = Embedder()
+        packaged = score(base)
         tuned = Embedder(model_dir=str(Path(tmp) / "adapted"))
         adapted = score(tuned)
         fusion = repick_fusion(tuned)
         configure(fusion=fusion)
         refused = score(tuned)
+        judged = answers(tuned, judge=base)
         configure(fusion=in_use)
     report = {"training": training, "fusion in use": in_use, "fusion re-picked": fusion,
               "packaged": packaged, "adapted": adapted, "adapted, fusion re-picked": refused,
+              "adapted, fusion re-picked, judged by the packaged model": judged,
               "difference interval": {s: paired_interval(packaged["ranks"][s], adapted["ranks"][s])
                                       for s in packaged["ranks"]},
               "difference interval, fusion re-picked": {s: paired_interval(packaged["ranks"][s], refused["ranks"][s])
@@ -194,13 +226,16 @@ def main() -> None:
         print(f"| {s} | {pm:.3f} / {ph:.3f} | {am:.3f} / {ah:.3f} | {am - pm:+.3f} ({lo:+.3f} to {hi:+.3f}) "
               f"| {rm:.3f} / {rh:.3f} | {rm - pm:+.3f} ({rlo:+.3f} to {rhi:+.3f}) "
               f"| {packaged['plain dense'][s]:.3f} → {adapted['plain dense'][s]:.3f} |")
-    print(f"\n\"not sure\" threshold re-picked on dev: packaged {packaged['threshold']}, adapted {adapted['threshold']}, "
-          f"adapted with fusion re-picked {refused['threshold']}")
+    print(f"\n\"not sure\" threshold re-picked on dev: packaged {packaged['threshold']}, "
+          f"adapted {adapted['threshold']}, "
+          f"adapted with fusion re-picked {refused['threshold']}; judged by the packaged model: the threshold in use "
+          f"{judged['threshold']}")
     print("\n| split | model | false don't-know | false confident | right shown / wrong / declined top 3 "
           "/ declined missed |")
     print("|---|---|---:|---:|---|")
     for s in (*SPLITS, "bundled"):
-        for name, r in (("packaged", packaged), ("adapted", adapted), ("adapted, fusion re-picked", refused)):
+        for name, r in (("packaged", packaged), ("adapted", adapted), ("adapted, fusion re-picked", refused),
+                        ("adapted, fusion re-picked, judged by the packaged model", judged)):
             fdk, fc = r["rates"].get(s, ["–", "–"])
             o = " / ".join(str(v) for v in r["outcomes"][s].values())
             cells = f"{fdk:.1%} | {fc:.1%}" if s in r["rates"] else "– | –"
