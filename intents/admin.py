@@ -50,9 +50,9 @@ def _usage() -> str:
 
 
 EXAMPLES = (
-    "admin users list",
-    "admin users add slack:U012AB3CD staff Thailand",
-    "admin users remove slack:U012AB3CD",
+    ("admin users list", "see who has access and their roles"),
+    ("admin users add slack:U012AB3CD staff Thailand", "give a colleague access as staff of the Thailand project"),
+    ("admin users remove slack:U012AB3CD", "remove someone's access, e.g. when they leave the team"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I give a colleague access to the bot?",

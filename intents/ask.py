@@ -23,6 +23,7 @@ from knowledge import answerability, collections
 from knowledge.chunking import split_sentences
 from knowledge.curation import added_on, version_of
 from markup.dialect import escape
+from records import access, names
 
 NAME = "ask"
 SUMMARY = "ask a question about PSE work in your own words; I answer from the team's guidance with sources"
@@ -59,9 +60,11 @@ def handle(message: Message, services) -> Reply:
     verdict, chosen = answerability.assess(question, hits)
     if not verdict.confident:
         gaps_note.keep(message, services.store, question, "not_sure")
-        # Rather than only "not sure", point to the command a question leans towards (intents/usage.py).
-        return _no_match(question, hits, verdict.best, bundled_off,
-                         usage.hint(about.intent, message) if about.kind != "none" else "")
+        # Rather than only "not sure", point to the command a question leans towards (intents/usage.py), and to the
+        # records of a partner it names ("what did we agree with Acme Foods?").
+        tips = [usage.hint(about.intent, message) if about.kind != "none" else "",
+                *(_records_tip(p, message) for p in _named_partners(question, message, services.store))]
+        return _no_match(question, hits, verdict.best, bundled_off, "\n".join(t for t in tips if t))
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = cite(kb, chosen, highlights)
     top = chosen[0]
@@ -75,6 +78,20 @@ def handle(message: Message, services) -> Reply:
     return Reply(text=lead, passages=passages, buttons=buttons,
                  data={"answered": True, "query": question, "similarity": round(verdict.best, 3),
                        "sources": [p.source for p in passages], "hint": about.intent if tip else None})
+
+
+def _named_partners(question: str, message: Message, store) -> list:
+    """Partners of the registry the question names, that this user may see here (no confidential one in a channel)."""
+    user = access.user_of(message)
+    return [p for p in names.partners_named_in(question, store, user)
+            if access.can_see_confidential_details(user, {"country": p.country, "confidential": p.confidential},
+                                                   message)]
+
+
+def _records_tip(partner, message: Message) -> str:
+    card, logs = usage.typed(message, f"partner {partner.name}"), usage.typed(message, f"log history {partner.name}")
+    return (f"{escape(partner.name)} is in your partner registry: `{card}` shows its card (stage, last contact, next "
+            f"step) and `{logs}` what was logged with it.")
 
 
 def _nothing_to_search(question: str) -> Reply:

@@ -190,9 +190,9 @@ def _resend(message: Message, services, words: list[str]) -> Reply:
 
 
 EXAMPLES = (
-    "digest subscribe Monday 9 Asia/Bangkok Thailand",
-    "digest preview",
-    "digest unsubscribe",
+    ("digest subscribe Monday 9 Asia/Bangkok Thailand", "get the weekly digest in this channel every Monday at 9"),
+    ("digest preview", "see what this week's digest would say, now"),
+    ("digest unsubscribe", "stop or cancel the digest"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do we get the weekly summary posted in our channel?",

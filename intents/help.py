@@ -6,7 +6,7 @@ import intents
 from bot.message import Message
 from bot.reply import Reply
 from intents.contract import Intent
-from intents.usage import INTRO, typed
+from intents.usage import INTRO, example_line, typed
 
 NAME = "help"
 SUMMARY = "what I can do, or `help COMMAND` for one command"
@@ -24,7 +24,7 @@ def handle(message: Message, services) -> Reply:
         lines = [f"`{typed(message, intent.usage)}`", intent.summary]
         if intent.examples:
             lines.append("Examples:")
-            lines += [f"- `{typed(message, e)}`" for e in intent.examples]
+            lines += [example_line(message, e, intent.notes) for e in intent.examples]
         return Reply(text="\n".join(lines), private=True)
     lines = [INTRO, "Ask a question in your own words, or start with one of these words:"]
     for name in intents.INTENTS:

@@ -238,10 +238,14 @@ def _from_form(message: Message, services) -> Reply:
     return _store(message, store, partner, parsed, raw=raw, today=today, errors_as_fields=True)
 
 
-EXAMPLES = (
-    "log Acme Foods meeting yesterday: discussed 5 placements; next: send concept note by Friday",
-    "log Acme Foods agreement today: MoU signed; cash: 5000 USD; level: high",
-    "log history Acme Foods",
+EXAMPLES = (  # (they run in this order on a fresh bot in the tests: #1 is the meeting)
+    ("log Acme Foods meeting yesterday: discussed 5 placements; next: send concept note by Friday",
+     "record a meeting and the next step"),
+    ("log Acme Foods agreement today: MoU signed; cash: 5000 USD; level: high",
+     "record an agreement signed with a company and the cash it committed"),
+    ("log history Acme Foods", "see the past contacts logged with a partner, with their numbers"),
+    ("log edit 1 summary: met the HR director", "correct or change a mistake in log #1"),
+    ("log undo", "undo or remove the last log you made"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I record a meeting or a call with a partner?",

@@ -223,9 +223,10 @@ def _days(n: int | None) -> str:
 
 
 EXAMPLES = (
-    "partner add Acme Foods --stream innovation --country Thailand --sector seafood",
-    "partner Acme Foods",
-    "partner alias Acme Foods = AFC",
+    ("partner add Acme Foods --stream innovation --country Thailand --sector seafood",
+     "add a new company to the partner registry"),
+    ("partner Acme Foods", "see a partner's card: stage, last contact and next step"),
+    ("partner alias Acme Foods = AFC", "give a partner a short name or another spelling"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I add a new company to the partner registry?",

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from indicators.definitions import load_indicators
 from bot.message import Message
-from indicators.periods import EXAMPLES, PeriodError, looks_like_period_word, parse_period
+from indicators.periods import EXAMPLES as PERIOD_EXAMPLES, PeriodError, looks_like_period_word, parse_period
 from bot.reply import Reply
 from intents.contract import Intent
 from indicators.report import build_report, known_countries, match_country, render_report
@@ -59,14 +59,15 @@ def definitions() -> Reply:
     for ind in load_indicators():
         target = "target per country project and year" if ind.has_target else "no target"
         lines.append(f"• *{ind.label}*{' *' if ind.mandated else ''} (`{ind.word}`, {ind.unit}; {target}): {ind.how}")
-    lines.append("Periods: " + ", ".join(EXAMPLES) + "; fiscal years run October–September.")
+    lines.append("Periods: " + ", ".join(PERIOD_EXAMPLES) + "; fiscal years run October–September.")
     return Reply(text="\n".join(lines), private=True)
 
 
 EXAMPLES = (
-    "report this quarter",
-    "report last quarter Thailand details",
-    "report how",
+    ("report this quarter", "indicator progress against targets this quarter"),
+    ("report last quarter Thailand details",
+     "last quarter's figures for one country project, with the logs behind them"),
+    ("report how", "how each indicator is counted"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I see indicator progress against our targets?",

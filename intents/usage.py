@@ -98,17 +98,24 @@ _NOT_NAMES = {*calendar.day_name, *calendar.month_name[1:], *calendar.month_abbr
               "Assistant", "Bot"}
 
 
-def generic(question: str) -> str:
-    """The question with country names written as "my country", and the names that follow the words people use
-    before a partner ("with", "for", "move", "mark"…) as "a partner" (not "a trip to Pokhara", "the capital of…")."""
+def generic(question: str, partners: bool = True) -> str:
+    """The question with country names written as "my country", and (with `partners`) the names that follow the
+    words people use before a partner ("with", "for", "move", "mark"…) as "a partner" (not "a trip to Pokhara", "the
+    capital of…")."""
     def swap(m: re.Match) -> str:
         words = m.group(0)
         if words in _NOT_NAMES or all(w in _NOT_NAMES for w in words.split()):
             return words
         if any(words.lower().startswith(c.lower().split()[0]) for c in DEFAULT_COUNTRIES + ("Laos",)):
             return "my country"
-        return "a partner" if _PARTNER_BEFORE.search(m.string, 0, m.start()) else words
+        return "a partner" if partners and _PARTNER_BEFORE.search(m.string, 0, m.start()) else words
     return _NAME_RUN.sub(swap, question.strip())
+
+
+# A phrasing about one partner says "a partner"; only those are compared with the question whose names were read as
+# "a partner". Others ("how many partners do we have at each stage?") meet the question with its names as written,
+# so that "the per diem rate for Bangkok" does not become "the per diem rate for a partner".
+_ONE_PARTNER = re.compile(r"\ba partner\b", re.I)
 
 
 @lru_cache(maxsize=None)
@@ -131,7 +138,12 @@ def cues(question: str, intent: str) -> tuple[bool, bool]:
 def similarities(question: str, embedder) -> dict[str, float]:
     """Each intent's best similarity between the question and its phrasings (the phrasings' vectors are kept)."""
     names, asks = phrasings()
-    sims = embedder.embed_remembered(list(asks)) @ embedder.embed_one(generic(question))
+    vectors = embedder.embed_remembered(list(asks))
+    read, as_written = generic(question), generic(question, partners=False)
+    sims = vectors @ embedder.embed_one(read)
+    if read != as_written:
+        one_partner = np.array([bool(_ONE_PARTNER.search(a)) for a in asks])
+        sims = np.where(one_partner, sims, vectors @ embedder.embed_one(as_written))
     best: dict[str, float] = {}
     for name, s in zip(names, sims):
         best[name] = max(best.get(name, -1.0), float(s))
@@ -178,10 +190,10 @@ def answer(intent_name: str, message: Message, question: str = "", embedder=None
         return overview(message)
     intent = intents.load(intent_name)
     lines = [f"Use `{typed(message, intent.name)}`: {intent.summary}.", f"Usage: `{typed(message, intent.usage)}`"]
-    shown = pick_examples(intent.examples, question, embedder)
+    shown = pick_examples(intent.examples, question, embedder, notes=intent.notes)
     if shown:
         lines.append("For example:" if len(shown) == 1 else "For example, type one of these:")
-        lines += [f"- `{typed(message, e)}`" for e in shown]
+        lines += [example_line(message, e, intent.notes) for e in shown]
     note = _role_note(intent, message, shown)
     if note:
         lines.append(note)
@@ -190,12 +202,22 @@ def answer(intent_name: str, message: Message, question: str = "", embedder=None
                  data={"answered": False, "usage": intent.name, "query": question, "examples": list(shown)})
 
 
-def pick_examples(examples: tuple[str, ...], question: str, embedder, n: int = 2) -> list[str]:
-    """The first example, and the other example closest to the question (when there are several)."""
+def example_line(message: Message, example: str, notes: dict[str, str]) -> str:
+    """An example as a list line: the command as typed, and what it does when the intent says."""
+    note = notes.get(example)
+    return f"- `{typed(message, example)}`" + (f" — {note}" if note else "")
+
+
+def pick_examples(examples: tuple[str, ...], question: str, embedder, n: int = 2,
+                  notes: dict[str, str] | None = None) -> list[str]:
+    """The first example, and the other example closest to the question (when there are several): compared by what
+    it does where the intent says so (MiniLM matches "how do I undo my last log?" with "undo … the last log you
+    made" far better than with `log undo`), else by the command itself."""
     if len(examples) <= 1 or embedder is None or not question:
         return list(examples[:n])
     rest = list(examples[1:])
-    sims = embedder.embed_remembered(rest) @ embedder.embed_one(generic(question))
+    notes = notes or {}
+    sims = embedder.embed_remembered([notes.get(e, e) for e in rest]) @ embedder.embed_one(generic(question))
     order = [rest[i] for i in np.argsort(-sims)]
     return [examples[0], *order[:n - 1]]
 

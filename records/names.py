@@ -285,3 +285,27 @@ def known_prefix_lengths(store: Store, words: list[str], viewer: access.User | N
         if idx.exact.get(normalize(text)) or idx.exact.get(core(text)):
             out.append(j)
     return out
+
+
+def partners_named_in(text: str, store: Store, viewer: access.User | None = None, limit: int = 2) -> list[Partner]:
+    """The partners a sentence names by a name or alias, word for word ("what did we agree with Acme Foods?"), first
+    named first; with a viewer, only partners they may see. Longest names win ("Acme Foods Thailand" before "Acme")."""
+    idx = name_index(store, viewer)
+    if not idx.names:
+        return []
+    words = normalize(text).split()
+    longest = max(len(k.split()) for k in idx.exact)
+    found: list[int] = []
+    i = 0
+    while i < len(words) and len(found) < limit:
+        for j in range(min(len(words), i + longest), i, -1):
+            ids = idx.exact.get(" ".join(words[i:j]))
+            if ids:
+                pid = min(ids)
+                if pid not in found:
+                    found.append(pid)
+                i = j
+                break
+        else:
+            i += 1
+    return [p for p in (get_partner(store, pid) for pid in found) if p is not None]

@@ -1,9 +1,12 @@
 import json
+from datetime import date
 
 import pytest
 
 from bot.message import Message
 from intents import ask
+from records import names
+from records.partner_edits import add_partner
 
 
 def _ask(services, text):
@@ -51,6 +54,36 @@ def test_off_topic_question_gets_no_passage_and_a_way_forward(services, question
     assert reply.data["answered"] is False and reply.passages == [] and reply.buttons == []
     assert "couldn't find anything in the PSE guidance" in reply.text
     assert "rephras" in reply.text and "help" in reply.text
+
+
+def _asked_by(services, text, role="staff", countries=("Thailand",), channel_kind="im"):
+    return ask.handle(Message(text=text, command="ask", platform="slack", user_id="U1", channel_kind=channel_kind,
+                              role=role, countries=countries), services)
+
+
+def test_a_question_about_a_partner_the_guidance_cannot_answer_points_to_its_records(services):
+    add_partner(services.store, "Acme Foods", actor="t", today=date(2026, 11, 2), country="Thailand")
+    add_partner(services.store, "Secret Seafood", actor="t", today=date(2026, 11, 2), country="Thailand",
+                confidential=True)
+    add_partner(services.store, "Nepal Knits", actor="t", today=date(2026, 11, 2), country="Nepal")
+    reply = _asked_by(services, "what did we agree with acme foods last month?")
+    assert not reply.data["answered"]
+    assert "Acme Foods is in your partner registry: `/pse partner Acme Foods`" in reply.text
+    assert "`/pse log history Acme Foods`" in reply.text
+    # a confidential partner is named in a direct message, never in a channel; another project's partner never
+    in_dm = _asked_by(services, "what did we agree with Secret Seafood?").text
+    assert "Secret Seafood is in your partner registry" in in_dm
+    assert "registry" not in _asked_by(services, "what did we agree with Secret Seafood?", channel_kind="channel").text
+    assert "registry" not in _asked_by(services, "what did we agree with Nepal Knits?").text
+    assert "registry" not in _asked_by(services, "what did we agree with Acme Foods?", role="guest", countries=()).text
+
+
+def test_partners_are_found_in_a_sentence_by_name_or_alias_longest_first(store):
+    acme = add_partner(store, "Acme Foods Co., Ltd.", actor="t", today=date(2026, 11, 2), country="Thailand")
+    add_partner(store, "Acme", actor="t", today=date(2026, 11, 2), country="Thailand")
+    assert [p.id for p in names.partners_named_in("did Acme Foods sign?", store)] == [acme.id]
+    assert [p.name for p in names.partners_named_in("acme and ACME FOODS", store)] == ["Acme", "Acme Foods Co., Ltd."]
+    assert names.partners_named_in("a meal with friends", store) == []
 
 
 def test_empty_question_gets_usage(services):

@@ -119,6 +119,8 @@ def test_bad_report_requests(svc, seeded, text, needle):
 def test_report_how_lists_every_definition(svc):
     reply = route(msg("report how"), svc)
     assert "agreement" in reply.text and "Median days in stage" in reply.text and "no target" in reply.text
+    # the periods a report takes, not the command's own examples
+    assert "Periods: this quarter, last quarter, Q2" in reply.text and "report how" not in reply.text
 
 
 def test_report_needs_staff_role(svc, store):

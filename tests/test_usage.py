@@ -108,6 +108,16 @@ def test_names_in_a_question_are_compared_as_a_partner_or_a_country():
         "Can you show me the report for my country on Monday?"
 
 
+def test_a_name_read_as_a_partner_meets_only_the_phrasings_about_one_partner(bundled_kb):
+    # "the per diem rate for a partner" is close to "how many partners do we have at each stage?"; as written, the
+    # question is about a city and meets no command.
+    assert usage.generic("what is the per diem rate for Bangkok?", partners=False) == \
+        "what is the per diem rate for Bangkok?"
+    assert verdict(bundled_kb, "what is the per diem rate for Bangkok?").kind != "usage"
+    v = verdict(bundled_kb, "how do I move Acme Foods to the concept note stage?")
+    assert (v.kind, v.intent) == ("usage", "stage")
+
+
 def test_cues_ignore_you_and_everyday_words():
     assert usage.cues("what do I type in this channel?", "help") == (True, False)
     assert usage.cues("what do you say to a partner about stages?", "partner") == (False, False)
@@ -120,6 +130,23 @@ def test_the_answer_shows_usage_examples_and_where_to_read_more(bundled_kb):
     assert reply.ok and reply.private
     assert "Usage: `digest subscribe" in reply.text and "Type `help digest` for more." in reply.text
     assert reply.data["examples"] == ["digest subscribe Monday 9 Asia/Bangkok Thailand", "digest unsubscribe"]
+
+
+@pytest.mark.parametrize("question, example", [
+    ("how do I undo my last log?", "log undo"),
+    ("how do I fix a mistake in a log?", "log edit 1 summary: met the HR director"),
+    ("how do I see the past contacts with a partner?", "log history Acme Foods"),
+])
+def test_the_example_shown_is_the_one_whose_note_fits_the_question(bundled_kb, question, example):
+    reply = usage.answer("log", Message(text="", role="staff"), question, bundled_kb.embedder)
+    assert reply.data["examples"][1] == example
+    assert f"`{example}` — {intents.load('log').notes[example]}" in reply.text
+
+
+def test_an_example_may_carry_a_note_and_stays_a_command_everywhere_else():
+    intent = Intent(name="log", summary="x", usage="log X", handler=lambda m, s: None,
+                    examples=(("log undo", "remove the last log"), "log history Acme"))
+    assert intent.examples == ("log undo", "log history Acme") and intent.notes == {"log undo": "remove the last log"}
 
 
 def test_on_slack_commands_are_shown_after_pse_and_a_missing_role_is_named():
