@@ -215,7 +215,7 @@ def _from_form(message: Message, services) -> Reply:
     due = None
     if values.get("next_due"):
         try:
-            due = dates.parse_date(values["next_due"], today, future=True)
+            due = dates.due_date(values["next_due"], today, occurred)
         except dates.DateError as e:
             errors["next_due"] = str(e)
     level = values.get("level", "").lower() or None

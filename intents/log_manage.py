@@ -134,11 +134,12 @@ def _one_line_changes(rest: str, log: dict, today: date) -> dict:
         if kind not in INTERACTION_KINDS:
             raise LogError(f"“{value}” is not a kind of contact; use one of: {', '.join(INTERACTION_KINDS)}.")
         return {"kind": kind}
+    contact_day = date.fromisoformat(str(log["occurred_on"]))
     if k in NEXT_KEYS:
-        step, due = split_due(value, today) if value else ("", None)
+        step, due = split_due(value, today, contact_day) if value else ("", None)
         return {"next_step": step, "next_due": due}
     if k in ("due", "by", "deadline"):
-        return {"next_due": dates.parse_date(value, today, future=True) if value else None}
+        return {"next_due": dates.due_date(value, today, contact_day) if value else None}
     if k in LEVEL_KEYS:
         if value.lower() not in ACTION_LEVELS:
             raise LogError(f"“{value}” is not an action level; use high, medium or low.")
@@ -200,12 +201,17 @@ def edit_from_form(message: Message, services) -> Reply:
     errors: dict[str, str] = {}
     changes: dict = {"summary": values.get("summary", ""), "next_step": values.get("next_step", ""),
                      "kind": KIND_WORDS.get(values.get("kind", "").lower(), values.get("kind", "") or log["kind"])}
-    for name, key, future in (("date", "occurred_on", False), ("next_due", "next_due", True)):
-        try:
-            changes[key] = dates.parse_date(values[name], today, future) if values.get(name) else None
-        except dates.DateError as e:
-            errors[name] = str(e)
-    changes["occurred_on"] = changes.get("occurred_on") or date.fromisoformat(log["occurred_on"])
+    changes["occurred_on"] = date.fromisoformat(log["occurred_on"])
+    try:
+        if values.get("date"):
+            changes["occurred_on"] = dates.parse_date(values["date"], today)
+    except dates.DateError as e:
+        errors["date"] = str(e)
+    try:  # a due date's day and month count from the contact's day (as changed here, if it is)
+        changes["next_due"] = dates.due_date(values["next_due"], today, changes["occurred_on"]) \
+            if values.get("next_due") else None
+    except dates.DateError as e:
+        errors["next_due"] = str(e)
     changes["action_level"] = values.get("level", "").lower() or log["action_level"]
     outs = [o for o in log["outcomes"] if o.kind not in FORM_OUTCOMES]
     for key in FORM_OUTCOMES:

@@ -175,10 +175,10 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
                 else:
                     summary_parts.append(seg)
             elif k in NEXT_KEYS:
-                p.next_step, due = split_due(value.strip(), today)
+                p.next_step, due = split_due(value.strip(), today, day)
                 p.next_due = due or p.next_due
             elif k in DUE_KEYS:
-                p.next_due = dates.parse_date(value, today, future=True)
+                p.next_due = dates.due_date(value, today, day)
             elif k in LEVEL_KEYS:
                 level = value.strip().lower()
                 if level not in ACTION_LEVELS:
@@ -205,13 +205,14 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
     return p
 
 
-def split_due(step: str, today: date) -> tuple[str, date | None]:
+def split_due(step: str, today: date, contact_day: date | None = None) -> tuple[str, date | None]:
     """`send concept note by Friday` → ("send concept note", the Friday); `call them next Friday` keeps its words.
+    A day and month without a year count from the contact's day (`dates.due_date`).
 
     A step that names a date-like phrase that cannot be read (`by someday soon`) raises DateError."""
     found = dates.find_date(step, today, future=True)
     if found:
-        return found[1] or step, found[0]
+        return found[1] or step, dates.due_date(found[2], today, contact_day)
     m = re.match(r"^(.*\S)\s+(?:by|before|due)\s+(\S.*)$", step, re.IGNORECASE)
     if m and len(m.group(2).split()) <= 4:
         dates.parse_date(m.group(2), today, future=True)  # raises the DateError naming the words

@@ -37,7 +37,8 @@ from records import (
 
 NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
-USAGE = "partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential]"
+USAGE = ("partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential] | "
+         "partner NAME since DATE")
 ACCESS = "staff"
 OPTIONS = ("stream", "country", "sector", "owner", "confidential", "since")
 
@@ -67,6 +68,9 @@ def handle(message: Message, services) -> Reply:
         return _alias(message, store, rest)
     if verb == "confidential":
         return _confidential(message, store, rest)
+    since = re.match(r"(.+?)\s+since\s+(\S.*)$", text, re.I)  # `partner Acme Foods since 3 Nov`: back-date the start
+    if since and dates.is_date(since.group(2), pr.today(message)):
+        return _since(message, store, since.group(1), since.group(2))
     target = pr.resolve(store, text, "partner {name}", message=message)
     if isinstance(target, Reply):
         return target
@@ -121,6 +125,22 @@ def _add(message: Message, store, rest: str) -> Reply:
         text += "\n" + others
     return Reply(text=text, private=True, data={"partner_id": p.id, "engaged_elsewhere": bool(others)},
                  buttons=[Button("Show card", "partner_show", p.name)])
+
+
+def _since(message: Message, store, name: str, when: str) -> Reply:
+    """`partner NAME since DATE`: the day work with the company began (for a partner entered late)."""
+    target = pr.resolve(store, name, "partner {name} since " + when, message=message)
+    if isinstance(target, Reply):
+        return target
+    today = pr.today(message)
+    try:
+        day = dates.parse_date(when, today)
+        p = partner_edits.set_since(store, target, day, actor=pr.actor(message), today=today)
+    except (checks.RegistryError, dates.DateError) as e:
+        return Reply.problem(f"{e}" + ("" if "nothing" in str(e).lower() else " Nothing changed."))
+    text = f"Work with {pr.label(message, p, store)} now counts from {dates.human(day, today)}"
+    text += f", at {p.stage_label} since then." if p.stage_since[:10] == day.isoformat() else "."
+    return Reply(text=text, private=True, data={"partner_id": p.id, "since": day.isoformat()})
 
 
 def _alias(message: Message, store, rest: str) -> Reply:

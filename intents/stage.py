@@ -8,6 +8,7 @@ from bot.message import Message
 from bot.reply import Fact, Reply
 from intents.contract import Intent
 from intents import partner_replies as pr
+from markup.dialect import code
 from records import checks, dates, partner_edits, partners, stages
 
 NAME = "stage"
@@ -39,7 +40,11 @@ def handle(message: Message, services) -> Reply:
         st = stages.resolve(stage_words, target.stream)
         p = partner_edits.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
     except (stages.StageError, checks.RegistryError) as e:
-        return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
+        text = f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed.")
+        if getattr(e, "field", None) == "date" and stages.first_stage(target.stream) == target.stage:
+            text += (f" If work with them began earlier, date that first: "
+                     f"{code(f'partner {target.name} since {when.day} {when:%b}')}, then move the stage again.")
+        return Reply.problem(text)
     if pr.hidden(message, p, store):
         return pr.hidden_reply(f"Moved {pr.label(message, p, store)} to its new stage ({dates.human(when, today)}).",
                                partner_id=p.id)

@@ -236,6 +236,18 @@ def find_date(text: str, today: date, future: bool = True, max_words: int = 5) -
     return None
 
 
+def due_date(text: str, today: date, contact_day: date | None = None) -> date:
+    """The due date of a next step agreed at a contact on `contact_day`: read from today ("by Friday", "in two
+    weeks" are the writer's own), except a day and month without a year, which is the first such day on or after
+    the contact: a log back-filled for 3 Nov with "by 20 Nov" is due that 20 Nov, not next year's."""
+    due = parse_date(text, today, future=True)
+    if contact_day is not None and contact_day < today:
+        then = parse_date(text, contact_day, future=True)
+        if (then.month, then.day) == (due.month, due.day) and then.year < due.year:
+            return then
+    return due
+
+
 def is_date(text: str, today: date, future: bool = False) -> bool:
     try:
         parse_date(text, today, future)

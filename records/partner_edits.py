@@ -1,4 +1,4 @@
-"""Changes to partners: add, alias, confidentiality, stage moves. Each runs in one transaction with its audit row.
+"""Changes to partners: add, alias, confidentiality, the day work began, stage moves. Each runs in one transaction with its audit row.
 """
 
 from __future__ import annotations
@@ -120,6 +120,32 @@ def set_confidential(store: Store, partner: Partner, on: bool, *, actor: str) ->
         c.execute("UPDATE partners SET confidential = ? WHERE id = ?", (int(on), partner.id))
         store.audit(actor, "partner.confidential", "partners", partner.id, {"confidential": on})
     names_changed(store)  # who may see it can change
+    return get_partner(store, partner.id)  # type: ignore[return-value]
+
+
+def set_since(store: Store, partner: Partner, since: date, *, actor: str, today: date) -> Partner:
+    """Change the day work with the company began (a partner entered late, or entered with the wrong day): its first
+    stage then counts from `since`. It can't be after today, nor after the partner's first move to another stage."""
+    if since > today:
+        raise RegistryError(f"{since.isoformat()} is in the future; give the day work with {partner.name} began.",
+                            "since")
+    if since.year < 2000:
+        raise RegistryError("That start date is too far in the past; check the year.", "since")
+    with store.transaction() as c:
+        rows = c.execute("SELECT id, from_stage, moved_on FROM stage_history WHERE partner_id = ? "
+                         "ORDER BY moved_on, id", (partner.id,)).fetchall()
+        start = next((r for r in rows if r[1] is None), None)
+        moves = [r for r in rows if r[1] is not None]
+        if moves and since > date.fromisoformat(str(moves[0][2])[:10]):
+            raise RegistryError(f"{partner.name} moved on from {stages.label(moves[0][1])} on "
+                                f"{str(moves[0][2])[:10]}; work with it began on or before that day, not "
+                                f"{since.isoformat()}. Nothing changed.", "since")
+        before = str(start[2])[:10] if start else partner.stage_since[:10]
+        if start is not None:
+            c.execute("UPDATE stage_history SET moved_on = ? WHERE id = ?", (since.isoformat(), start[0]))
+        if not moves:  # still at its first stage: that stage counts from the new day
+            c.execute("UPDATE partners SET stage_since = ? WHERE id = ?", (since.isoformat(), partner.id))
+        store.audit(actor, "partner.since", "partners", partner.id, {"from": before, "to": since.isoformat()})
     return get_partner(store, partner.id)  # type: ignore[return-value]
 
 

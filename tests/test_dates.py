@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from records.dates import DateError, human, parse_date, today_for
+from records.dates import DateError, due_date, human, parse_date, today_for
 
 WED = date(2026, 11, 18)  # a Wednesday
 
@@ -36,6 +36,17 @@ WED = date(2026, 11, 18)  # a Wednesday
 def test_date_words(text, past, future):
     assert parse_date(text, WED) == past
     assert parse_date(text, WED, future=True) == future
+
+
+@pytest.mark.parametrize("text, contact, due", [
+    ("10 Nov", date(2026, 11, 3), date(2026, 11, 10)),    # a back-filled contact's "by 10 Nov": that 10 Nov
+    ("10 Nov", WED, date(2027, 11, 10)),                  # agreed today: the next 10 Nov
+    ("Friday", date(2026, 11, 3), date(2026, 11, 20)),    # the writer's words: this coming Friday
+    ("in two weeks", date(2026, 11, 3), date(2026, 12, 2)),
+    ("2026-11-12", date(2026, 11, 3), date(2026, 11, 12)),
+])
+def test_a_due_date_reads_a_bare_day_and_month_from_the_contact(text, contact, due):
+    assert due_date(text, WED, contact) == due
 
 
 @pytest.mark.parametrize("text,words", [("yestrday", "yestrday"), ("31/02/2026", "not a real calendar date"),

@@ -25,6 +25,14 @@ def test_the_one_line_example_is_understood(svc):
     assert "Acme Foods Co." in r.text and "level" in r.text
 
 
+def test_a_back_filled_log_reads_its_next_steps_day_and_month_from_the_contact(svc):
+    assert say(svc, "log Blue Ocean call 3 Nov: pilot talks; next: send MoU draft by 10 Nov").ok
+    assert say(svc, "log Blue Ocean call 4 Nov: more talks; next: call them by Friday").ok
+    assert [r[3:5] for r in rows(svc.store)] == [("send MoU draft", "2026-11-10"), ("call them", "2026-11-20")]
+    assert say(svc, "log edit 1 due: 12 Nov").ok
+    assert svc.store.execute("SELECT next_due FROM interactions WHERE id = 1").fetchone()[0] == "2026-11-12"
+
+
 def test_level_outcomes_and_default_high_for_funded_agreement(svc):
     r = say(svc, "log Blue Ocean agreement 20 Nov: MoU signed; cash: 5,000 USD; placed: 3; trained: 12; "
                  "employed 3m: 2")

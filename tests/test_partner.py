@@ -105,6 +105,30 @@ def test_partner_add_since_back_fills_the_stage_start_and_allows_earlier_moves(l
     assert moved.ok, moved.text                        # dated before the day it was typed in
 
 
+def test_a_partner_entered_late_gets_its_start_back_dated_then_earlier_moves(svc):
+    assert say(svc, "partner add Late Entry Co --country Thailand").ok  # typed in on 18 Nov
+    refused = say(svc, "stage Late Entry Co first meetings on 2026-11-02")
+    assert not refused.ok and "`partner Late Entry Co since 2 Nov`" in refused.text
+    r = say(svc, "partner Late Entry Co since 28 Oct")
+    assert r.ok and r.text == "Work with Late Entry Co now counts from 28 Oct 2026, at Landscape assessment since then."
+    start = "SELECT p.stage_since, h.moved_on FROM partners p JOIN stage_history h ON h.partner_id = p.id " \
+            "WHERE p.name = 'Late Entry Co' AND h.from_stage IS NULL"
+    assert svc.store.execute(start).fetchone() == ("2026-10-28", "2026-10-28")
+    assert say(svc, "stage Late Entry Co first meetings on 2026-11-02").ok
+    # after a move the start can go earlier, never past the move; the stage keeps its own date
+    assert say(svc, "partner Late Entry Co since 20 Oct").ok
+    assert svc.store.execute(start).fetchone() == ("2026-11-02", "2026-10-20")
+    before = dump(svc.store)
+    for text, words in (("partner Late Entry Co since 5 Nov", "moved on from Landscape assessment on 2026-11-02"),
+                        ("partner Late Entry Co since tomorrow", "in the future")):
+        bad = say(svc, text)
+        assert not bad.ok and words in bad.text and "Nothing changed" in bad.text, bad.text
+    assert dump(svc.store) == before
+    audited = svc.store.execute("SELECT detail FROM audit_log WHERE action = 'partner.since' ORDER BY id").fetchall()
+    assert [r[0] for r in audited] == ['{"from": "2026-11-18", "to": "2026-10-28"}',
+                                       '{"from": "2026-10-28", "to": "2026-10-20"}']
+
+
 def test_partner_add_since_refuses_a_future_or_bad_date_and_adds_nothing(lite_services):
     from bot.message import Message
     from bot.router import route
