@@ -102,7 +102,9 @@ _CURRENCY = r"(?:dollars?|euros?|pounds?|baht|taka|riels?|rupees?|dong|kip|soms?
             r"gbp|thb|bdt|khr|npr|vnd|lak|kgs|idr|php|mmk)"
 _HAS_SUM = re.compile(r"[$€£]\s?\d|\b" + _CURRENCY + r"\s?\d|\d[\d,.]*\s?(?:k|m|million|thousand)?\s?" + _CURRENCY
                       + r"\b|\d[\d,.]*\s+(?:an?|per)\s+(?:hour|day|night|week|month|year)\b", re.IGNORECASE)
-_HAS_SHARE = re.compile(r"\d\s?%|\d\s+per\s?cent\b", re.IGNORECASE)
+# A share in words counts too ("about a tenth of a project's budget", "half of the cost").
+_HAS_SHARE = re.compile(r"\d\s?%|\d\s+per\s?cent\b|\b(?:a|one)\s+(?:tenth|fifth|quarter|third)\s+of\b|"
+                        r"\b(?:half|two[- ]thirds|three[- ]quarters)\s+of\b", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\b(?:deadline|due\s+date|what\s+date|which\s+date|what\s+time|opening\s+hours)\b|"
                         r"\bwhen\s+(?:is|are)\b.*\bdue\b|\bwhen\s+(?:is|does|do)\b.*\b(?:close|end|start|open|next)\b",
                         re.IGNORECASE)
