@@ -161,6 +161,7 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
     partner_text, kind, day = split_head(store, head, today, viewer)
     segments = [s.strip() for s in re.split(r"[;\n]", tail)]
     summary_parts, told, p = [], [], Parsed(partner_text, kind or "meeting", day, "", kind_given=kind is not None)
+    opening = None  # the first part read as an outcome but not understood: (kind, problem)
     for i, seg in enumerate(segments):
         if not seg:
             continue
@@ -169,7 +170,13 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
         try:
             if not sep or (i == 0 and k not in OUTCOME_KEYS):
                 bare = outcome_segment(seg)
-                if bare:
+                if bare and i == 0:
+                    try:
+                        p.outcomes.append(parse_outcome(*bare))
+                        told.append(seg)
+                    except LogError as e:
+                        opening = (bare[0], str(e))
+                elif bare:
                     p.outcomes.append(parse_outcome(*bare))
                     told.append(seg)
                 else:
@@ -192,6 +199,11 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
                 summary_parts.append(seg)
         except (LogError, dates.DateError) as e:
             p.problems.append((seg, str(e)))
+    if opening:  # "trained 12 survivors in food safety; trained: 12": the opening words are the summary
+        if opening[0] in {o.kind for o in p.outcomes}:
+            summary_parts.insert(0, segments[0])
+        else:
+            p.problems.insert(0, (segments[0], opening[1]))
     p.summary = "; ".join(summary_parts) or "; ".join(told)  # only outcomes given: they say what happened
     unique = []  # the same outcome said twice ("3 survivors placed; placed: 3") is one outcome
     for o in p.outcomes:

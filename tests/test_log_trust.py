@@ -250,6 +250,17 @@ def test_outcomes_without_a_colon_are_recorded_not_left_in_the_summary(svc):
                                       ("survivors_trained", 15.0, None, "2026-11-18")]
 
 
+def test_an_opening_that_states_an_outcome_given_again_after_a_colon_is_the_summary(svc):
+    r = say(svc, "log Blue Ocean training today: trained 12 survivors in food safety; trained: 12")
+    assert r.ok and r.data.get("interaction_id"), r.text
+    n = r.data["interaction_id"]
+    assert row(svc.store, n)[2] == "trained 12 survivors in food safety"
+    assert outcomes(svc.store, n) == [("survivors_trained", 12.0, None, "2026-11-18")]
+    # without the count after a colon the bot asks rather than guess, and keeps the line as a draft
+    asked = say(svc, "log Blue Ocean training today: trained 12 survivors in food safety")
+    assert not asked.data.get("interaction_id") and "12 survivors in food safety" in asked.text
+
+
 # --- money in the programme currencies --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("typed,stored", [
