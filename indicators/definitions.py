@@ -174,8 +174,10 @@ def _interactions(store, period: Period, flt: _Filter, action_level: str | None 
 
 @_measure("outcome_sum")
 def _outcome_sum(store, period: Period, flt: _Filter, kind: str, currency: str | None = None) -> Measurement:
-    """The sum of one kind of outcome. For money (`currency` given): the value is the amount in that currency;
-    the other currencies stay apart, and a converted total is added where exchange rates are set (records.rates)."""
+    """The sum of one kind of outcome. For money (`currency` given): where an admin has set the exchange rate of
+    every currency recorded for its fiscal year (records.rates), the value is the converted total in US dollars,
+    which names the rates it used; otherwise it is the amount recorded in that currency, and the others stay apart.
+    Raw amounts of different currencies are never added."""
     where, args = flt.sql("p")
     rows = store.execute(
         f"SELECT substr(o.recorded_on, 1, 10), UPPER(COALESCE(o.currency, '')), SUM(o.quantity) FROM outcomes o "
@@ -188,6 +190,8 @@ def _outcome_sum(store, period: Period, flt: _Filter, kind: str, currency: str |
     converted = rates.convert(store, rows)
     by_currency = dict(converted.per_currency)
     main = by_currency.pop(currency.upper(), 0.0)
+    if currency.upper() == rates.BASE and converted.usd is not None:
+        main = converted.usd
     return Measurement(main, {"other_currencies": by_currency, "all_currencies": converted.describe(),
                               "converted_usd": converted.usd, "rates_used": converted.rates_text(),
                               "rates_missing": converted.missing_text()})

@@ -233,7 +233,8 @@ def render_report(report: Report, details: bool = True) -> Reply:
              for r in report.rows if _others(r.actual)]
     notes.extend(money)
     if any(r.actual.extra.get("rates_missing") for r in report.rows if r.indicator.is_money):
-        notes.append("A converted total needs a rate for each currency: an admin sets one with "
+        notes.append("Until every currency has a rate, the money rows count only amounts recorded in US dollars. "
+                     "A converted total needs a rate for each currency: an admin sets one with "
                      "`rate set FY2027 KHR 4100` (units per US dollar).")
     for r in report.rows:
         if r.untargeted:

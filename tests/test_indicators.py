@@ -80,6 +80,21 @@ def test_money_by_currency_is_never_mixed(store):
     assert value(store, "in_kind", fiscal_quarter(2027, 1)).value == 1500
 
 
+def test_money_is_converted_to_us_dollars_only_once_every_currency_has_its_rate(store):
+    from records.rates import set_rate
+
+    a = partner(store, "Acme Foods")
+    log(store, a, date(2026, 10, 5), kind="agreement", summary="funds",
+        outcomes=[("cash", 500, "USD"), ("cash", 35000, "THB"), ("cash", 4_100_000, "KHR")])
+    q1 = fiscal_quarter(2027, 1)
+    set_rate(store, 2027, "THB", 35, actor="t")
+    m = value(store, "cash", q1)  # no KHR rate: the amount recorded in US dollars only, the rest apart
+    assert m.value == 500 and m.extra["converted_usd"] is None and m.extra["other_currencies"]["KHR"] == 4_100_000
+    set_rate(store, 2027, "KHR", 4100, actor="t")
+    m = value(store, "cash", q1)
+    assert m.value == 500 + 1000 + 1000 and "35 THB" in m.extra["rates_used"]
+
+
 def test_survivor_outcomes_and_joint_activities(store):
     a = partner(store, "Jobs Co", country="Nepal", stream="survivor_employment")
     log(store, a, date(2026, 10, 5), summary="cohort",

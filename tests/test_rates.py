@@ -41,6 +41,10 @@ def test_report_shows_currencies_apart_until_rates_are_set_then_a_converted_tota
     assert say(svc, "rate set FY27 baht 35").ok
     note = cash_note(say(svc, "report FY2027"))
     assert "≈ 2,500 USD" in note and "FY2027: 1 USD = 4,100 KHR, 35 THB" in note  # 1,000 + 1,000 + 500
+    # the cash row and its progress count the converted total, not only the 500 recorded in dollars
+    lines = say(svc, "report FY2027").as_text().splitlines()
+    rows = [line.split()[3] for line in lines if line.startswith("Cash leveraged (USD)")]
+    assert rows == ["2,500", "2,000"], rows  # programme-wide, then Cambodia's column first in the country table
 
 
 def test_setting_a_rate_is_for_admins_audited_and_bad_input_changes_nothing(svc):
