@@ -214,9 +214,13 @@ def _drop_sentences(draft: str, rules: Rules) -> tuple[str, list[str]]:
     return text, dropped
 
 
+_NEW = "\x00"  # marks where a replacement starts, while the articles before replacements are mended
+
+
 def reword(draft: str, rules: Rules | None = None) -> str:
     """Replace sensitive terms in `draft` (sentences are kept; `check` also drops threatening ones)."""
     rules = rules or load_rules()
+    draft = draft.replace(_NEW, "")
 
     def turn_around(m: re.Match[str]) -> str:
         positives: list[str] = []
@@ -241,9 +245,13 @@ def reword(draft: str, rules: Rules | None = None) -> str:
         _, variant = _match_term(rules, m)
         if not variant.replace:
             return m.group(0)
-        return _same_case(m.group(0), variant.replace, _at_sentence_start(m.string, m.start()))
+        return _NEW + _same_case(m.group(0), variant.replace, _at_sentence_start(m.string, m.start()))
 
     out = rules.finder.sub(replace, out)
+    # "an anti-trafficking NGO" -> "a safe-migration NGO": the article before a replacement follows its first letter
+    out = re.sub(rf"\b([Aa])n?(\s+){_NEW}(\w)",
+                 lambda m: f"{m.group(1)}{'n' if m.group(3).lower() in 'aeiou' else ''}{m.group(2)}{m.group(3)}", out)
+    out = out.replace(_NEW, "")
     # "unsafe migration and unsafe migration" (two variants of one term side by side) reads as a mistake.
     for phrase in {v.replace for t in rules.terms for v in t.variants if v.replace}:
         p = re.escape(phrase)

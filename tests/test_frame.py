@@ -130,6 +130,12 @@ def test_capitalisation_follows_the_original():
     assert out.startswith("Unsafe migration harms business. People affected need support.")
 
 
+def test_the_article_before_a_replacement_follows_it_and_others_are_left_alone():
+    assert check("We are an anti-trafficking NGO.").reworded == "We are a safe-migration NGO."
+    assert check("A trafficking case took an hour.").reworded == "An unsafe migration case took an hour."
+    assert "\x00" not in check("a\x00 trafficking case").reworded
+
+
 def test_the_term_list_is_editable_data(tmp_path):
     custom = tmp_path / "terms.yml"
     custom.write_text(
