@@ -113,9 +113,17 @@ def _no_match(question: str, hits, best: float, bundled_off: bool = False, tip: 
     if bundled_off:
         text += ("\nThe bundled PSE guidance is switched off, so I only looked in your own documents "
                  "(`kb bundled on` turns it back on; admins only).")
+    if _not_in_english(question):
+        text += "\nI match questions with an English language model: the same question in English finds much more."
     if tip:
         text += f"\n{tip}"
     return Reply(text=text, data={"answered": False, "query": question, "similarity": round(best, 3)})
+
+
+def _not_in_english(question: str) -> bool:
+    """Most of the question's letters are outside plain English (Thai, Khmer, Bengali, Nepali, Vietnamese…)."""
+    letters = [ch for ch in question if ch.isalpha()]
+    return bool(letters) and sum(not ch.isascii() for ch in letters) > len(letters) / 2
 
 
 def cite(kb, hits, highlights: list[str]) -> list[Passage]:

@@ -86,6 +86,12 @@ def test_partners_are_found_in_a_sentence_by_name_or_alias_longest_first(store):
     assert names.partners_named_in("a meal with friends", store) == []
 
 
+def test_a_question_in_another_script_is_told_that_english_finds_more(services):
+    reply = _ask(services, "ฉันจะเสนอเรื่องนี้กับบริษัทอย่างไร")
+    assert not reply.data["answered"] and "English language model" in reply.text
+    assert "English" not in _ask(services, "banana bread recipe").text
+
+
 def test_empty_question_gets_usage(services):
     reply = _ask(services, "   ")
     assert not reply.ok and "ask how do I frame" in reply.text and "help" in reply.text
