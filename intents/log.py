@@ -16,6 +16,7 @@ Logs about a confidential (NDA) partner are confirmed privately; in a shared cha
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from bot.message import Message
@@ -24,7 +25,9 @@ from intents import log_manage
 from intents import partner_replies as pr
 from intents.contract import Intent
 from intents.log_form import FORM_OUTCOMES, log_form
-from intents.log_parse import KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head  # noqa: F401
+from intents.log_parse import (  # noqa: F401
+    KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head, without_colon,
+)
 from markup.dialect import code, escape
 from records import checks, dates, drafts, interactions, money, names, partners, privacy, stages
 from storage.schema import INTERACTION_KINDS
@@ -67,7 +70,12 @@ def understand(message: Message, services, text: str) -> tuple[partners.Partner,
     store = services.store
     today = pr.today(message)
     head, sep, tail = text.partition(":")
-    if not sep or not tail.strip():
+    if not sep or ";" in head:  # "Acme Foods meeting yesterday talked about the pilot; next: …": no colon after
+        first = re.split(r"[;:]", text, maxsplit=1)[0]  # the head, but the words say where the head ends
+        split = without_colon(store, first, today, viewer=pr.viewer(message, store))
+        if split:
+            head, tail = split[0], split[1] + text[len(first):]
+    if not tail.strip():
         return Reply.problem("Put what happened after a colon, e.g. "
                              f"`{EXAMPLE}`. Nothing was saved. (Or type just `log` for a form.)")
     found = privacy.find_identifiers(tail)

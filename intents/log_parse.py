@@ -112,6 +112,27 @@ def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | N
                    f"({', '.join(INTERACTION_KINDS)}) and the date.")
 
 
+def without_colon(store, text: str, today: date, viewer=None) -> tuple[str, str] | None:
+    """`Acme Foods meeting yesterday talked about the pilot` typed without its colon: (head, what happened), when
+    a known partner's name is followed by a kind of contact, then a date if any (the longest that reads as one,
+    up to four words, never ending in a bare number: "yesterday 5 survivors placed"), then more words. None
+    otherwise: then the user is asked for the colon."""
+    words = text.split()
+    for j in names.known_prefix_lengths(store, words, viewer):
+        if j >= len(words) - 1 or _kind_word(words[j]) is None:
+            continue
+        for k in range(min(len(words) - 1, j + 5), j, -1):  # words[j:k]: the kind and the date words
+            when = words[j + 1:k]
+            if (when and re.fullmatch(r"[\d,.]+", when[-1])) or any(_kind_word(w) for w in when):
+                continue
+            try:
+                _explain(when, today)
+            except dates.DateError:
+                continue
+            return " ".join(words[:k]), " ".join(words[k:])
+    return None
+
+
 def _kind_word(word: str) -> str | None:
     return KIND_WORDS.get(word.lower().strip(",."))
 

@@ -33,6 +33,25 @@ def test_a_back_filled_log_reads_its_next_steps_day_and_month_from_the_contact(s
     assert svc.store.execute("SELECT next_due FROM interactions WHERE id = 1").fetchone()[0] == "2026-11-12"
 
 
+@pytest.mark.parametrize("line, row", [
+    ("log Acme Foods meeting yesterday talked about the pilot",
+     ("2026-11-17", "meeting", "talked about the pilot", "", None)),
+    ("log Acme Foods call last Tuesday discussed 5 placements; next: send MoU by 20 Nov",
+     ("2026-11-10", "call", "discussed 5 placements", "send MoU", "2026-11-20")),
+    ("log Acme Foods meeting yesterday 5 survivors placed", ("2026-11-17", "meeting", "5 survivors placed", "", None)),
+])
+def test_the_colon_after_partner_kind_and_date_may_be_left_out(svc, line, row):
+    r = say(svc, line)
+    assert r.ok, r.text
+    assert rows(svc.store)[0][:5] == row
+
+
+def test_without_a_colon_or_a_kind_of_contact_the_bot_asks_and_saves_nothing(svc):
+    before = dump(svc.store)
+    r = say(svc, "log Acme Foods talked about the pilot")
+    assert not r.ok and "after a colon" in r.text and dump(svc.store) == before
+
+
 def test_level_outcomes_and_default_high_for_funded_agreement(svc):
     r = say(svc, "log Blue Ocean agreement 20 Nov: MoU signed; cash: 5,000 USD; placed: 3; trained: 12; "
                  "employed 3m: 2")
