@@ -8,6 +8,7 @@ Extras: `next: STEP [by DATE]` (a date anywhere in the step counts: "call them n
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -104,6 +105,14 @@ def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | N
     for j in found:
         if j < len(words) and _kind_word(words[j]):
             _explain(words[j:], today)  # raises the DateError naming the words it could not read
+    for j in found:  # "Acme Foods meating yesterday": the name is known, the kind of contact is misspelt
+        rest = words[j + 1:]
+        if j >= len(words) or any(_kind_word(w) for w in rest) or not _is_when(rest, today):
+            continue  # ("Blue Ocean Mail meeting yesterday": a longer, new name)
+        close = difflib.get_close_matches(words[j].lower(), KIND_WORDS, n=1, cutoff=0.75)
+        if close:
+            raise LogError(f"“{words[j]}” is not a kind of contact; did you mean {KIND_WORDS[close[0]]}? Kinds: "
+                           f"{', '.join(INTERACTION_KINDS)}.")
     if fits:
         j = fits[0]
         kind, day = _explain(words[j:], today)
@@ -131,6 +140,14 @@ def without_colon(store, text: str, today: date, viewer=None) -> tuple[str, str]
                 continue
             return " ".join(words[:k]), " ".join(words[k:])
     return None
+
+
+def _is_when(words: list[str], today: date) -> bool:
+    try:
+        _explain(words, today)
+    except dates.DateError:
+        return False
+    return True
 
 
 def _kind_word(word: str) -> str | None:

@@ -100,6 +100,8 @@ def test_same_log_twice_within_a_minute_is_stored_once(svc):
     ("log Blue Ocean call tomorrow: x", "in the future"),
     ("log Blue Ocean meeting 31/02/2026: x", "not a real calendar date"),
     ("log Blue Ocean meeting today", "after a colon"),
+    ("log Blue Ocean meating yesterday: talked", "“meating” is not a kind of contact; did you mean meeting?"),
+    ("log Blue Ocean cal: talked", "did you mean call?"),
     ("log Blue Ocean meeting today:   ", "after a colon"),
     ("log Blue Ocean meeting today: talked; placed: 2; placed: 3", "given twice"),
     ("log Blue Ocean meeting today: survivor phone +66 81 234 5678", "privacy"),
