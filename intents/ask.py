@@ -23,7 +23,7 @@ from knowledge import answerability, collections
 from knowledge.chunking import split_sentences
 from knowledge.curation import added_on, version_of
 from markup.dialect import escape
-from records import access, names
+from records import access, names, privacy
 
 NAME = "ask"
 SUMMARY = "ask a question about PSE work in your own words; I answer from the team's guidance with sources"
@@ -41,6 +41,15 @@ def handle(message: Message, services) -> Reply:
             "Ask me a question in your own words, for example: `ask how do I frame this for a company?` "
             "or `ask what goes into a due-diligence check?`. Type `help` to see everything else I can do."
         )
+    # A survivor's name or phone number is not needed to find guidance: search, judge and echo the question
+    # without them (records.privacy), and say so.
+    details = privacy.find_identifiers(question)
+    left_out = ""
+    if details:
+        question = privacy.without(question)
+        kinds = ", ".join(dict.fromkeys(d.kind for d in details))
+        left_out = f"I left the personal details out of your question ({kinds}): the guidance does not need them, " \
+                   "and they are not kept."
     kb = services.knowledge
     kb.warm()  # the one-time model load is start-up, not a slow search: it stays outside the time bound
     bundled_off = not kb.bundled_setting().enabled
@@ -62,14 +71,15 @@ def handle(message: Message, services) -> Reply:
         gaps_note.keep(message, services.store, question, "not_sure")
         # Rather than only "not sure", point to the command a question leans towards (intents/usage.py), and to the
         # records of a partner it names ("what did we agree with Acme Foods?").
-        tips = [usage.hint(about.intent, message) if about.kind != "none" else "",
+        tips = [left_out, usage.hint(about.intent, message) if about.kind != "none" else "",
                 *(_records_tip(p, message) for p in _named_partners(question, message, services.store))]
         return _no_match(question, hits, verdict.best, bundled_off, "\n".join(t for t in tips if t))
     highlights = best_sentences(kb.embedder, question, [h.text for h in chosen])
     passages = cite(kb, chosen, highlights)
     top = chosen[0]
     where = top.title + (f" › {top.section}" if top.section else "")
-    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)." + (f"\n{tip}" if tip else "")
+    lead = f"Here is what the guidance says, best match first (from _{escape(where)}_)." + "".join(
+        f"\n{line}" for line in (left_out, tip) if line)
     vote = {"query": question[:200], "source": top.source}
     buttons = [
         Button(label="👍 Helpful", action="feedback", value=json.dumps({"vote": 1, **vote})),

@@ -293,6 +293,17 @@ def redact(text: str) -> str:
     return clean
 
 
+def without(text: str) -> str:
+    """`text` (normalised) with every personal detail taken out, for a search that does not need them:
+    "about survivor Nguyen Thi Mai, phone 081 234 5678, who…" → "about survivor, phone, who…"."""
+    clean = normalise(text or "")
+    for f in sorted(find_identifiers(clean), key=lambda f: f.start, reverse=True):
+        clean = clean[:f.start] + clean[f.end:]
+    clean = re.sub(r"\s+([,.;:!?])", r"\1", clean)
+    clean = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", clean)
+    return " ".join(clean.split())
+
+
 def describe(findings: list[Finding]) -> str:
     """“a phone number (08…78), an email address (so…rg)” — kinds with masked hints, each kind once or twice."""
     shown: dict[str, list[str]] = {}

@@ -92,6 +92,15 @@ def test_a_question_in_another_script_is_told_that_english_finds_more(services):
     assert "English" not in _ask(services, "banana bread recipe").text
 
 
+def test_a_survivors_details_are_left_out_of_the_search_and_the_reply(services):
+    reply = _ask(services, "what do I do about survivor Nguyen Thi Mai, phone 081 234 5678, who lost her job at "
+                           "her workplace?")
+    assert reply.data["answered"] and reply.passages[0].source == "corpus/survivor-employment-playbook.md"
+    assert "I left the personal details out of your question (survivor's name, phone number)" in reply.text
+    shown = reply.as_text() + json.dumps(reply.data) + " ".join(b.value for b in reply.buttons)
+    assert "Nguyen" not in shown and "234" not in shown
+
+
 def test_empty_question_gets_usage(services):
     reply = _ask(services, "   ")
     assert not reply.ok and "ask how do I frame" in reply.text and "help" in reply.text

@@ -1,6 +1,6 @@
 import pytest
 
-from records.privacy import find_identifiers, normalise, redact, refusal
+from records.privacy import find_identifiers, normalise, redact, refusal, without
 
 
 @pytest.mark.parametrize("text", [
@@ -105,3 +105,9 @@ def test_redact_keeps_the_text_and_replaces_only_the_details():
     assert redact("how do I help victim Ms. Nguyen Thi Lan, 17, call 081 234 5678?") == \
         "how do I help victim [survivor's name], [survivor's age], call [phone number]?"
     assert redact("how do I frame a meeting on 20/11/2026?") == "how do I frame a meeting on 20/11/2026?"
+
+
+def test_without_takes_the_details_out_and_tidies_the_punctuation():
+    assert without("what do I do about survivor Nguyen Thi Mai, phone 081 234 5678, who lost her job?") == \
+        "what do I do about survivor, phone, who lost her job?"
+    assert without("how do I frame a meeting on 20/11/2026?") == "how do I frame a meeting on 20/11/2026?"
