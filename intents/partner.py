@@ -247,6 +247,7 @@ EXAMPLES = (
      "add a new company to the partner registry"),
     ("partner Acme Foods", "see a partner's card: stage, last contact and next step"),
     ("partner alias Acme Foods = AFC", "give a partner a short name or another spelling"),
+    ("partner Acme Foods since 1 Oct", "back-date the day work with a partner began, when it was entered late"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I add a new company to the partner registry?",
