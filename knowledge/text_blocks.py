@@ -85,8 +85,53 @@ def clean_extracted_text(text: str) -> list[tuple[int, str]]:
     return blocks
 
 
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def body_forms(paragraphs: list[str]) -> dict[str, str]:
+    """How the body writes the words it only ever writes with capitals: acronyms ("CTIP", "PSE") and names
+    ("Cambodia", "USAID"), keyed by their lower case. A word the body also writes in lower case ("the", "to",
+    "trafficking") is not one of them."""
+    found = [(m.group(0), _mid_sentence(text, m.start())) for text in paragraphs for m in _WORD.finditer(text)]
+    lower = {w for w, _ in found if w.islower()}
+    forms: dict[str, str] = {}
+    for w, mid in found:  # an acronym anywhere; a capitalised word only inside a sentence ("Seafood is…" is not)
+        if len(w) > 1 and w.lower() not in lower and (w.isupper() or (w[:1].isupper() and mid)):
+            forms.setdefault(w.lower(), w)
+    return forms
+
+
+def _mid_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return bool(before) and before[-1] not in ".!?:;\"“‘(•*-–—\n" and not before[-1].isdigit()
+
+
+def readable_heading(heading: str, forms: dict[str, str]) -> str:
+    """An ALL-CAPS heading in sentence case, keeping the acronyms and names the body only writes with capitals:
+    "THE CTIP PROJECTS IN CAMBODIA" -> "The CTIP projects in Cambodia". Other headings are unchanged."""
+    letters = [c for c in heading if c.isalpha()]
+    if len(letters) < 4 or any(c.islower() for c in letters):  # ("FAQ", "PSE": too short to tell from an acronym)
+        return heading
+    first = True
+
+    def case(m: re.Match) -> str:
+        nonlocal first
+        w, was_first = m.group(0), first
+        first = False
+        known = forms.get(w.lower())
+        if known:
+            return known
+        return w[:1] + w[1:].lower() if was_first else w.lower()
+
+    return _WORD.sub(case, heading)
+
+
 def blocks_to_sections(blocks: list[tuple[int, str]], title: str = "") -> tuple[str, list[Section]]:
-    """Group (level, text) blocks into sections. The first heading becomes the title when none is given."""
+    """Group (level, text) blocks into sections. The first heading becomes the title when none is given. ALL-CAPS
+    headings read in sentence case (`readable_heading`)."""
+    forms = body_forms([text for level, text in blocks if not level])
+    blocks = [(level, readable_heading(text, forms) if level else text) for level, text in blocks]
+    title = readable_heading(title, forms) if title else title
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     buf: list[str] = []

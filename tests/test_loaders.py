@@ -4,6 +4,7 @@ import pytest
 
 from doc_builders import HTML_PAGE, write_docx, write_pdf
 from knowledge.loaders import clean_extracted_text, heading_level, load, supported_types
+from knowledge.text_blocks import body_forms, readable_heading
 from knowledge.types import EmptyDocument, LoadError, UnsupportedFileType
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -43,7 +44,7 @@ def test_bad_front_matter_is_reported_by_name(tmp_path):
 
 def test_extracted_text_rejoins_lines_dehyphenates_and_finds_headings():
     doc = load(DOCS / "extracted-report.txt")
-    assert doc.title == "WORKING WITH SEAFOOD EXPORTERS"
+    assert doc.title == "Working with seafood exporters"  # set in capitals in the file
     assert [s.heading for s in doc.sections] == ["1. Introduction", "2. What worked",
                                                  "2. What worked › 2.1 Lessons on cost"]
     intro = doc.sections[0].text
@@ -62,6 +63,18 @@ def test_heading_level(line, level):
     assert heading_level(line) == level
 
 
+@pytest.mark.parametrize("heading, readable", [
+    ("THE CTIP PROJECTS IN CAMBODIA", "The CTIP projects in Cambodia"),
+    ("LEARNINGS", "Learnings"),
+    ("WHY ‘TRAFFICKING’ IS SENSITIVE", "Why ‘trafficking’ is sensitive"),
+    ("PSE", "PSE"),                                 # too short to tell from an acronym
+    ("Learning #2: Staff time", "Learning #2: Staff time"),  # not all capitals: as written
+])
+def test_an_all_caps_heading_reads_in_sentence_case_keeping_the_bodys_capitals(heading, readable):
+    forms = body_forms(["Our CTIP work in Cambodia is slow.", "Cambodia and CTIP again; trafficking is a word."])
+    assert readable_heading(heading, forms) == readable
+
+
 def test_clean_extracted_text_dehyphenates_lower_case_continuations_only():
     blocks = clean_extracted_text("Screen for com-\nplaints in the CTIP-\nProgramme area.\n")
     assert blocks == [(0, "Screen for complaints in the CTIP- Programme area.")]
@@ -77,7 +90,7 @@ def test_pdf_text_is_extracted_and_cleaned(tmp_path):
     assert doc.meta["pages"] == 1
     text = doc.text
     assert "labour complaints and court cases" in text
-    assert "PARTNER SCREENING" in [s.heading for s in doc.sections]
+    assert "Partner screening" in [s.heading for s in doc.sections]
     assert any(s.heading.endswith("2. Scoring") for s in doc.sections)
 
 
