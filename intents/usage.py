@@ -30,7 +30,10 @@ import numpy as np
 import intents
 from bot.message import Message
 from bot.reply import Reply
+from indicators.definitions import IndicatorError, find_indicator
+from indicators.periods import looks_like_period_word
 from indicators.report import DEFAULT_COUNTRIES
+from knowledge.answerability import specifics
 from records.access import ROLES
 
 USAGE_FLOOR = 0.55   # u needed to answer with a command when nothing in the wording points at the bot…
@@ -197,6 +200,10 @@ def answer(intent_name: str, message: Message, question: str = "", embedder=None
     note = _role_note(intent, message, shown)
     if note:
         lines.append(note)
+    unknown = _unknown_indicators(question) if intent.name in ("report", "target") else []
+    if unknown:  # "what does indicator PSE-7b measure?": say it is none of ours rather than let it pass
+        lines.append(f"No indicator here is called {' or '.join(f'“{c}”' for c in unknown)}; "
+                     f"`{typed(message, 'report how')}` lists the indicators and how each is counted.")
     lines.append(f"Type `{typed(message, 'help ' + intent.name)}` for more.")
     return Reply(text="\n".join(lines), private=True,
                  data={"answered": False, "usage": intent.name, "query": question, "examples": list(shown)})
@@ -206,6 +213,20 @@ def example_line(message: Message, example: str, notes: dict[str, str]) -> str:
     """An example as a list line: the command as typed, and what it does when the intent says."""
     note = notes.get(example)
     return f"- `{typed(message, example)}`" + (f" — {note}" if note else "")
+
+
+def _unknown_indicators(question: str) -> list[str]:
+    """Indicator-like codes the question names ("PSE-7b", "IND-4.3": letters and a digit) that are no indicator's
+    name or alias."""
+    unknown = []
+    for code in specifics(question):  # not a period ("Q2", "FY2027") nor an ordinal ("3rd")
+        if not re.fullmatch(r"[A-Za-z]{2,}[-_./]?\d[\w.-]*", code) or looks_like_period_word(code):
+            continue
+        try:
+            find_indicator(code)
+        except IndicatorError:
+            unknown.append(code)
+    return unknown
 
 
 def pick_examples(examples: tuple[str, ...], question: str, embedder, n: int = 2,

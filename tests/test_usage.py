@@ -143,6 +143,15 @@ def test_the_example_shown_is_the_one_whose_note_fits_the_question(bundled_kb, q
     assert f"`{example}` — {intents.load('log').notes[example]}" in reply.text
 
 
+def test_a_code_that_is_no_indicator_is_named_as_such_in_the_report_answer(bundled_kb):
+    reply = usage.answer("report", Message(text="", role="staff"), "what does indicator PSE-7b measure in Q2?",
+                         bundled_kb.embedder)
+    assert "No indicator here is called “PSE-7b”; `report how` lists the indicators" in reply.text
+    assert "Q2" not in reply.text.split("No indicator")[1]  # a period is no indicator code
+    known = usage.answer("report", Message(text="", role="staff"), "how is retained_6m counted?", bundled_kb.embedder)
+    assert "No indicator" not in known.text
+
+
 def test_an_example_may_carry_a_note_and_stays_a_command_everywhere_else():
     intent = Intent(name="log", summary="x", usage="log X", handler=lambda m, s: None,
                     examples=(("log undo", "remove the last log"), "log history Acme"))
