@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from bot.message import Message
@@ -31,6 +32,12 @@ def handle(message: Message, services) -> Reply:
         return Reply.problem("A stage move is dated when it happened; that date is in the future. Nothing changed.")
     name, stage_words = _split(text)
     if not stage_words:
+        near = _near_stage(text)
+        if near:  # "stage Acme Foods due dilligence": suggest, never move on a guess
+            typed_words, meant = near
+            return Reply.problem(f"“{typed_words}” is not a stage; did you mean {stages.find(meant).label}? Type "
+                                 f"{code(f'stage {text[:len(text) - len(typed_words)].strip()} {meant}')}. "
+                                 "Nothing changed.")
         return Reply.problem(f"I couldn't find a stage at the end of “{text}”. " + _stage_list()
                              + " Nothing changed.")
     target = pr.resolve(store, name, "stage {name} " + stage_words, message=message)
@@ -71,6 +78,19 @@ def _split(text: str) -> tuple[str, str]:
         if stages.norm(tail) in known:
             return " ".join(words[:-k]), tail
     return text, ""
+
+
+def _near_stage(text: str) -> tuple[str, str] | None:
+    """(the last words as typed, the stage words they are closest to) when the last one to four words are a
+    misspelt stage ("due dilligence", "negotation")."""
+    words = text.split()
+    known = stages.all_stage_words()
+    for k in range(min(4, len(words) - 1), 0, -1):
+        tail = " ".join(words[-k:])
+        close = difflib.get_close_matches(stages.norm(tail), known, n=1, cutoff=0.8)
+        if close:
+            return tail, close[0]
+    return None
 
 
 def _stage_list() -> str:

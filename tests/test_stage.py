@@ -36,6 +36,9 @@ def test_stage_on_a_past_date(svc):
     ("stage", "stage PARTNER STAGE"),
     ("stage Acme Foods", "couldn't find a stage"),
     ("stage Acme Foods banana", "couldn't find a stage"),
+    ("stage Acme Foods due dilligence", "“due dilligence” is not a stage; did you mean Due diligence? Type "
+                                        "`stage Acme Foods due diligence`"),
+    ("stage Acme Foods negotation", "did you mean Negotiation?"),
     ("stage Zeta dd", "don't know a partner"),
     ("stage Blue Ocean dd", "other work stream"),
     ("stage Acme Foods landscape", "already at"),
