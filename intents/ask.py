@@ -50,6 +50,9 @@ def handle(message: Message, services) -> Reply:
         kinds = ", ".join(dict.fromkeys(d.kind for d in details))
         left_out = f"I left the personal details out of your question ({kinds}): the guidance does not need them, " \
                    "and they are not kept."
+        if not any(ch.isalpha() for ch in question):
+            return Reply.problem(f"{left_out} Ask your question in words, for example "
+                                 "`ask what do we do if a placed survivor loses their job?`.")
     kb = services.knowledge
     kb.warm()  # the one-time model load is start-up, not a slow search: it stays outside the time bound
     bundled_off = not kb.bundled_setting().enabled

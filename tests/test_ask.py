@@ -99,6 +99,8 @@ def test_a_survivors_details_are_left_out_of_the_search_and_the_reply(services):
     assert "I left the personal details out of your question (survivor's name, phone number)" in reply.text
     shown = reply.as_text() + json.dumps(reply.data) + " ".join(b.value for b in reply.buttons)
     assert "Nguyen" not in shown and "234" not in shown
+    bare = _ask(services, "081 234 5678")
+    assert not bare.ok and "Ask your question in words" in bare.text and "234" not in bare.text
 
 
 def test_empty_question_gets_usage(services):
