@@ -21,6 +21,7 @@ from bot.reply import Button, Fact, Reply
 from intents import partner_create
 from intents import partner_replies as pr
 from intents.partner_replies import country_for  # noqa: F401 - used here, and imported from here by others
+from indicators.report import known_countries
 from intents.contract import Intent
 from markup.dialect import code, escape
 from records import (
@@ -103,7 +104,7 @@ def _add(message: Message, store, rest: str) -> Reply:
         conf = opts.get("confidential", None)
         confidential = conf is not None and conf.lower() not in ("no", "off", "false", "0")
         user = pr.viewer(message, store)
-        country = country_for(user, opts.get("country", ""))
+        country = country_for(user, opts.get("country", ""), known_countries(store))
         since = dates.parse_date(opts["since"], pr.today(message)) if opts.get("since") else None
         p = partner_edits.add_partner(store, name, actor=pr.actor(message), today=pr.today(message), stream=stream,
                                  country=country, sector=opts.get("sector", ""),

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from bot.message import Message
 from bot.reply import Button, Form, FormField, Reply
+from indicators.report import known_countries
 from intents import partner_replies as pr
 from markup.dialect import code, escape
 from intents.partner_replies import MAX_PENDING_LOG, country_for
@@ -64,7 +65,7 @@ def from_form(message: Message, services) -> Reply:
         return Reply.problem("Please fix the marked fields; nothing was added.", errors=errors)
     user = pr.viewer(message, store)
     try:
-        country = country_for(user, values["country"])
+        country = country_for(user, values["country"], known_countries(services.store))
         p = partner_edits.add_partner(store, values["name"], actor=pr.actor(message), today=pr.today(message),
                                       stream=values["stream"], country=country, owner=pr.actor(message), viewer=user)
     except checks.RegistryError as e:

@@ -8,7 +8,9 @@ In a shared channel a confidential (NDA) partner is named "a confidential partne
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -157,11 +159,21 @@ def resolve(store, name: str, example: str, then: str = "",
     return r
 
 
-def country_for(user: access.User | None, given: str) -> str:
+def country_for(user: access.User | None, given: str, known: Sequence[str] = ()) -> str:
     """The country project a new partner goes into: the one given (it must be one of a non-admin's projects), or
-    a non-admin's only project. Raises RegistryError (nothing added) when it can't be decided or isn't theirs."""
+    a non-admin's only project. Raises RegistryError (nothing added) when it can't be decided or isn't theirs.
+    An admin may name any project, in the spelling of a `known` one; a name close to a known project but not it
+    ("Thialand") is refused with the one meant rather than starting a new country project by mistake."""
     given = " ".join(given.split())
     if user is None or user.role == "admin":
+        same = next((c for c in known if c.casefold() == given.casefold()), None)
+        if same or not given:
+            return same or given
+        close = difflib.get_close_matches(given.casefold(), [c.casefold() for c in known], n=1, cutoff=0.8)
+        if close:
+            meant = next(c for c in known if c.casefold() == close[0])
+            raise checks.RegistryError(f"“{given}” is no country project; did you mean {meant}? Nothing was added.",
+                                       "country")
         return given
     mine = [c for c in user.countries if c.strip()]
     if given:

@@ -129,6 +129,18 @@ def test_a_partner_entered_late_gets_its_start_back_dated_then_earlier_moves(svc
                                        '{"from": "2026-10-28", "to": "2026-10-20"}']
 
 
+def test_a_misspelt_country_project_is_refused_with_the_one_meant_and_a_new_one_is_allowed(lite_services):
+    from bot.message import Message
+    from bot.router import route
+
+    r = route(Message(text="partner add Typo Co --country Thialand"), lite_services)  # the terminal: an admin
+    assert not r.ok and "“Thialand” is no country project; did you mean Thailand? Nothing was added." in r.text
+    assert lite_services.store.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == 0
+    assert route(Message(text="partner add Case Co --country thailand"), lite_services).ok
+    assert route(Message(text="partner add New Co --country Vietnam"), lite_services).ok
+    assert sorted(r[0] for r in lite_services.store.execute("SELECT country FROM partners")) == ["Thailand", "Vietnam"]
+
+
 def test_partner_add_since_refuses_a_future_or_bad_date_and_adds_nothing(lite_services):
     from bot.message import Message
     from bot.router import route
