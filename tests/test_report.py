@@ -116,6 +116,16 @@ def test_bad_report_requests(svc, seeded, text, needle):
     assert not reply.ok and needle in reply.text
 
 
+@pytest.mark.parametrize("text, needle", [
+    ("report this quarter Thialand", "I don't know the country project 'Thialand'; did you mean Thailand? Try "
+                                     "`report this quarter Thailand`."),
+    ("report Thialand", "did you mean Thailand? Try `report Thailand`."),
+])
+def test_a_misspelt_country_project_is_named_with_the_one_meant(svc, text, needle):
+    reply = route(msg(text), svc)
+    assert not reply.ok and needle in reply.text, reply.text
+
+
 def test_report_how_lists_every_definition(svc):
     reply = route(msg("report how"), svc)
     assert "agreement" in reply.text and "Median days in stage" in reply.text and "no target" in reply.text
