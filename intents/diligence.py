@@ -126,7 +126,7 @@ def _submit(message: Message, store, values: dict[str, str], as_fields: bool) ->
                                f"({dates.human(today)}).", diligence_id=did)
     clean, _ = diligence.validate_answers(answers)
     facts = [Fact("Risk rating", rating), Fact("Reviewer", pr.actor(message)), Fact("Date", today.isoformat())]
-    facts += [Fact(diligence.item_label(q.key).capitalize(), clean.get(q.key, "— not answered"))
+    facts += [Fact(_heading(q.key), clean.get(q.key, "— not answered"))
               for q in diligence.CHECKLIST]
     missing = diligence.missing_items(answers)
     if missing:
@@ -154,3 +154,9 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,
                 asks=ASKS)
+
+
+def _heading(key: str) -> str:
+    """A checklist item as a card label: "CSR", "Supply chain"."""
+    label = diligence.item_label(key)
+    return label.upper() if label in ("csr",) else label.capitalize()

@@ -29,6 +29,7 @@ def test_form_submission_stores_answers_rating_reviewer_and_date(svc):
             "lawsuits": "none", "supply_chain": "none", "conflict": "no", "rating": "", "notes": "annual report"}
     r = submit(svc, "diligence", form)
     assert r.ok, (r.text, r.errors)
+    assert {f.label for f in r.facts} >= {"CSR", "Supply chain", "Financial"}
     row = svc.store.execute("SELECT answers, risk_rating, reviewer, reviewed_on FROM diligence").fetchone()
     answers = json.loads(row[0])
     assert answers["financial"] == "uncertain" and answers["notes"] == "annual report"
