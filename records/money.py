@@ -5,6 +5,7 @@ Amounts are kept with their currency and never added across currencies (`by_curr
 
 from __future__ import annotations
 
+import difflib
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -61,14 +62,41 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
+# "2 million riel", "300k USD", "$1.5m": a number's magnitude in words, as people say amounts
+_MAGNITUDES = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mn": 1_000_000, "million": 1_000_000,
+               "millions": 1_000_000, "bn": 1_000_000_000, "billion": 1_000_000_000}
+_SAID = re.compile(_NUMBER + r"\s*([A-Za-z]+)\b")
+
+
+def _spelled_out(t: str) -> str:
+    """`2 million riel` → `2000000 riel`; a misspelt magnitude ("2 milion riel") raises MoneyError naming it."""
+    m = _SAID.search(t)
+    if not m:
+        return t
+    word = m.group(2).lower()
+    if word in _MAGNITUDES:
+        number = parse_number(m.group(1))
+        if number is None:
+            return t
+        amount = format(number * _MAGNITUDES[word], "f")
+        return t[:m.start()] + amount + " " + t[m.end():].lstrip()
+    if len(word) >= 4 and currency_code(word) is None:
+        close = difflib.get_close_matches(word, [w for w in _MAGNITUDES if len(w) > 2], n=1, cutoff=0.8)
+        if close:
+            raise MoneyError(f"“{m.group(2)}”: did you mean {close[0]}? Write e.g. 2 million riel or {EXAMPLES}.")
+    return t
+
+
 def parse_money(text: str) -> tuple[float, str]:
-    """(amount, ISO code) from `2,000,000 riel`, `KHR 2000000`, `$5,000`, `5000usd`. Raises MoneyError."""
-    t = " ".join(text.strip().split())
+    """(amount, ISO code) from `2,000,000 riel`, `2 million riel`, `KHR 2000000`, `$5,000`, `5000usd`, `300k USD`.
+    Raises MoneyError."""
+    typed = " ".join(text.strip().split())
+    t = _spelled_out(typed).strip()
     m = (re.fullmatch(_NUMBER + r"\s*" + _WORD, t) or re.fullmatch(_WORD + r"\s*" + _NUMBER, t))
     if not m:
         if parse_number(t) is not None:
-            raise MoneyError(f"“{t}” has no currency. Write e.g. {EXAMPLES}.")
-        raise MoneyError(f"I couldn't read “{t}” as an amount of money. Write e.g. {EXAMPLES}.")
+            raise MoneyError(f"“{typed}” has no currency. Write e.g. {EXAMPLES}.")
+        raise MoneyError(f"I couldn't read “{typed}” as an amount of money. Write e.g. {EXAMPLES}.")
     a, b = m.group(1), m.group(2)
     number, word = (a, b) if a[0].isdigit() else (b, a)
     code = currency_code(word)

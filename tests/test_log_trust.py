@@ -195,7 +195,8 @@ def test_history_lists_a_partners_logs_with_their_numbers(svc):
     ("log Blue Ocean meeting today: talked; level: urgent", "not an action level", "log level: medium"),
     ("log Blue Ocean meeting today: talked; cash: lots", "“lots”", "log cash: 5,000 USD"),
     ("log Blue Ocean meeting today: talked; cash: 500", "no currency", "log cash: 500 USD"),
-    ("log Blue Ocean meeting today: talked; placed: 2; cash: 2 milion riel", "milion", "log cash: 2,000,000 riel"),
+    ("log Blue Ocean meeting today: talked; placed: 2; cash: 2 milion riel", "“milion”: did you mean million?",
+     "log cash: 2 million riel"),
 ])
 def test_a_part_not_understood_keeps_a_draft_and_asks_only_about_it(svc, line, words, fix):
     before = records_dump(svc.store)
@@ -269,6 +270,9 @@ def test_an_opening_that_states_an_outcome_given_again_after_a_colon_is_the_summ
     ("50,000 taka", (50_000.0, "BDT")), ("৳500", (500.0, "BDT")), ("1,000,000 kip", (1_000_000.0, "LAK")),
     ("20000 rupees", (20_000.0, "NPR")), ("NPR 500", (500.0, "NPR")), ("10000 som", (10_000.0, "KGS")),
     ("€300", (300.0, "EUR")), ("5000usd", (5_000.0, "USD")),
+    ("2 million riel", (2_000_000.0, "KHR")), ("1.5 million baht", (1_500_000.0, "THB")),
+    ("300k USD", (300_000.0, "USD")),
+    ("$1.5m", (1_500_000.0, "USD")), ("USD 2 million", (2_000_000.0, "USD")),
 ])
 def test_cash_in_programme_currencies_is_stored_with_its_currency(svc, typed, stored):
     r = say(svc, f"log Blue Ocean agreement today: MoU; cash: {typed}")
