@@ -19,7 +19,7 @@ from indicators.chart import Progress, StageCount, fy_elapsed, save_chart, week_
 from indicators.periods import Period, fiscal_year_of, fmt_day, fy_bounds
 from indicators.report import bar, fmt_value, indicator_rows
 from indicators.subscriptions import Subscription
-from markup.dialect import escape
+from markup.dialect import escape, plural
 from records import interactions, pipeline, stages
 
 WINDOW = timedelta(days=7)
@@ -33,10 +33,6 @@ class _Item:
     partner_id: int
     confidential: bool
     text: str
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _clip(text: str, n: int = SUMMARY_CHARS) -> str:
@@ -91,7 +87,7 @@ def _bullets(items: list[_Item], one: str, many: str) -> list[str]:
     if len(named) > MAX_ITEMS:
         lines.append(f"- …and {len(named) - MAX_ITEMS} more")
     if hidden:
-        lines.append(f"- {_plural(len(hidden), 'confidential partnership')} {one if len(hidden) == 1 else many}.")
+        lines.append(f"- {plural(len(hidden), 'confidential partnership')} {one if len(hidden) == 1 else many}.")
     return lines
 
 
@@ -115,8 +111,8 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
                if not country or e.partner.country.casefold() == country.casefold()]
 
     lines = [f"**{escape(heading)}** · {escape(scope)} · week of {window}", ""]
-    lines.append(f"**This week** (by the date things happened): {_plural(len(logged), 'interaction')}, "
-                 f"{_plural(len(moves), 'stage move')}, {_plural(len(added), 'new partner')}.")
+    lines.append(f"**This week** (by the date things happened): {plural(len(logged), 'interaction')}, "
+                 f"{plural(len(moves), 'stage move')}, {plural(len(added), 'new partner')}.")
     lines += _bullets(logged + moves + added, "had activity", "had activity") if (logged or moves or added) else \
         ["- Nothing happened in the last seven days, as far as the logs say."]
     if late:
@@ -164,7 +160,7 @@ def compose_digest(store, charts_dir: Path, now: datetime, country: str | None =
     lines += _bullets([i for _, i in due], "has a next step due", "have a next step due") if due else \
         ["- None due in the coming week."]
     if overdue:
-        lines.append(f"- {_plural(overdue, 'partnership')} {'has' if overdue == 1 else 'have'} an overdue next step "
+        lines.append(f"- {plural(overdue, 'partnership')} {'has' if overdue == 1 else 'have'} an overdue next step "
                      "(see `pipeline`).")
 
     # Chart: pipeline by stage, indicators against target.

@@ -8,6 +8,7 @@ from records import access
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents.contract import Intent
+from markup.dialect import plural
 
 NAME = "admin"
 SUMMARY = "manage users and roles (admins only)"
@@ -30,7 +31,7 @@ def handle(message: Message, services) -> Reply:
             users = access.list_users(store)
             if not users:
                 return Reply(text="No users are registered yet: everyone may ask guidance questions only.", private=True)
-            return Reply(text=f"{len(users)} registered user{'' if len(users) == 1 else 's'}:", private=True, facts=[
+            return Reply(text=f"{plural(len(users), 'registered user')}:", private=True, facts=[
                 Fact(u.key, u.role + (f" — {', '.join(u.countries)}" if u.countries else "")) for u in users])
         if verb == "add" and len(words) >= 4:
             u = access.add_user(store, words[2], words[3], words[4:], actor=actor)

@@ -19,7 +19,7 @@ from bot.reply import Fact, Reply
 from knowledge import collections, curation, gaps
 from intents.args import since_days
 from intents.contract import Intent
-from markup.dialect import Table
+from markup.dialect import Table, plural
 from records import privacy
 
 NAME = "kb"
@@ -87,19 +87,19 @@ def gaps_report(services, args: list[str]) -> Reply:
     rows = tuple((privacy.masked(g.question or ""), str(g.count), str(g.not_sure), str(g.down_votes),
                   g.last_asked)
                  for g in named[:TOP])
-    lines = [f"**Gaps in the guidance, last {days} days**: {_n(len(asked), 'question')} got “not sure” or a 👎, "
-             f"in {_n(len(groups), 'topic')}. Each topic is named by its most typical question."]
+    lines = [f"**Gaps in the guidance, last {days} days**: {plural(len(asked), 'question')} got “not sure” or a 👎, "
+             f"in {plural(len(groups), 'topic')}. Each topic is named by its most typical question."]
     notes = []
     if not rows:
         lines.append("No topic was asked about three times or more yet.")
     more = named[TOP:]
     if more:
-        notes.append(f"{_n(len(more), 'more topic')} asked about three times or more "
-                     f"({_n(sum(g.count for g in more), 'question')}) {'is' if len(more) == 1 else 'are'} not listed.")
+        notes.append(f"{plural(len(more), 'more topic')} asked about three times or more "
+                     f"({plural(sum(g.count for g in more), 'question')}) {'is' if len(more) == 1 else 'are'} not listed.")
     if small:
         others = sum(g.count for g in small)
-        notes.append(f"{_n(others, 'other question')} {'falls' if others == 1 else 'fall'} in "
-                     f"{_n(len(small), 'smaller topic')} "
+        notes.append(f"{plural(others, 'other question')} {'falls' if others == 1 else 'fall'} in "
+                     f"{plural(len(small), 'smaller topic')} "
                      "(one or two questions each); they are counted but not shown, so nobody can be recognised "
                      "by what they asked.")
     notes.append("Guests' questions are never kept, and personal details are masked before anything is stored.")
@@ -134,8 +134,3 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,
                 asks=ASKS)
-
-
-def _n(count: int, word: str) -> str:
-    """"1 topic", "2 topics"."""
-    return f"{count} {word}" + ("" if count == 1 else "s")

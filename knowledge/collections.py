@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from knowledge.ranking import BUNDLED_WEIGHT
-from markup.dialect import code, escape
+from markup.dialect import code, escape, plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge.base import KnowledgeBase
@@ -131,8 +131,8 @@ def describe(kb: "KnowledgeBase", s: BundledSetting, prefix: str = "", turned: b
     docs = kb.documents()
     bundled = [d for d in docs if d.source.startswith(BUNDLED_PREFIX)]
     yours = [d for d in docs if not d.source.startswith(BUNDLED_PREFIX)]
-    size = f"{_n(len(bundled), 'document')}, {_n(sum(d.chunks for d in bundled), 'passage')}"
-    own = f"your documents ({_n(len(yours), 'document')}, {_n(sum(d.chunks for d in yours), 'passage')})"
+    size = f"{plural(len(bundled), 'document')}, {plural(sum(d.chunks for d in bundled), 'passage')}"
+    own = f"your documents ({plural(len(yours), 'document')}, {plural(sum(d.chunks for d in yours), 'passage')})"
     if not s.enabled:
         head = ("Turned the bundled guidance **off** for every server (within a second)" if turned
                 else "The bundled guidance is **off**")
@@ -184,10 +184,6 @@ def change(kb: "KnowledgeBase", words: list[str], prefix: str = "") -> Change:
         return Change(True, f"The bundled guidance now counts {w:g} against your documents "
                             f"(it was {before.weight:g}).{off}", changed=True, before=before, after=after)
     return Change(False, f"I don't know {_cmd(prefix, ' '.join(words))}. Say {usage}. Nothing changed.")
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _is_zero(text: str) -> bool:

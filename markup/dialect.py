@@ -391,3 +391,8 @@ def to_plain(text: str) -> str:
 def code(text: str) -> str:
     """Literal text as an inline code span (a backtick inside cannot end it early)."""
     return "`" + clean(str(text)).replace("`", "'").replace("\n", " ") + "`"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """"1 topic", "2 topics", "3 people" (with `many`)."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"

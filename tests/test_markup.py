@@ -219,3 +219,9 @@ def test_log_form_marks_required_fields_and_offers_no_empty_choice():
     # The partner may be picked or typed, so neither input is isRequired: its label says so in words.
     partner = form_card(log_form(), partner_choices=[("Acme", "Acme")])
     assert [el["label"] for el in partner["body"] if el.get("id") == "field:partner"] == ["Partner (required)"]
+
+
+def test_plural_counts_read_as_people_write_them():
+    from markup.dialect import plural
+
+    assert [plural(1, "topic"), plural(2, "topic"), plural(0, "person", "people")] == ["1 topic", "2 topics", "0 people"]
