@@ -6,6 +6,7 @@ Reply facts and structured data for adapters, which draw the tables natively.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -297,6 +298,13 @@ def match_country(words: list[str], countries: list[str]) -> tuple[str | None, l
             if lowered[i:i + n] == parts:
                 return c, words[:i] + words[i + n:]
     return None, words
+
+
+def near_country(text: str, countries: list[str]) -> str | None:
+    """The country project `text` is a slip for ("Thialand" → Thailand), in its own spelling; None if none is close."""
+    by_fold = {c.casefold(): c for c in countries}
+    close = difflib.get_close_matches(" ".join(text.split()).casefold(), list(by_fold), n=1, cutoff=0.8)
+    return by_fold[close[0]] if close else None
 
 
 def today_utc() -> date:

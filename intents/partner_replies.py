@@ -8,7 +8,6 @@ In a shared channel a confidential (NDA) partner is named "a confidential partne
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -16,6 +15,7 @@ from datetime import date
 
 from bot.message import Message
 from bot.reply import Button, Reply
+from indicators.report import near_country
 from markup.dialect import escape
 from records import access, checks, companies, dates, names, partners
 
@@ -169,9 +169,8 @@ def country_for(user: access.User | None, given: str, known: Sequence[str] = ())
         same = next((c for c in known if c.casefold() == given.casefold()), None)
         if same or not given:
             return same or given
-        close = difflib.get_close_matches(given.casefold(), [c.casefold() for c in known], n=1, cutoff=0.8)
-        if close:
-            meant = next(c for c in known if c.casefold() == close[0])
+        meant = near_country(given, list(known))
+        if meant:
             raise checks.RegistryError(f"“{given}” is no country project; did you mean {meant}? Nothing was added.",
                                        "country")
         return given

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,7 @@ from bot.message import Message
 from indicators.periods import EXAMPLES as PERIOD_EXAMPLES, PeriodError, looks_like_period_word, parse_period
 from bot.reply import Reply
 from intents.contract import Intent
-from indicators.report import build_report, known_countries, match_country, render_report
+from indicators.report import build_report, known_countries, match_country, near_country, render_report
 from intents import partner_replies as pr
 from records import access
 
@@ -45,21 +44,17 @@ def handle(message: Message, services) -> Reply:
     except PeriodError as err:
         unknown = [w for w in rest if not looks_like_period_word(w)]
         if country is None and unknown and len(unknown) == len(rest) and len(rest) <= 3:
-            close = difflib.get_close_matches(" ".join(rest).casefold(), [c.casefold() for c in countries], n=1,
-                                              cutoff=0.8)
-            meant = next((c for c in countries if close and c.casefold() == close[0]), None)
+            meant = near_country(" ".join(rest), countries)
             if meant:
                 return Reply.problem(f"I don't know the country project '{' '.join(rest)}'; did you mean {meant}? "
                                      f"Try `report {meant}`.")
             return Reply.problem(
                 f"I don't know the country project '{' '.join(rest)}'. Known: {', '.join(countries)}. "
                 f"For a period, try e.g. `report last quarter Thailand`.")
-        if country is None and rest:  # "report this quarter Thialand": the period is fine, the country misspelt
-            close = difflib.get_close_matches(rest[-1].casefold(), [c.casefold() for c in countries], n=1, cutoff=0.8)
-            if close:
-                meant = next(c for c in countries if c.casefold() == close[0])
-                return Reply.problem(f"I don't know the country project '{rest[-1]}'; did you mean {meant}? Try "
-                                     f"`report {' '.join(rest[:-1])} {meant}`.")
+        meant = near_country(rest[-1], countries) if country is None and rest else None
+        if meant:  # "report this quarter Thialand": the period is fine, the country misspelt
+            return Reply.problem(f"I don't know the country project '{rest[-1]}'; did you mean {meant}? Try "
+                                 f"`report {' '.join(rest[:-1])} {meant}`.")
         return Reply.problem(f"{err} Usage: `{USAGE}`, e.g. `report FY2027 Q1 Nepal`.")
     country, refusal = access.country_scope(pr.viewer(message, store), country, "report", "report")
     if refusal:
