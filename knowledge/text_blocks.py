@@ -102,15 +102,23 @@ def body_forms(paragraphs: list[str]) -> dict[str, str]:
 
 
 def _mid_sentence(text: str, at: int) -> bool:
-    before = text[:at].rstrip()
-    return bool(before) and before[-1] not in ".!?:;\"“‘(•*-–—\n" and not before[-1].isdigit()
+    """Whether the word at `at` follows a word or comma of the same sentence (looks back over spaces only)."""
+    i = at - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i >= 0 and text[i] not in ".!?:;\"“‘(•*-–—\n" and not text[i].isdigit()
+
+
+def _all_caps(heading: str) -> bool:
+    """Set in capitals, and long enough to tell from an acronym ("FAQ", "PSE" are left alone)."""
+    letters = [c for c in heading if c.isalpha()]
+    return len(letters) >= 4 and not any(c.islower() for c in letters)
 
 
 def readable_heading(heading: str, forms: dict[str, str]) -> str:
     """An ALL-CAPS heading in sentence case, keeping the acronyms and names the body only writes with capitals:
     "THE CTIP PROJECTS IN CAMBODIA" -> "The CTIP projects in Cambodia". Other headings are unchanged."""
-    letters = [c for c in heading if c.isalpha()]
-    if len(letters) < 4 or any(c.islower() for c in letters):  # ("FAQ", "PSE": too short to tell from an acronym)
+    if not _all_caps(heading):
         return heading
     first = True
 
@@ -129,9 +137,10 @@ def readable_heading(heading: str, forms: dict[str, str]) -> str:
 def blocks_to_sections(blocks: list[tuple[int, str]], title: str = "") -> tuple[str, list[Section]]:
     """Group (level, text) blocks into sections. The first heading becomes the title when none is given. ALL-CAPS
     headings read in sentence case (`readable_heading`)."""
-    forms = body_forms([text for level, text in blocks if not level])
-    blocks = [(level, readable_heading(text, forms) if level else text) for level, text in blocks]
-    title = readable_heading(title, forms) if title else title
+    if any(_all_caps(text) for level, text in blocks if level) or _all_caps(title):  # the body is read only then
+        forms = body_forms([text for level, text in blocks if not level])
+        blocks = [(level, readable_heading(text, forms) if level else text) for level, text in blocks]
+        title = readable_heading(title, forms) if title else title
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     buf: list[str] = []

@@ -147,3 +147,14 @@ def test_unsupported_and_empty_files_name_the_file(tmp_path):
     only_front.write_text("---\ntitle: Nothing here\n---\n")
     with pytest.raises(EmptyDocument, match="front.md"):
         load(only_front)
+
+
+def test_the_body_is_read_for_capitals_only_when_a_heading_is_set_in_capitals(monkeypatch):
+    from knowledge import text_blocks
+
+    read = []
+    monkeypatch.setattr(text_blocks, "body_forms", lambda paragraphs: read.append(1) or {})
+    text_blocks.blocks_to_sections([(2, "Partner screening"), (0, "Screen the company.")])
+    assert read == []
+    text_blocks.blocks_to_sections([(2, "PARTNER SCREENING"), (0, "Screen the company.")])
+    assert read == [1]
