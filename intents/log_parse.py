@@ -87,13 +87,7 @@ def split_head(store, head: str, today: date, viewer=None) -> tuple[str, str | N
         except dates.DateError:
             continue
         return " ".join(words[:j]), kind, day
-    fits: list[int] = []
-    for j in range(1, len(words) + 1):
-        try:
-            _explain(words[j:], today)
-        except dates.DateError:
-            continue
-        fits.append(j)
+    fits = [j for j in range(1, len(words) + 1) if _is_when(words[j:], today)]
     # Prefer a split whose name part is a partner we can find; if such a name is followed by words that are
     # not a date ("Blue Ocean call yestrday"), report those words rather than asking to create a partner.
     found = [j for j in range(1, len(words) + 1)
@@ -134,15 +128,13 @@ def without_colon(store, text: str, today: date, viewer=None) -> tuple[str, str]
             when = words[j + 1:k]
             if (when and re.fullmatch(r"[\d,.]+", when[-1])) or any(_kind_word(w) for w in when):
                 continue
-            try:
-                _explain(when, today)
-            except dates.DateError:
-                continue
-            return " ".join(words[:k]), " ".join(words[k:])
+            if _is_when(when, today):
+                return " ".join(words[:k]), " ".join(words[k:])
     return None
 
 
 def _is_when(words: list[str], today: date) -> bool:
+    """Whether the words are a kind of contact and a date, or either, or nothing (today)."""
     try:
         _explain(words, today)
     except dates.DateError:

@@ -50,7 +50,7 @@ def handle(message: Message, services) -> Reply:
         text = f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed.")
         if getattr(e, "field", None) == "date" and stages.first_stage(target.stream) == target.stage:
             text += (f" If work with them began earlier, date that first: "
-                     f"{code(f'partner {target.name} since {when.day} {when:%b}')}, then move the stage again.")
+                     f"{code(f'partner {target.name} since {when.isoformat()}')}, then move the stage again.")
         return Reply.problem(text)
     if pr.hidden(message, p, store):
         return pr.hidden_reply(f"Moved {pr.label(message, p, store)} to its new stage ({dates.human(when, today)}).",

@@ -121,6 +121,12 @@ def generic(question: str, partners: bool = True) -> str:
 _ONE_PARTNER = re.compile(r"\ba partner\b", re.I)
 
 
+@lru_cache(maxsize=1)
+def _about_one_partner() -> np.ndarray:
+    """For each phrasing (in `phrasings()` order): whether it is about one partner."""
+    return np.array([bool(_ONE_PARTNER.search(a)) for a in phrasings()[1]])
+
+
 @lru_cache(maxsize=None)
 def _words(intent: str, hinting: bool) -> re.Pattern | None:
     words = (_HINTED_BY if hinting else _NAMED_BY).get(intent)
@@ -145,8 +151,7 @@ def similarities(question: str, embedder) -> dict[str, float]:
     read, as_written = generic(question), generic(question, partners=False)
     sims = vectors @ embedder.embed_one(read)
     if read != as_written:
-        one_partner = np.array([bool(_ONE_PARTNER.search(a)) for a in asks])
-        sims = np.where(one_partner, sims, vectors @ embedder.embed_one(as_written))
+        sims = np.where(_about_one_partner(), sims, vectors @ embedder.embed_one(as_written))
     best: dict[str, float] = {}
     for name, s in zip(names, sims):
         best[name] = max(best.get(name, -1.0), float(s))
