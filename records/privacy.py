@@ -19,11 +19,13 @@ How it looks:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
+from phonenumbers import geocoder
 
 # Programme countries, then the places their migrants mostly go (for numbers written without +CC).
 REGIONS = ("TH", "KH", "LA", "BD", "NP", "KG", "KZ", "TJ", "UZ", "MM", "VN", "ID", "PH", "MY", "US",
@@ -122,6 +124,11 @@ _NAME_BEFORE = re.compile(
     rf"(?P<name>{_HONORIFIC}\s+{_CAP}(?:\s+{_CAP}){{0,3}}|{_CAP}(?:\s+{_CAP}){{1,3}})"
     rf"(?:\s*[,(]\s*(?P<age>\d{{1,2}})\)?)?\s*,?\s*(?i:(?:is|was)\s+)?(?i:a|an|the|one)\s+"
     rf"(?i:(?:former|rescued|identified|returned)\s+)?(?i:{_STRONG})\b")
+# "survivor Mai, 17", "victims Mai and Lan": one capitalised word (or a list of them) straight after a strong survivor word (the weak ones, worker or girl, are
+# followed by too many ordinary capitalised words: "worker Union", "girls Football Club")
+_ONE_NAME_AFTER = re.compile(
+    rf"(?i:\b{_STRONG}\b)\s*[,:(-]?\s*(?P<name>[A-Z][\w'’-]++(?:(?:\s*,\s*|\s+(?:and|&)\s+)[A-Z][\w'’-]++)*)(?!\s+{_CAP})"
+    rf"(?:\s*[,(]\s*(?i:aged?\s*)?(?P<age>\d{{1,2}})\b(?![.,]?\d|\s*%))?")
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b|\b(\d{1,2})\s?(?:yo|y/o|y\.o\.)(?!\w)|"
                   r"\baged?\s*:?\s*(\d{1,2})\b(?!\s*(?:[-–+]|to\b|and\b|or\b|\d))", re.IGNORECASE)
 _NOT_NAMES = {"employment", "programme", "program", "project", "fund", "network", "support", "services", "service",
@@ -130,6 +137,16 @@ _NOT_NAMES = {"employment", "programme", "program", "project", "fund", "network"
               "training", "ministry", "department", "rights", "voices", "council", "forum", "initiative", "alliance",
               "the", "a", "an", "and", "of", "in", "on", "at", "to", "for", "from", "with", "our", "their", "we",
               "they", "he", "she", "it", "this", "that", "these", "those", "no", "yes", "ngo", "csr", "hr", "ceo"}
+# capitalised words that are not a survivor's name when one stands alone after "survivors"
+_NOT_ONE_NAME = {"however", "but", "so", "then", "also", "who", "which", "when", "after", "before", "if", "as", "all",
+                 "some", "many", "most", "both", "each", "every", "not", "said", "says", "were", "are", "is", "was",
+                 "have", "has", "had", "will", "can", "could", "should", "must", "would", "did", "do", "does",
+                 "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
+                 "thai", "khmer", "cambodian", "lao", "laotian", "bangladeshi", "bengali", "nepali", "nepalese",
+                 "kyrgyz", "kazakh", "tajik", "uzbek", "burmese", "myanmar", "vietnamese", "indonesian", "filipino",
+                 "filipina", "malaysian", "american", "indian", "chinese", "singaporean", "sri", "pakistani",
+                 "japanese", "korean", "taiwanese", "saudi", "emirati", "qatari", "kuwaiti", "omani", "bahraini",
+                 "russian", "african", "asian", "european", "rohingya", "karen", "shan", "mon", "hmong"}
 AGE_WINDOW = 60
 
 # --- numbers: what is set aside first, then what counts as a phone or ID number --------------------------------
@@ -218,7 +235,33 @@ def _is_name(name: str) -> bool:
     return not any(w in _NOT_NAMES for w in words)
 
 
+@functools.cache
+def _countries() -> frozenset[str]:
+    """Country names in English, from libphonenumber's data ("Thailand", "Lao PDR"…), word by word."""
+    words = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            words.update(geocoder.country_name_for_number(example, "en").casefold().split())
+    return frozenset(words)
+
+
+def _is_one_name(word: str, after: str) -> bool:
+    """`word`, alone after a survivor word, reads as a given name: not an acronym (IOM, CVs), a country or nationality, a
+    month followed by its day or year (May 2026), a weekday or a word that starts a clause."""
+    folded = word.casefold()
+    if word[:2].isupper() or re.fullmatch(_HONORIFIC, word) or not _is_name(word) or folded in _NOT_ONE_NAME or folded in _countries():
+        return False
+    return not (re.fullmatch(_MONTH, folded) and re.match(r"\s*\d", after))
+
+
 def _survivor_details(text: str, out: _Collector) -> None:
+    for m in _ONE_NAME_AFTER.finditer(text):  # first: "victims: Mai and Lan" is one finding, not "Mai"
+        names = re.split(r"\s*,\s*|\s+(?:and|&)\s+", m.group("name"))
+        if all(_is_one_name(name, text[m.end("name"):m.end("name") + 8]) for name in names):
+            out.match("survivor's name", m, "name", _initial)
+            if m.group("age"):
+                out.match("survivor's age", m, "age", lambda _s: "…")
     for pattern in (_NAME_AFTER, _NAME_BEFORE):
         for m in pattern.finditer(text):
             if not _is_name(m.group("name")):

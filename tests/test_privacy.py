@@ -53,6 +53,28 @@ def test_issue_15_forms_are_found_with_their_kind(text, kind):
     assert kind in kinds, (text, kinds)
 
 
+# A survivor's given name alone, straight after a survivor word (session 11; all let through by commit 649d807).
+ONE_NAME_FORMS = {
+    "survivor Mai was placed at Acme": ["survivor's name"],
+    "Survivor Mai, 17, started work": ["survivor's name", "survivor's age"],
+    "the returnee Aung now works in the kitchen": ["survivor's name"],
+    "how do I support survivor Mai after she starts work?": ["survivor's name"],
+    "victims: Somchai and Lan were hired": ["survivor's name"],
+    "survivors Mai, Lan and Aung got contracts": ["survivor's name"],
+    "survivor Mai’s employer called": ["survivor's name"],
+}
+
+
+@pytest.mark.parametrize("text,kinds", ONE_NAME_FORMS.items())
+def test_a_given_name_alone_after_a_survivor_word_is_found(text, kinds):
+    assert [f.kind for f in find_identifiers(text)] == kinds
+
+
+def test_a_list_of_given_names_is_taken_out_whole():
+    assert without("victims: Somchai and Lan were hired") == "victims: were hired"
+    assert redact("survivors Mai, Lan and Aung got contracts") == "survivors [survivor's name] got contracts"
+
+
 ORDINARY = [
     "discussed 5 placements", "cash: 5,000 USD on 2026-11-20", "met on 20/11/2026 at 10:30",
     "ISO 9001 and SA8000 audits", "budget 1,500,000 THB", "3 survivors placed, 12 trained",
@@ -67,6 +89,11 @@ ORDINARY = [
     "hired 12 women and 3 men", "signal strong support from HR", "Facebook campaign reached 12,000 people",
     "victims of forced labour were identified by Acme", "hotline launched in 2 provinces", "met 20 workers, 2026",
     "target number 150000 people reached", "hotline 1300 took 20000 calls", "number of workers 1200 350",
+    # one capitalised word after a survivor word that is no name
+    "survivor Reintegration Programme", "trafficking victims Protection Act", "survivors Thailand placements",
+    "victims Thai nationals were found", "survivors IOM referred", "should I send the survivor CVs to HR?",
+    "survivors May 2026 intake", "victims, However, were few", "Survivors Network Cambodia met us",
+    "survivors Monday briefing", "victim Ms. at the desk",
 ]
 
 
