@@ -47,6 +47,14 @@ def test_an_escalation_question_gets_the_steps_first_not_the_exercise(services, 
     assert first.section.startswith("What to do") and "Safety first" in first.text
 
 
+def test_how_quickly_to_escalate_leads_with_the_steps_and_their_example_timing(services):
+    # it led with the framing page's word table before the steps said "escalate" (session 11)
+    reply = _ask(services, "how quickly must we escalate a case of forced labour?")
+    first = reply.passages[0]
+    assert reply.data["answered"] and first.source == "corpus/supply-chain-abuse-escalation.md", reply.as_text()
+    assert "within 24 hours" in reply.as_text() and "Example to adapt" in reply.as_text()
+
+
 @pytest.mark.parametrize("question", ["banana bread recipe", "who won the football match",
                                       "what is the capital of Australia", "how do I reset my laptop password"])
 def test_off_topic_question_gets_no_passage_and_a_way_forward(services, question):
