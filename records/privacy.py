@@ -110,6 +110,7 @@ _SURVIVOR = (r"(?:victims?|survivors?|trafficked (?:persons?|people|girls?|boys?
              r"workers?)|(?:domestic |migrant |factory |garment |sex )?workers?|fisherm[ae]n|fishers?|"
              r"beneficiar(?:y|ies)|returnees?|girls?|boys?|minors?|child(?:ren)?|wom[ae]n|migrants?)")
 _STRONG = r"(?:victims?|survivors?|trafficked (?:persons?|people|girls?|boys?|wom[ae]n|m[ae]n|child(?:ren)?)|returnees?)"
+_ONE_STRONG = r"(?:victim|survivor|trafficked (?:person|girl|boy|woman|man|child)|returnee)"
 _SURVIVOR_RE = re.compile(rf"\b{_SURVIVOR}\b", re.IGNORECASE)
 _HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Khun|Nang|Daw|Smt|Shri|Bibi|Mst|Md)\.?"
 _CAP = r"[A-Z][\w'’-]+"
@@ -129,6 +130,13 @@ _NAME_BEFORE = re.compile(
 _ONE_NAME_AFTER = re.compile(
     rf"(?i:\b{_STRONG}\b)\s*[,:(-]?\s*(?P<name>[A-Z][\w'’-]++(?:(?:\s*,\s*|\s+(?:and|&)\s+)[A-Z][\w'’-]++)*)(?!\s+{_CAP})"
     rf"(?:\s*[,(]\s*(?i:aged?\s*)?(?P<age>\d{{1,2}})\b(?![.,]?\d|\s*%))?")
+# "Mai, 17, a survivor of…", "Aung is a survivor", "Mai (survivor)": an article or a bracket must come between,
+# since a capital before "survivors" is mostly an adjective starting a sentence ("Female survivors…")
+_ONE_NAME_BEFORE = re.compile(
+    rf"(?<![\w'’-])(?P<name>[A-Z][\w'’-]++)(?:\s*[,(]\s*(?P<age>\d{{1,2}})\)?)?"
+    rf"(?:\s*,\s*|\s+(?i:is|was)\s+)(?i:(?:a|an|the)\s+(?:(?:former|rescued|identified|returned)\s+)?{_ONE_STRONG}"
+    rf"|one of (?:the|our)\s+(?:(?:former|rescued|identified|returned)\s+)?{_STRONG})(?![\w-])"
+    rf"|(?<![\w'’-])(?P<name2>[A-Z][\w'’-]++)\s*\(\s*(?i:a\s+)?(?i:{_STRONG})\s*\)")
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?)[- ]old\b|\b(\d{1,2})\s?(?:yo|y/o|y\.o\.)(?!\w)|"
                   r"\baged?\s*:?\s*(\d{1,2})\b(?!\s*(?:[-–+]|to\b|and\b|or\b|\d))", re.IGNORECASE)
 _NOT_NAMES = {"employment", "programme", "program", "project", "fund", "network", "support", "services", "service",
@@ -140,7 +148,7 @@ _NOT_NAMES = {"employment", "programme", "program", "project", "fund", "network"
 # capitalised words that are not a survivor's name when one stands alone after "survivors"
 _NOT_ONE_NAME = {"however", "but", "so", "then", "also", "who", "which", "when", "after", "before", "if", "as", "all",
                  "some", "many", "most", "both", "each", "every", "not", "said", "says", "were", "are", "is", "was",
-                 "have", "has", "had", "will", "can", "could", "should", "must", "would", "did", "do", "does",
+                 "have", "has", "had", "everyone", "someone", "nobody", "one", "each", "none", "either", "neither", "will", "can", "could", "should", "must", "would", "did", "do", "does",
                  "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
                  "thai", "khmer", "cambodian", "lao", "laotian", "bangladeshi", "bengali", "nepali", "nepalese",
                  "kyrgyz", "kazakh", "tajik", "uzbek", "burmese", "myanmar", "vietnamese", "indonesian", "filipino",
@@ -260,6 +268,12 @@ def _survivor_details(text: str, out: _Collector) -> None:
         names = re.split(r"\s*,\s*|\s+(?:and|&)\s+", m.group("name"))
         if all(_is_one_name(name, text[m.end("name"):m.end("name") + 8]) for name in names):
             out.match("survivor's name", m, "name", _initial)
+            if m.group("age"):
+                out.match("survivor's age", m, "age", lambda _s: "…")
+    for m in _ONE_NAME_BEFORE.finditer(text):
+        group = "name" if m.group("name") else "name2"
+        if _is_one_name(m.group(group), ""):
+            out.match("survivor's name", m, group, _initial)
             if m.group("age"):
                 out.match("survivor's age", m, "age", lambda _s: "…")
     for pattern in (_NAME_AFTER, _NAME_BEFORE):

@@ -62,6 +62,10 @@ ONE_NAME_FORMS = {
     "victims: Somchai and Lan were hired": ["survivor's name"],
     "survivors Mai, Lan and Aung got contracts": ["survivor's name"],
     "survivor Mai’s employer called": ["survivor's name"],
+    "Mai, 17, a survivor of forced labour, started work": ["survivor's name", "survivor's age"],
+    "Aung is a survivor we placed": ["survivor's name"],
+    "Mai, one of the survivors, got a job": ["survivor's name"],
+    "hired Mai (survivor) as a cook": ["survivor's name"],
 }
 
 
@@ -93,7 +97,9 @@ ORDINARY = [
     "survivor Reintegration Programme", "trafficking victims Protection Act", "survivors Thailand placements",
     "victims Thai nationals were found", "survivors IOM referred", "should I send the survivor CVs to HR?",
     "survivors May 2026 intake", "victims, However, were few", "Survivors Network Cambodia met us",
-    "survivors Monday briefing", "victim Ms. at the desk",
+    "survivors Monday briefing", "victim Ms. at the desk", "Acme, a survivor-led business, joined",
+    "Female survivors were hired", "She is a survivor of forced labour", "Placements, the survivors said, were few",
+    "Thai, a victim of the scheme, is rare", "Everyone is a victim here",
 ]
 
 
