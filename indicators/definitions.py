@@ -232,8 +232,8 @@ def _active_after_signing(store, period: Period, flt: _Filter, months: int = 12,
     cohort = []
     for pid, signed in signing_dates(conn, flt, signing_stages).items():
         anniversary = signed + relativedelta(months=months)
-        if anniversary in period:
-            cohort.append((pid, anniversary))
+        if anniversary in period and (period.as_of is None or anniversary <= period.as_of):
+            cohort.append((pid, anniversary))  # an anniversary still to come is not known yet
     active = 0
     for pid, anniversary in cohort:
         row = conn.execute(

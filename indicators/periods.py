@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 MIN_FY = 2000
@@ -27,6 +27,7 @@ class Period:
     start: date
     end: date  # inclusive
     label: str
+    as_of: date | None = None  # the day it was asked on: what lies after it is not known yet (None: no such day)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -55,7 +56,7 @@ class Period:
         fy = self.fiscal_year
         if fy is None:
             raise PeriodError("This period spans more than one fiscal year.")
-        return Period(fy_bounds(fy)[0], self.end, f"FY{fy} to {fmt_day(self.end)}")
+        return Period(fy_bounds(fy)[0], self.end, f"FY{fy} to {fmt_day(self.end)}", self.as_of)
 
     def describe(self) -> str:
         return f"{self.label} ({fmt_day(self.start)} – {fmt_day(self.end)})"
@@ -138,7 +139,14 @@ _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|–|—|\s+to\s+|\s+-\s+)\s
 
 
 def parse_period(text: str | None, today: date) -> Period:
-    """Read a period from words; the empty text means the current fiscal quarter. Raises PeriodError."""
+    """Read a period from words; the empty text means the current fiscal quarter. Raises PeriodError.
+
+    The period remembers `today` (`as_of`): a measure of something still to come, such as a signing anniversary
+    later in the quarter, leaves it out instead of counting it."""
+    return replace(_parse_period(text, today), as_of=today)
+
+
+def _parse_period(text: str | None, today: date) -> Period:
     raw = " ".join((text or "").split())
     t = raw.lower().strip(" .,")
     if not t:

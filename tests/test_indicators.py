@@ -139,6 +139,17 @@ def test_share_active_12_months_after_signing(store):
     assert value(store, "active_12m", fiscal_quarter(2027, 2)).value is None  # nobody to count
 
 
+def test_an_anniversary_still_to_come_is_not_counted(store):
+    # signed in September 2026: "this fiscal year" (FY2027) holds its anniversary, which on 6 Dec 2026 has not come
+    a = partner(store, "Acme", added=date(2026, 1, 1))
+    move(store, a, "agreement", date(2026, 9, 28))
+    assert value(store, "active_12m", parse_period("this fiscal year", date(2026, 12, 6))).value is None
+    assert value(store, "active_12m", parse_period("this fiscal year", date(2026, 12, 6)).fiscal_year_to_date()
+                 ).value is None
+    later = value(store, "active_12m", parse_period("FY2027", date(2027, 10, 2)))
+    assert later.extra == {"cohort": 1, "active": 1} and later.value == 100.0
+
+
 def test_leap_day_signing_anniversary(store):
     a = partner(store, "Leap", added=date(2027, 1, 1))
     move(store, a, "agreement", date(2028, 2, 29))
