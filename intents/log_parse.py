@@ -2,7 +2,9 @@
 
 Extras: `next: STEP [by DATE]` (a date anywhere in the step counts: "call them next Friday"), `due: DATE`,
 `level: high|medium|low`, and outcomes, with or without a colon: `placed: 5`, `placed 5`, `trained 15 survivors`,
-`cash: 2,000,000 riel`, `in-kind ฿15,000`. A part that cannot be understood is not dropped: it is listed in
+`cash: 2,000,000 riel`, `in-kind ฿15,000`. A count of survivors told in a sentence (`placed 3 survivors at the
+hotel`) is read and the sentence kept as the summary; a count of other people (`trained 20 HR staff`) is only words.
+A part that cannot be understood is not dropped: it is listed in
 `Parsed.problems` (segment, message) so the caller can keep a draft and ask about it alone.
 """
 
@@ -40,11 +42,19 @@ for _m in ("3", "6", "12"):
 NEXT_KEYS = ("next", "next step", "next steps", "todo", "to do", "follow up", "follow-up")
 LEVEL_KEYS = ("level", "action level", "action")
 DUE_KEYS = ("due", "by", "deadline")
-PEOPLE = r"(?:survivors?|people|persons|workers|women|men|participants)"
+PEOPLE = (r"(?:survivors?|people|persons|workers|women|men|participants|girls|boys|young people|youths?|trainees|"
+          r"beneficiaries|returnees|victims)")
+_SURVIVORS = r"(?:survivors?|victims?|returnees?|trafficked (?:people|persons|women|men|girls|boys))"
 _KEY_ALT = "|".join(re.escape(k) for k in sorted(OUTCOME_KEYS, key=len, reverse=True))
 # `placed 2`, `trained 15 survivors`, `cash 5000 USD`  /  `2 placed`, `15 survivors trained`
 _OUTCOME_FIRST = re.compile(rf"({_KEY_ALT})\s+(.*\d.*?)(?:\s+{PEOPLE})?", re.IGNORECASE)
 _OUTCOME_LAST = re.compile(rf"(\d[\d,]*)\s+(?:{PEOPLE}\s+)?({_KEY_ALT})", re.IGNORECASE)
+# `placed 3 survivors at Lotus Hotels`, `3 survivors placed at Lotus Hotels`: a count told in a sentence
+_COUNT_IN_WORDS = (re.compile(rf"(?P<key>{_KEY_ALT})\s+(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+\S.*", re.IGNORECASE),
+                   re.compile(rf"(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+(?:were\s+)?(?P<key>{_KEY_ALT})\s+\S.*",
+                              re.IGNORECASE))
+# `trained 20 HR staff`: the number counts people who are not survivors (`2 or 3`, `5 to 6` stay numbers to ask about)
+_OTHERS_COUNTED = re.compile(rf"\d[\d,.]*\s+(?!(?:{PEOPLE}|or|to|and)\b)[A-Za-z]", re.IGNORECASE)
 
 
 class LogError(ValueError):
@@ -163,10 +173,24 @@ def outcome_segment(seg: str) -> tuple[str, str] | None:
     s = " ".join(seg.split())
     m = _OUTCOME_FIRST.fullmatch(s)
     if m:
-        return OUTCOME_KEYS[m.group(1).lower()], m.group(2)
+        kind = OUTCOME_KEYS[m.group(1).lower()]
+        if kind not in checks.MONEY_KINDS and _OTHERS_COUNTED.match(m.group(2)):
+            return None  # words about the meeting, not an outcome
+        return kind, m.group(2)
     m = _OUTCOME_LAST.fullmatch(s)
     if m:
         return OUTCOME_KEYS[m.group(2).lower()], m.group(1)
+    return None
+
+
+def count_in_words(seg: str) -> tuple[str, str] | None:
+    """(outcome kind, number) for a count told in a sentence that is also the summary: `placed 3 survivors at
+    Lotus Hotels`, `3 survivors were placed at the hotel`."""
+    s = " ".join(seg.split())
+    for pattern in _COUNT_IN_WORDS:
+        m = pattern.fullmatch(s)
+        if m and OUTCOME_KEYS[m.group("key").lower()] not in checks.MONEY_KINDS:
+            return OUTCOME_KEYS[m.group("key").lower()], m.group("n")
     return None
 
 
@@ -199,8 +223,11 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
         k = " ".join(key.lower().split())
         try:
             if not sep or (i == 0 and k not in OUTCOME_KEYS):
-                bare = outcome_segment(seg)
-                if bare and i == 0:
+                bare, told_in_words = outcome_segment(seg), count_in_words(seg)
+                if told_in_words:  # the count is read and the sentence stays the summary
+                    p.outcomes.append(parse_outcome(*told_in_words))
+                    summary_parts.append(seg)
+                elif bare and i == 0:
                     try:
                         p.outcomes.append(parse_outcome(*bare))
                         told.append(seg)
@@ -229,12 +256,14 @@ def parse(store, head: str, tail: str, today: date, viewer=None) -> Parsed:
                 summary_parts.append(seg)
         except (LogError, dates.DateError) as e:
             p.problems.append((seg, str(e)))
-    if opening:  # "trained 12 survivors in food safety; trained: 12": the opening words are the summary
+    if opening:  # "trained about 12; trained: 12": the opening words are the summary
         if opening[0] in {o.kind for o in p.outcomes}:
             summary_parts.insert(0, segments[0])
         else:
             p.problems.insert(0, (segments[0], opening[1]))
-    p.summary = "; ".join(summary_parts) or "; ".join(told)  # only outcomes given: they say what happened
+    # only outcomes given: they say what happened (unless the unread opening does: `log confirm` makes it the summary)
+    unread_opening = bool(opening) and bool(p.problems) and p.problems[0][0] == segments[0]
+    p.summary = "; ".join(summary_parts) or ("" if unread_opening else "; ".join(told))
     unique = []  # the same outcome said twice ("3 survivors placed; placed: 3") is one outcome
     for o in p.outcomes:
         if not any((u.kind, u.quantity, u.currency) == (o.kind, o.quantity, o.currency) for u in unique):

@@ -257,9 +257,36 @@ def test_an_opening_that_states_an_outcome_given_again_after_a_colon_is_the_summ
     n = r.data["interaction_id"]
     assert row(svc.store, n)[2] == "trained 12 survivors in food safety"
     assert outcomes(svc.store, n) == [("survivors_trained", 12.0, None, "2026-11-18")]
-    # without the count after a colon the bot asks rather than guess, and keeps the line as a draft
-    asked = say(svc, "log Blue Ocean training today: trained 12 survivors in food safety")
-    assert not asked.data.get("interaction_id") and "12 survivors in food safety" in asked.text
+    # a count that only a number followed by other words states is asked about, and the line kept as a draft
+    asked = say(svc, "log Blue Ocean training today: trained about 12 in food safety")
+    assert not asked.data.get("interaction_id") and "about 12 in food safety" in asked.text
+
+
+@pytest.mark.parametrize("said,kind,n", [
+    ("trained 12 survivors in food safety", "survivors_trained", 12.0),
+    ("placed 3 survivors at the Riverside hotel", "survivors_placed", 3.0),
+    ("2 survivors were placed in the kitchen", "survivors_placed", 2.0),
+])
+def test_a_count_of_survivors_told_in_a_sentence_is_read_and_the_sentence_kept(svc, said, kind, n):
+    r = say(svc, f"log Blue Ocean training today: {said}")
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert row(svc.store, r.data["interaction_id"])[2] == said
+    assert outcomes(svc.store, r.data["interaction_id"]) == [(kind, n, None, "2026-11-18")]
+
+
+def test_a_count_of_people_who_are_not_survivors_is_summary_not_an_outcome(svc):
+    # it was read as survivors trained and refused, and the draft's summary showed "cash: $500" (session 11)
+    r = say(svc, "log Blue Ocean training today: trained 20 HR staff; cash: $500")
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert row(svc.store, r.data["interaction_id"])[2] == "trained 20 HR staff"
+    assert outcomes(svc.store, r.data["interaction_id"]) == [("cash", 500.0, "USD", "2026-11-18")]
+
+
+def test_an_unread_opening_is_not_replaced_by_the_outcomes_in_the_draft_or_when_confirmed(svc):
+    asked = say(svc, "log Blue Ocean training today: trained about 20; cash: $500")
+    assert not asked.data.get("interaction_id") and "Summary" not in asked.text, asked.text
+    saved = say(svc, "log confirm")
+    assert row(svc.store, saved.data["interaction_id"])[2] == "trained about 20"
 
 
 # --- money in the programme currencies --------------------------------------------------------------------------
