@@ -4,6 +4,8 @@
     partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood [--confidential]
     partner alias Acme Foods Co. = Acme
     partner confidential Acme on|off   (leads)
+    partner Acme --country Cambodia    correct the country project, --stream or --sector it was entered with
+                                       (also `partner Acme sector: retail`)
 
 Staff and leads see and change only partners of their own country projects (and partners with no country project
 that are not confidential); `partner add` puts a partner in the user's project: `--country` is needed when they
@@ -39,7 +41,7 @@ from records import (
 NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
 USAGE = ("partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential] | "
-         "partner NAME since DATE")
+         "partner NAME since DATE | partner NAME --country C | --stream S | --sector S")
 ACCESS = "staff"
 OPTIONS = ("stream", "country", "sector", "owner", "confidential", "since")
 
@@ -55,7 +57,7 @@ def handle(message: Message, services) -> Reply:
         return partner_create.ask(message, services)
     if message.form is not None:
         return partner_create.from_form(message, services)
-    text = message.text.strip()
+    text = _dashes(message.text.strip())
     if message.action == "partner_show" and text:
         target = pr.resolve(store, text, "partner {name}", message=message)
         return target if isinstance(target, Reply) else card(store, target, pr.today(message), message)
@@ -69,6 +71,9 @@ def handle(message: Message, services) -> Reply:
         return _alias(message, store, rest)
     if verb == "confidential":
         return _confidential(message, store, rest)
+    fix = _correction(text)  # `partner Acme Foods --country Thailand`, `partner Acme Foods sector: retail`
+    if fix is not None:
+        return fix if isinstance(fix, Reply) else _correct(message, store, *fix)
     since = re.match(r"(.+?)\s+since\s+(\S.*)$", text, re.I)  # `partner Acme Foods since 3 Nov`: back-date the start
     if since and dates.is_date(since.group(2), pr.today(message)):
         return _since(message, store, since.group(1), since.group(2))
@@ -76,6 +81,11 @@ def handle(message: Message, services) -> Reply:
     if isinstance(target, Reply):
         return target
     return card(store, target, pr.today(message), message)
+
+
+def _dashes(text: str) -> str:
+    """`—country` → `--country`: phones and some chat clients turn a typed `--` into a dash."""
+    return re.sub(r"(?<=\s)[—–](?=[A-Za-z])", "--", text)
 
 
 def parse_add(text: str) -> tuple[str, dict[str, str]]:
@@ -126,6 +136,64 @@ def _add(message: Message, store, rest: str) -> Reply:
         text += "\n" + others
     return Reply(text=text, private=True, data={"partner_id": p.id, "engaged_elsewhere": bool(others)},
                  buttons=[Button("Show card", "partner_show", p.name)])
+
+
+CORRECTABLE = ("country", "stream", "sector")
+_FIELD = re.compile(r"(?P<name>.+?)\s+(?P<key>country(?: project)?|(?:work )?stream|sector)\s*:\s*(?P<value>.*)$", re.I)
+
+
+def _correction(text: str) -> tuple[str, dict[str, str]] | Reply | None:
+    """(partner words, {field: new value}) when `text` corrects a partner; None when it names one only."""
+    m = _FIELD.fullmatch(text)
+    if m and " --" not in text:
+        return m.group("name").strip(), {m.group("key").split()[-1].lower(): m.group("value").strip()}
+    if " --" not in text:
+        return None
+    try:
+        name, opts = parse_add(text)
+    except checks.RegistryError as e:
+        return Reply.problem(f"{e} Nothing changed.")
+    if opts.get("since") and len(opts) == 1:
+        return name, opts
+    wrong = [o for o in opts if o not in CORRECTABLE]
+    if wrong:
+        return Reply.problem(f"`--{wrong[0]}` can't be changed this way; a partner's country project, stream and "
+                             f"sector can (`partner {name} --country Thailand`). For the confidential flag use "
+                             f"`partner confidential {name} on|off`, and for the start day `partner {name} since "
+                             "DATE`. Nothing changed.")
+    return name, opts
+
+
+def _correct(message: Message, store, name: str, opts: dict[str, str]) -> Reply:
+    """`partner NAME --country C --stream S --sector S`: correct what a partner was entered with (audited)."""
+    if "since" in opts:
+        return _since(message, store, name, opts["since"])
+    target = pr.resolve(store, name, "partner {name} --country Thailand", message=message)
+    if isinstance(target, Reply):
+        return target
+    user = pr.viewer(message, store)
+    try:
+        country = None
+        if "country" in opts:
+            if not opts["country"] and (user is not None and user.role != "admin"):
+                raise checks.RegistryError("Give the country project to move it to, e.g. `--country Thailand`.")
+            country = country_for(user, opts["country"], known_countries(store), doing="move")
+        stream = stages.resolve_stream(opts["stream"]) if "stream" in opts else None
+        p, lines = partner_edits.correct(store, target, actor=pr.actor(message), country=country, stream=stream,
+                                         sector=opts.get("sector"), viewer=user)
+    except (checks.RegistryError, stages.StageError) as e:
+        return Reply.problem(f"{e}" + ("" if "nothing" in str(e).lower() else " Nothing changed."))
+    who = pr.label(message, p, store)
+    if not lines:
+        return Reply(text=f"{who} already has that; nothing changed.", private=True, data={"partner_id": p.id})
+    text = f"Corrected {who}: " + "; ".join(escape(line) for line in lines) + "."
+    if country is not None and p.country != target.country:
+        text += (f" Its logs and outcomes now count for {escape(p.country or 'no country project')} in reports, "
+                 "and its members see it.")
+    if p.stream != target.stream:
+        text += f" It is at {p.stage_label}, the first stage of that stream, since {dates.human(p.stage_since)}."
+    return Reply(text=text, private=True, data={"partner_id": p.id, "changes": lines},
+                 buttons=[] if pr.hidden(message, p, store) else [Button("Show card", "partner_show", p.name)])
 
 
 def _since(message: Message, store, name: str, when: str) -> Reply:
@@ -249,6 +317,8 @@ EXAMPLES = (
     ("partner Acme Foods", "see a partner's card: stage, last contact and next step"),
     ("partner alias Acme Foods = AFC", "give a partner a short name or another spelling"),
     ("partner Acme Foods since 1 Oct", "back-date the day work with a partner began, when it was entered late"),
+    ("partner Acme Foods --country Cambodia",
+     "correct the country project, work stream or sector a partner was entered with"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I add a new company to the partner registry?",
@@ -258,6 +328,8 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
     "where do I look up what we have on a company?",
     "how do I open a partner's record to see everything about it?",
     "show me how to find a partner's card",
+    "a partner was added to the wrong country project, how do I fix it?",
+    "how do I change a partner's sector or work stream?",
 )
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,

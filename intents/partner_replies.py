@@ -159,20 +159,21 @@ def resolve(store, name: str, example: str, then: str = "",
     return r
 
 
-def country_for(user: access.User | None, given: str, known: Sequence[str] = ()) -> str:
-    """The country project a new partner goes into: the one given (it must be one of a non-admin's projects), or
-    a non-admin's only project. Raises RegistryError (nothing added) when it can't be decided or isn't theirs.
-    An admin may name any project, in the spelling of a `known` one; a name close to a known project but not it
-    ("Thialand") is refused with the one meant rather than starting a new country project by mistake."""
+def country_for(user: access.User | None, given: str, known: Sequence[str] = (), doing: str = "add") -> str:
+    """The country project a new partner goes into (`doing` "add") or a partner is moved to ("move"): the one given
+    (it must be one of a non-admin's projects), or a non-admin's only project. Raises RegistryError (nothing added
+    or changed) when it can't be decided or isn't theirs. An admin may name any project, in the spelling of a
+    `known` one; a name close to a known project but not it ("Thialand") is refused with the one meant rather than
+    starting a new country project by mistake."""
     given = " ".join(given.split())
+    nothing = "Nothing was added." if doing == "add" else "Nothing changed."
     if user is None or user.role == "admin":
         same = next((c for c in known if c.casefold() == given.casefold()), None)
         if same or not given:
             return same or given
         meant = near_country(given, list(known))
         if meant:
-            raise checks.RegistryError(f"“{given}” is no country project; did you mean {meant}? Nothing was added.",
-                                       "country")
+            raise checks.RegistryError(f"“{given}” is no country project; did you mean {meant}? {nothing}", "country")
         return given
     mine = [c for c in user.countries if c.strip()]
     if given:
@@ -180,14 +181,14 @@ def country_for(user: access.User | None, given: str, known: Sequence[str] = ())
             if c.casefold() == given.casefold():
                 return c  # the project's own spelling
         raise checks.RegistryError(
-            f"You can add partners only to your own country project{'s' if len(mine) > 1 else ''} "
-            f"({', '.join(mine) or 'none yet'}), not {given}. Nothing was added. Ask a member of the {given} project "
-            "or an admin to add it.", "country")
+            f"You can {doing} partners only to your own country project{'s' if len(mine) > 1 else ''} "
+            f"({', '.join(mine) or 'none yet'}), not {given}. {nothing} Ask a member of the {given} project "
+            f"or an admin to {doing} it.", "country")
     if len(mine) == 1:
         return mine[0]
     raise checks.RegistryError(
         f"Which country project is it for? You belong to {', '.join(mine)}: add e.g. `--country {mine[0]}`. "
-        "Nothing was added.", "country")
+        f"{nothing}", "country")
 
 
 MAX_PENDING_LOG = 1500  # characters of log line carried by the Add-partner button and form (Slack: 2,000 / 3,000)

@@ -1,4 +1,4 @@
-"""Changes to partners: add, alias, confidentiality, the day work began, stage moves. Each runs in one transaction with its audit row.
+"""Changes to partners: add, alias, confidentiality, the day work began, corrections, stage moves. Each runs in one transaction with its audit row.
 """
 
 from __future__ import annotations
@@ -147,6 +147,63 @@ def set_since(store: Store, partner: Partner, since: date, *, actor: str, today:
             c.execute("UPDATE partners SET stage_since = ? WHERE id = ?", (since.isoformat(), partner.id))
         store.audit(actor, "partner.since", "partners", partner.id, {"from": before, "to": since.isoformat()})
     return get_partner(store, partner.id)  # type: ignore[return-value]
+
+
+def correct(store: Store, partner: Partner, *, actor: str, country: str | None = None, stream: str | None = None,
+            sector: str | None = None, viewer: access.User | None = None) -> tuple[Partner, list[str]]:
+    """Correct what a partner was entered with: its country project, work stream or sector (None: unchanged).
+
+    Returns the partner and one line per change ("country project: Cambodia → Thailand"); all or nothing, each
+    change audited. A country project engages a company once, so a move to a project that already has it is
+    refused. The stream can change only before the first stage move: the stages of the two streams differ, and
+    a history of one stream's stages can't be re-read as the other's."""
+    changes: dict[str, tuple[str, str]] = {}
+    if country is not None:
+        country = clean_name(country, "country project") if country.strip() else ""
+        if country != partner.country:
+            clash = [o for o in _engagements_of(store, partner.company_id)
+                     if o.id != partner.id and o.country.casefold() == country.casefold()]
+            if clash:
+                known = f"{clash[0].name} ({clash[0].country})" if clash[0].country else clash[0].name
+                shown = f" (see `partner {known}`)" if can_see(store, viewer, clash[0]) else ""
+                raise RegistryError(f"{country or 'The partners with no country project'} already "
+                                    f"{'has' if country else 'have'} an engagement with this company{shown}; a "
+                                    "country project engages a company once. Nothing changed.", "country")
+            changes["country"] = (partner.country, country)
+    if sector is not None:
+        sector = clean_name(sector, "sector") if sector.strip() else ""
+        check_private(sector, "the sector", "sector")
+        if sector != partner.sector:
+            changes["sector"] = (partner.sector, sector)
+    first = None
+    if stream is not None and stream != partner.stream:
+        if stream not in STREAMS:
+            raise RegistryError(f"“{stream}” is not a work stream; use innovation or survivor_employment.", "stream")
+        moved = store.scalar("SELECT count(*) FROM stage_history WHERE partner_id = ? AND from_stage IS NOT NULL",
+                             (partner.id,))
+        if moved:
+            raise RegistryError(f"{partner.name} has moved through stages of the {partner.stream_label} stream (now "
+                                f"{partner.stage_label}); a stream can only be corrected before the first stage move, "
+                                "since the two streams have different stages. Nothing changed.", "stream")
+        first = stages.first_stage(stream)
+        changes["stream"] = (partner.stream, stream)
+    if not changes:
+        return partner, []
+    with store.transaction() as c:
+        for column, (before, after) in changes.items():
+            c.execute(f"UPDATE partners SET {column} = ? WHERE id = ?", (after, partner.id))
+            store.audit(actor, f"partner.{column}", "partners", partner.id, {"from": before, "to": after})
+        if first is not None:  # still at its first stage: that of the new stream, from the same day
+            c.execute("UPDATE partners SET stage = ? WHERE id = ?", (first, partner.id))
+            c.execute("UPDATE stage_history SET to_stage = ? WHERE partner_id = ? AND from_stage IS NULL",
+                      (first, partner.id))
+    if "country" in changes:
+        names_changed(store)  # who may see it changes
+    labels = {"country": "country project", "stream": "work stream", "sector": "sector"}
+    shown = {"stream": lambda v: stages.STREAM_LABELS.get(v, v)}
+    lines = [f"{labels[k]}: {shown.get(k, str)(b) or '—'} → {shown.get(k, str)(a) or '—'}"
+             for k, (b, a) in changes.items()]
+    return get_partner(store, partner.id), lines  # type: ignore[return-value]
 
 
 def move_stage(store: Store, partner: Partner, stage_key: str, *, actor: str, on: date, note: str = "") -> Partner:

@@ -150,3 +150,81 @@ def test_partner_add_since_refuses_a_future_or_bad_date_and_adds_nothing(lite_se
         r = route(Message(text=text), lite_services)
         assert not r.ok and "Nothing was added" in r.text, r.text
     assert lite_services.store.execute("SELECT COUNT(*) FROM partners").fetchone()[0] == 0
+
+
+# --- corrections: what a partner was entered with (session 11) ---------------------------------------------------
+
+def test_a_partner_entered_in_the_wrong_country_project_is_moved_and_reports_follow(svc):
+    assert say(svc, "log Acme Foods meeting yesterday: talked about a pilot; placed: 2").ok
+    r = say(svc, "partner Acme Foods --country Cambodia")
+    assert r.ok and r.text.startswith("Corrected Acme Foods Co.: country project: Thailand → Cambodia."), r.text
+    assert svc.store.execute("SELECT country FROM partners WHERE name = 'Acme Foods Co.'").fetchone() == ("Cambodia",)
+    cambodia = say(svc, "report this quarter Cambodia").data
+    thailand = say(svc, "report this quarter Thailand").data
+    assert _placed(cambodia) == 2 and _placed(thailand) == 0
+    audited = svc.store.execute("SELECT detail FROM audit_log WHERE action = 'partner.country'").fetchall()
+    assert audited == [('{"from": "Thailand", "to": "Cambodia"}',)]
+
+
+def _placed(data):
+    return next(r["actual"]["value"] for r in data["report"]["indicators"] if r["id"] == "placed")
+
+
+def test_sector_and_stream_are_corrected_and_the_stream_only_before_the_first_stage_move(svc):
+    assert say(svc, "partner Acme Foods sector: seafood processing").ok
+    r = say(svc, "partner Acme Foods --stream survivor")
+    assert r.ok and "work stream: Innovation / prevention → Survivor employment" in r.text
+    assert "Private-sector mapping, the first stage of that stream" in r.text
+    row = "SELECT p.sector, p.stream, p.stage, h.to_stage FROM partners p JOIN stage_history h ON h.partner_id = p.id " \
+          "WHERE p.name = 'Acme Foods Co.'"
+    assert svc.store.execute(row).fetchall() == [("seafood processing", "survivor_employment", "mapping", "mapping")]
+    assert say(svc, "stage Acme Foods government").ok
+    before = dump(svc.store)
+    refused = say(svc, "partner Acme Foods --stream innovation")
+    assert not refused.ok and "before the first stage move" in refused.text and "Nothing changed" in refused.text
+    assert dump(svc.store) == before
+
+
+@pytest.mark.parametrize("line,words", [
+    ("partner Acme Foods --country Thialand", "did you mean Thailand? Nothing changed."),
+    ("partner Acme Foods --stream fishing", "work stream"),
+    ("partner Acme Foods --confidential", "partner confidential Acme Foods on|off"),
+    ("partner Acme Foods --owner me", "can't be changed this way"),
+    ("partner Acme Foods sector: Somchai 081 234 5678", "personal identifiers"),
+    ("partner Zeta --country Nepal", "don't know a partner"),
+])
+def test_bad_corrections_change_nothing(svc, line, words):
+    before = dump(svc.store)
+    r = say(svc, line)
+    assert not r.ok and words in r.text, r.text
+    assert dump(svc.store) == before
+
+
+def test_a_move_to_a_project_that_already_engages_the_company_is_refused(svc):
+    assert say(svc, "partner add Acme Foods Co. --country Nepal").ok
+    before = dump(svc.store)
+    r = say(svc, "partner Acme Foods Co. (Thailand) --country Nepal")
+    assert not r.ok and "Nepal already has an engagement with this company" in r.text, r.text
+    assert "`partner Acme Foods Co. (Nepal)`" in r.text and dump(svc.store) == before
+
+
+def test_staff_move_partners_only_between_their_own_country_projects(svc):
+    access.add_user(svc.store, "slack:S1", "staff", ["Thailand", "Laos"], actor="t")
+    before = dump(svc.store)
+    r = say(svc, "partner Acme Foods --country Nepal", platform="slack", user_id="S1")
+    assert not r.ok and "You can move partners only to your own country projects (Thailand, Laos)" in r.text
+    assert dump(svc.store) == before
+    hidden = say(svc, "partner Blue Ocean --country Thailand", platform="slack", user_id="S1")  # Cambodia's partner
+    assert not hidden.ok and "don't know" in hidden.text and dump(svc.store) == before
+    assert say(svc, "partner Acme Foods --country Laos", platform="slack", user_id="S1").ok
+
+
+@pytest.mark.parametrize("dash", ["—", "–"])
+def test_a_double_hyphen_turned_into_a_dash_by_the_chat_app_still_reads_as_an_option(svc, dash):
+    # "partner add Mekong Garments —country Cambodia" added a partner of that whole name, seen by every project
+    r = say(svc, f"partner add Mekong Garments {dash}country Cambodia {dash}sector garments")
+    assert r.ok, r.text
+    row = "SELECT name, country, sector FROM partners WHERE name LIKE 'Mekong%'"
+    assert svc.store.execute(row).fetchall() == [("Mekong Garments", "Cambodia", "garments")]
+    assert say(svc, f"partner Mekong Garments {dash}country Thailand").ok
+    assert svc.store.execute(row).fetchall() == [("Mekong Garments", "Thailand", "garments")]
