@@ -3,6 +3,7 @@
     partner Acme                       the card: stage, time in stage, last contact, next step, recent contacts
     partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood [--confidential]
     partner alias Acme Foods Co. = Acme
+    partner rename Acme Fods = Acme Foods   (the old name stays an alias)
     partner confidential Acme on|off   (leads)
     partner Acme --country Cambodia    correct the country project, --stream or --sector it was entered with
                                        (also `partner Acme sector: retail`)
@@ -41,7 +42,7 @@ from records import (
 NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
 USAGE = ("partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential] | "
-         "partner NAME since DATE | partner NAME --country C | --stream S | --sector S")
+         "partner NAME since DATE | partner NAME --country C | --stream S | --sector S | partner rename NAME = NEW")
 ACCESS = "staff"
 OPTIONS = ("stream", "country", "sector", "owner", "confidential", "since")
 
@@ -71,6 +72,8 @@ def handle(message: Message, services) -> Reply:
         return _alias(message, store, rest)
     if verb == "confidential":
         return _confidential(message, store, rest)
+    if verb == "rename":
+        return _rename(message, store, rest)
     fix = _correction(text)  # `partner Acme Foods --country Thailand`, `partner Acme Foods sector: retail`
     if fix is not None:
         return fix if isinstance(fix, Reply) else _correct(message, store, *fix)
@@ -228,6 +231,25 @@ def _alias(message: Message, store, rest: str) -> Reply:
     return Reply(text=f"“{escape(alias.strip())}” now also finds {pr.lock(p)}{escape(p.name)}.", private=True)
 
 
+def _rename(message: Message, store, rest: str) -> Reply:
+    name, sep, new = rest.partition("=")
+    if not sep or not name.strip() or not new.strip():
+        return Reply.problem("Write `partner rename NAME = NEW NAME`, e.g. `partner rename Acme Fods = Acme Foods`.")
+    target = pr.resolve(store, name, "partner rename {name} = " + new.strip(), message=message)
+    if isinstance(target, Reply):
+        return target
+    try:
+        p = partner_edits.rename(store, target, new, actor=pr.actor(message), viewer=pr.viewer(message, store))
+    except checks.RegistryError as e:
+        return Reply.problem(str(e))
+    if pr.hidden(message, p, store):
+        return pr.hidden_reply(f"Renamed {pr.label(message, p, store)}.", partner_id=p.id)
+    text = (f"Renamed {escape(target.name)} to {pr.lock(p)}{escape(p.name)}, for every country project that works "
+            f"with it; “{escape(target.name)}” still finds it.")
+    return Reply(text=text, private=True, data={"partner_id": p.id, "name": p.name},
+                 buttons=[Button("Show card", "partner_show", p.name)])
+
+
 def _confidential(message: Message, store, rest: str) -> Reply:
     words = rest.split()
     if len(words) < 2 or words[-1].lower() not in ("on", "off", "yes", "no"):
@@ -319,6 +341,7 @@ EXAMPLES = (
     ("partner Acme Foods since 1 Oct", "back-date the day work with a partner began, when it was entered late"),
     ("partner Acme Foods --country Cambodia",
      "correct the country project, work stream or sector a partner was entered with"),
+    ("partner rename Acme Foods = Acme Foods Ltd", "correct a partner's name; the old one still finds it"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I add a new company to the partner registry?",
@@ -328,8 +351,9 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
     "where do I look up what we have on a company?",
     "how do I open a partner's record to see everything about it?",
     "show me how to find a partner's card",
-    "a partner was added to the wrong country project, how do I fix it?",
+    "how do I correct the country a partner was entered under?",
     "how do I change a partner's sector or work stream?",
+    "I misspelt a company's name when I added it, how do I fix it?",
 )
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,

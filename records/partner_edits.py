@@ -1,4 +1,4 @@
-"""Changes to partners: add, alias, confidentiality, the day work began, corrections, stage moves. Each runs in one transaction with its audit row.
+"""Changes to partners: add, alias, rename, confidentiality, the day work began, corrections, stage moves. Each runs in one transaction with its audit row.
 """
 
 from __future__ import annotations
@@ -111,6 +111,35 @@ def add_alias(store: Store, partner: Partner, alias: str, *, actor: str,
     with store.transaction() as c:
         c.execute("UPDATE partners SET aliases = ? WHERE id = ?", (json.dumps(aliases, ensure_ascii=False), partner.id))
         store.audit(actor, "partner.alias", "partners", partner.id, {"alias": alias})
+    names_changed(store)
+    return get_partner(store, partner.id)  # type: ignore[return-value]
+
+
+def rename(store: Store, partner: Partner, new_name: str, *, actor: str,
+           viewer: access.User | None = None) -> Partner:
+    """Correct a company's name (a typo, or the company renamed itself), for every country project's engagement
+    with it: they are one company. The old name stays an alias, so what people type out of habit still finds it."""
+    new_name = clean_name(new_name)
+    check_private(new_name, "the partner name", "name")
+    if new_name == partner.name:
+        raise RegistryError(f"{partner.name} is already called that; nothing changed.", "name")
+    mine = {p.id: p for p in _engagements_of(store, partner.company_id)}
+    taken = name_index(store).exact.get(normalize(new_name), set()) - set(mine)
+    if taken:
+        other = get_partner(store, min(taken))
+        shown = f" ({other.name})" if other is not None and can_see(store, viewer, other) else ""
+        raise RegistryError(f"“{new_name}” already names another partner{shown}; nothing changed.", "name")
+    old = partner.name
+    with store.transaction() as c:
+        c.execute("UPDATE companies SET name = ? WHERE id = ?", (new_name, partner.company_id))
+        for pid, p in mine.items():
+            aliases = [a for a in p.aliases if normalize(a) != normalize(new_name)]
+            if normalize(p.name) != normalize(new_name) and normalize(p.name) not in map(normalize, aliases):
+                aliases.append(p.name)
+            c.execute("UPDATE partners SET name = ?, aliases = ? WHERE id = ?",
+                      (new_name, json.dumps(aliases, ensure_ascii=False), pid))
+        store.audit(actor, "partner.rename", "partners", partner.id,
+                    {"from": old, "to": new_name, "engagements": sorted(mine)})
     names_changed(store)
     return get_partner(store, partner.id)  # type: ignore[return-value]
 

@@ -228,3 +228,35 @@ def test_a_double_hyphen_turned_into_a_dash_by_the_chat_app_still_reads_as_an_op
     assert svc.store.execute(row).fetchall() == [("Mekong Garments", "Cambodia", "garments")]
     assert say(svc, f"partner Mekong Garments {dash}country Thailand").ok
     assert svc.store.execute(row).fetchall() == [("Mekong Garments", "Thailand", "garments")]
+
+
+def test_rename_corrects_the_company_for_every_project_and_keeps_the_old_name_as_an_alias(svc):
+    assert say(svc, "partner add Acme Foods Co. --country Nepal").ok  # a second project's engagement
+    r = say(svc, "partner rename Acme Foods Co. (Thailand) = Acme Food Company")
+    assert r.ok and "“Acme Foods Co.” still finds it" in r.text, r.text
+    rows = svc.store.execute("SELECT p.name, p.aliases, c.name FROM partners p JOIN companies c ON c.id = p.company_id "
+                             "WHERE p.name LIKE 'Acme Food%' ORDER BY p.id").fetchall()
+    assert rows == [("Acme Food Company", '["Acme Foods Co."]', "Acme Food Company")] * 2
+    assert say(svc, "partner Acme Foods Co. (Nepal)").data["partner"]["name"] == "Acme Food Company"
+    assert svc.store.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'partner.rename'").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("line,words", [
+    ("partner rename Acme Foods", "partner rename NAME = NEW NAME"),
+    ("partner rename Acme Foods = Acme Logistics Ltd", "already names another partner"),
+    ("partner rename Acme Foods = Acme Foods Co.", "already called that"),
+    ("partner rename Acme Foods = Somchai 081 234 5678", "personal identifiers"),
+    ("partner rename Zeta = Zeta Ltd", "don't know a partner"),
+])
+def test_bad_renames_change_nothing(svc, line, words):
+    before = dump(svc.store)
+    r = say(svc, line)
+    assert not r.ok and words in r.text, r.text
+    assert dump(svc.store) == before
+
+
+def test_staff_cannot_rename_another_projects_partner(svc):
+    access.add_user(svc.store, "slack:S1", "staff", ["Thailand"], actor="t")
+    before = dump(svc.store)
+    r = say(svc, "partner rename Blue Ocean Seafood = Blue Sea", platform="slack", user_id="S1")
+    assert not r.ok and "not one of your country project's partners" in r.text and dump(svc.store) == before
