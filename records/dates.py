@@ -3,7 +3,7 @@
 Understood: today, yesterday, tomorrow; weekday names ("Friday": the next one for due dates, the last one for
 past events; never today — say "today" for that); "last Tuesday" (the Tuesday of the previous week, as people
 mean it: on a Friday, "last Thursday" is 8 days back, not yesterday), "next Tuesday", "this Friday" (the Friday of
-this week), "last week Thursday"; "end of month", "end of next month", "end of week"; "next week",
+this week), "last week Thursday"; "end of month", "end of next month", "end of week", "end of December"; "next week",
 "last week" (± 7 days); "in 3 days", "3 days ago", "in 2 weeks", "a week ago"; ISO 2026-11-20; 20/11/2026 and
 20-11-2026 (day first); "20 Nov", "Nov 20", "20 November 2026", "Nov 20, 2026". A day and month without a year
 is the nearest one in the right direction (past for events, future for due dates). Anything else that looks like
@@ -13,6 +13,7 @@ a date ("next month", "3rd of December", "in 2 months") goes to dateparser, a we
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +125,16 @@ def parse_date(text: str, today: date, future: bool = False) -> date:
     m = re.fullmatch(r"(?:the )?end of (?:the )?(this |next )?(month|week)", t)
     if m:
         return _end_of(today, m.group(2), m.group(1) == "next ")
+    m = re.fullmatch(r"(?:the )?end of ([a-z]+)", t)  # "end of December": its last day, the nearest one
+    if m and m.group(1) in MONTHS:
+        return _month_end(MONTHS[m.group(1)], today, future)
+    # a due date "by / in December": the whole month is allowed, so it is due on the month's last day
+    m = re.fullmatch(r"(?:in|by|during|until|till|before) ([a-z]+)(?: (\d{4}))?", t)
+    if future and m and m.group(1) in MONTHS:
+        year = int(m.group(2)) if m.group(2) else None
+        end = _month_end(MONTHS[m.group(1)], today, True) if year is None else \
+            _make(year, MONTHS[m.group(1)], calendar.monthrange(year, MONTHS[m.group(1)])[1], original)
+        return end
     m = re.fullmatch(r"(last|next|this) week('s)? (?:on )?([a-z]+)", t)
     if m and m.group(3) in WEEKDAYS:
         monday = today - timedelta(days=today.weekday()) + timedelta(days={"last": -7, "next": 7, "this": 0}[m.group(1)])
@@ -176,6 +187,16 @@ def parse_date(text: str, today: date, future: bool = False) -> date:
     raise DateError(f"I couldn't read “{original}” as a date. Try e.g. {EXAMPLES}.")
 
 
+def _month_end(month: int, today: date, future: bool) -> date:
+    """The last day of `month`: the next one on or after today for due dates, the last one before for events."""
+    year = today.year
+    if future and date(year, month, calendar.monthrange(year, month)[1]) < today:
+        year += 1
+    elif not future and date(year, month, calendar.monthrange(year, month)[1]) > today:
+        year -= 1
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 def _end_of(today: date, unit: str, following: bool) -> date:
     if unit == "week":
         return today + timedelta(days=6 - today.weekday() + (7 if following else 0))
@@ -193,6 +214,10 @@ def _library(t: str, today: date, future: bool) -> date | None:
     """dateparser for expressions the rules above don't cover ("next month", "3rd of December")."""
     if len(t) > 40 or len(t.split()) < 2 or not DATEISH.search(t):
         return None
+    words = t.split()
+    if not re.search(r"\d", t) and any(w in MONTHS and (i == 0 or words[i - 1] not in MONTH_LEADS)
+                                       for i, w in enumerate(words)):
+        return None  # "we may call them" is no date in May, nor "they march in": a month alone needs "in", "by"…
     try:
         import dateparser
 
@@ -207,6 +232,8 @@ def _library(t: str, today: date, future: bool) -> date | None:
 
 
 LEADS = ("by", "before", "due", "on", "until", "till")
+MONTH_LEADS = ("in", "by", "before", "until", "till", "during", "of", "since", "from", "early", "mid", "late", "next",
+               "last", "this")
 
 
 def find_date(text: str, today: date, future: bool = True, max_words: int = 5) -> tuple[date, str, str] | None:
@@ -226,6 +253,10 @@ def find_date(text: str, today: date, future: bool = True, max_words: int = 5) -
                 day = parse_date(chunk, today, future)
             except DateError:
                 continue
+            while n > 1 and is_date(" ".join(words[i + 1:i + n]).strip(".,;:!?()"), today, future) and \
+                    parse_date(" ".join(words[i + 1:i + n]).strip(".,;:!?()"), today, future) == day:
+                i, n = i + 1, n - 1  # "check in by 30 Nov": "in by 30 Nov" reads as 30 Nov, so does "30 Nov"
+                chunk = " ".join(words[i:i + n]).strip(".,;:!?()")
             led = chunk.split()[0].lower() in LEADS or (i > 0 and words[i - 1].lower() in LEADS)
             start = i - 1 if i > 0 and words[i - 1].lower() in LEADS else i
             rest = " ".join(words[:start] + words[i + n:]).strip(" ,;") if led else text.strip()

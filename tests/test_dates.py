@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from records.dates import DateError, due_date, human, parse_date, today_for
+from records.dates import DateError, due_date, find_date, human, parse_date, today_for
 
 WED = date(2026, 11, 18)  # a Wednesday
 
@@ -83,3 +83,31 @@ def test_any_text_either_parses_or_raises_date_error(text):
         parse_date(text, WED)
     except DateError as e:
         assert str(e)
+
+
+TODAY = date(2026, 11, 18)
+
+
+@pytest.mark.parametrize("step,kept,due", [
+    # "check in by 30 Nov" kept "by 30 Nov" in the step: "in by 30 Nov" was the longest run read as a date
+    ("check in by 30 Nov", "check in", date(2026, 11, 30)),
+    ("check in by 30/11", "check in", date(2026, 11, 30)),
+    # "we may call them" was due 18 May 2027: dateparser read "we may" as the month
+    ("we may call them", "we may call them", None),
+    ("call them if they may be open", "call them if they may be open", None),
+    # a month as a due date allows the whole month: due on its last day, not on today's day of that month
+    ("meet again in December", "meet again in December", date(2026, 12, 31)),
+    ("send the MoU by March", "send the MoU", date(2027, 3, 31)),
+    ("send report by end of March", "send report", date(2027, 3, 31)),
+    ("they may sign in may", "they may sign in may", date(2027, 5, 31)),
+    ("follow up in 2 weeks", "follow up in 2 weeks", date(2026, 12, 2)),
+])
+def test_a_date_in_a_next_step(step, kept, due):
+    found = find_date(step, TODAY, future=True)
+    assert (found[:2] if found else (None, step)) == (due, kept)
+
+
+def test_the_end_of_a_named_month_is_its_last_day_in_the_right_direction():
+    assert parse_date("end of February", TODAY, future=True) == date(2027, 2, 28)
+    assert parse_date("end of October", TODAY, future=False) == date(2026, 10, 31)
+    assert parse_date("the end of November", TODAY, future=True) == date(2026, 11, 30)
