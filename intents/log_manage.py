@@ -2,6 +2,7 @@
 
     log edit 12                      the log form, pre-filled with #12
     log edit 12 summary: …           one field in one line (also date, kind, next, due, level, outcomes, cash, placed…)
+    log edit 12 partner: Acme Foods  logged against the wrong partner: move it (author, or a lead of both projects)
     log undo                         remove your own most recent log
     log delete 12                    remove #12 (its author, or a lead / admin of the partner's project)
     log history PARTNER              a partner's logs with their numbers
@@ -32,12 +33,14 @@ from intents.log_parse import (
     segment_key,
     split_due,
 )
-from records import checks, dates, drafts, log_edits, money
+from markup.dialect import escape
+from records import checks, dates, drafts, log_edits, money, names
 from records.checks import RegistryError
 from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
 
 _NUMBERED = re.compile(r"(edit|change|fix|delete|remove)\s+#?(\d{1,9})\b\s*(.*)", re.IGNORECASE | re.DOTALL)
-EDIT_FIELDS = "summary, date, kind, next, due, level, outcomes (or one outcome: placed, trained, cash, in-kind…)"
+EDIT_FIELDS = ("summary, date, kind, next, due, level, outcomes (or one outcome: placed, trained, cash, in-kind…), "
+               "partner")
 
 
 def dispatch(message: Message, services, text: str) -> Reply | None:
@@ -110,11 +113,27 @@ def edit(message: Message, services, number: int, rest: str) -> Reply:
         return Reply(text=f"Editing log #{number}; change what is wrong and save.", private=True,
                      form=log_form(partner.name, _form_values(log, partner), number))
     today = pr.today(message)
+    key, sep, value = rest.partition(":")
+    if sep and " ".join(key.lower().split()) in ("partner", "company"):  # logged against the wrong partner
+        target = pr.resolve(services.store, value, f"log edit {number} partner: {{name}}", message=message)
+        moved = target if isinstance(target, Reply) else _moved_to(message, services, number, log, target)
+        return moved if isinstance(moved, Reply) else _apply(message, services, number, log, moved, today)
     try:
         changes = _one_line_changes(rest, log, today)
     except (LogError, dates.DateError, RegistryError) as e:
         return Reply.problem(f"{e} Nothing changed. Example: `log edit {number} date: 12 Nov`.")
     return _apply(message, services, number, log, changes, today)
+
+
+def _moved_to(message: Message, services, number: int, log: dict, target) -> dict | Reply:
+    """{"partner_id": …} for a log moved to partner `target` (found among those the user sees), or the Reply saying
+    why the user may not move it there."""
+    store = services.store
+    user = pr.viewer(message, store)
+    if user is None or not log_edits.may_change(user, log, target):
+        return Reply.problem(f"Only the log's author or a lead of {target.country or 'its'} project can move log "
+                             f"#{number} to {pr.label(message, target, store)}. Nothing changed.")
+    return {"partner_id": target.id}
 
 
 def _one_line_changes(rest: str, log: dict, today: date) -> dict:
@@ -170,6 +189,10 @@ def _apply(message: Message, services, number: int, log: dict, changes: dict, to
             return Reply.problem("Please fix the marked fields; nothing changed.", errors={e.field: str(e)})
         return Reply.problem(f"{e} Nothing changed.")
     diffs = []
+    if log["partner_id"] != after["partner_id"]:
+        was, now = log_edits.partner_of(services.store, log), log_edits.partner_of(services.store, after)
+        diffs.append(Fact("Partner", f"{pr.label(message, now, services.store)} "
+                                     f"(was {pr.label(message, was, services.store)})"))
     for name, label in (("occurred_on", "date"), ("kind", "kind"), ("summary", "summary"), ("next_step", "next step"),
                         ("next_due", "due"), ("action_level", "level")):
         if log[name] != after[name]:
@@ -201,6 +224,17 @@ def edit_from_form(message: Message, services) -> Reply:
     errors: dict[str, str] = {}
     changes: dict = {"summary": values.get("summary", ""), "next_step": values.get("next_step", ""),
                      "kind": KIND_WORDS.get(values.get("kind", "").lower(), values.get("kind", "") or log["kind"])}
+    typed = values.get("partner", "")
+    if typed and names.normalize(typed) != names.normalize(_partner.name):  # the form's partner field was changed
+        m = names.find_partner(services.store, typed, pr.viewer(message, services.store))
+        moved = _moved_to(message, services, number, log, m.partner) if m.status == "found" else Reply.problem(
+            "More than one partner fits; type its full name." if m.status == "ambiguous" else
+            f"No partner called “{escape(typed)}”; the log stays with {pr.label(message, _partner, services.store)} "
+            "unless you choose one you work with.")
+        if isinstance(moved, Reply):
+            errors["partner"] = moved.text
+        else:
+            changes.update(moved)
     changes["occurred_on"] = date.fromisoformat(log["occurred_on"])
     try:
         if values.get("date"):

@@ -19,7 +19,7 @@ from records.interactions import InteractionDraft, OutcomeDraft, validate_intera
 from records.partners import Partner, get_partner
 from storage.store import Store
 
-FIELDS = ("occurred_on", "kind", "summary", "next_step", "next_due", "action_level", "outcomes")
+FIELDS = ("partner_id", "occurred_on", "kind", "summary", "next_step", "next_due", "action_level", "outcomes")
 _COLUMNS = ("id", "partner_id", "occurred_on", "kind", "summary", "next_step", "next_due", "action_level",
             "logged_by", "platform", "created_at")
 
@@ -73,7 +73,7 @@ def edit_log(store: Store, number: int, changes: dict[str, Any], *, actor: str, 
         keep = [] if changes.get("replace_outcomes") else [o for o in outcomes if o.kind not in kinds]
         outcomes = keep + new
     draft = InteractionDraft(
-        before["partner_id"], changes.get("occurred_on", date.fromisoformat(before["occurred_on"])),
+        changes.get("partner_id", before["partner_id"]), changes.get("occurred_on", date.fromisoformat(before["occurred_on"])),
         changes.get("kind", before["kind"]), changes.get("summary", before["summary"]),
         changes.get("next_step", before["next_step"]),
         changes["next_due"] if "next_due" in changes else (
@@ -83,9 +83,9 @@ def edit_log(store: Store, number: int, changes: dict[str, Any], *, actor: str, 
     if errors:
         raise RegistryError(" ".join(errors.values()), next(iter(errors)))
     with store.transaction() as c:
-        c.execute("UPDATE interactions SET occurred_on = ?, kind = ?, summary = ?, next_step = ?, next_due = ?, "
-                  "action_level = ? WHERE id = ?",
-                  (draft.occurred_on.isoformat(), draft.kind, draft.summary, draft.next_step,
+        c.execute("UPDATE interactions SET partner_id = ?, occurred_on = ?, kind = ?, summary = ?, next_step = ?, "
+                  "next_due = ?, action_level = ? WHERE id = ?",
+                  (draft.partner_id, draft.occurred_on.isoformat(), draft.kind, draft.summary, draft.next_step,
                    draft.next_due.isoformat() if draft.next_due else None, draft.action_level, number))
         c.execute("DELETE FROM outcomes WHERE interaction_id = ?", (number,))
         for o in draft.outcomes:

@@ -98,6 +98,45 @@ def test_edit_alone_opens_the_same_form_prefilled_and_its_submission_edits(svc):
     assert counts(svc.store)["interactions"] == 1
 
 
+def partner_of_log(store, number):
+    return store.execute("SELECT p.name FROM interactions i JOIN partners p ON p.id = i.partner_id WHERE i.id = ?",
+                         (number,)).fetchone()[0]
+
+
+def test_a_log_against_the_wrong_partner_is_moved_with_its_outcomes_and_audited(svc):
+    n = log(svc, "log Acme Foods meeting yesterday: trucks for the campaign; placed: 2")
+    r = say(svc, f"log edit {n} partner: Acme Logistics")
+    assert r.ok and {f.label: f.value for f in r.facts}["Partner"] == "Acme Logistics Ltd (was Acme Foods Co.)"
+    assert partner_of_log(svc.store, n) == "Acme Logistics Ltd"
+    assert svc.store.execute("SELECT p.name FROM outcomes o JOIN partners p ON p.id = o.partner_id").fetchall() == \
+        [("Acme Logistics Ltd",)]
+    detail = json.loads(svc.store.execute(
+        "SELECT detail FROM audit_log WHERE action = 'interaction.edit'").fetchone()[0])
+    assert detail["fields"] == ["partner_id"] and detail["before"]["partner_id"] != detail["after"]["partner_id"]
+
+
+def test_the_edit_form_moves_a_log_when_its_partner_field_is_changed(svc):
+    # the field was shown and its change silently dropped ("already said that; nothing changed")
+    n = log(svc, "log Acme Foods meeting yesterday: trucks")
+    initial = {f.name: f.initial for f in say(svc, f"log edit {n}").form.fields}
+    r = submit(svc, "log", dict(initial, partner="Acme Logistics Ltd"))
+    assert r.ok and partner_of_log(svc.store, n) == "Acme Logistics Ltd", (r.text, r.errors)
+    before = dump(svc.store)
+    bad = submit(svc, "log", dict(initial, partner="Zeta Trading"))
+    assert not bad.ok and "No partner called “Zeta Trading”" in bad.errors["partner"] and dump(svc.store) == before
+
+
+def test_staff_move_only_their_own_logs_and_only_to_partners_they_see(svc):
+    access.add_user(svc.store, "slack:S1", "staff", ["Thailand"], actor="t")
+    access.add_user(svc.store, "slack:S2", "staff", ["Thailand"], actor="t")
+    n = log(svc, "log Acme Foods meeting yesterday: trucks", platform="slack", user_id="S1")
+    before = dump(svc.store)
+    other = say(svc, f"log edit {n} partner: Acme Logistics Ltd", platform="slack", user_id="S2")
+    assert not other.ok and "written by someone else" in other.text
+    hidden = say(svc, f"log edit {n} partner: Acme Logistics Ltd", platform="slack", user_id="S1")  # Nepal's
+    assert not hidden.ok and "Acme Logistics" not in partner_of_log(svc.store, n) and dump(svc.store) == before
+
+
 @pytest.mark.parametrize("line,words", [
     ("log edit 1 date: tomorrow", "in the future"),
     ("log edit 1 date: someday", "couldn't read"),
