@@ -1,4 +1,7 @@
-"""`stage NAME STAGE [on DATE]`: move a partner to another pipeline stage (stage words like "dd" work)."""
+"""`stage NAME STAGE [on DATE]`: move a partner to another pipeline stage (stage words like "dd" work).
+
+`stage NAME undo` takes back the latest move (made by mistake); `stage NAME STAGE on DATE` for the stage it is at
+already corrects the day it got there. Both are audited."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from records import checks, dates, partner_edits, partners, stages
 
 NAME = "stage"
 SUMMARY = "move a partner to a pipeline stage, e.g. `stage Acme dd` or `stage Acme concept note on 3 Nov`"
-USAGE = "stage PARTNER STAGE [on DATE]"
+USAGE = "stage PARTNER STAGE [on DATE] | stage PARTNER undo"
 ACCESS = "staff"
 
 
@@ -24,10 +27,12 @@ def handle(message: Message, services) -> Reply:
     text = " ".join(message.text.split())
     if not text:
         return Reply.problem(f"Write `{USAGE}`, e.g. `stage Acme Foods due diligence`. " + _stage_list())
-    when = today
+    if re.search(r"\s(?:undo|back)$", text, re.IGNORECASE):  # `stage Acme Foods undo`: a move made by mistake
+        return _undo(message, services, re.sub(r"\s+\S+$", "", text), today)
+    when, dated = today, False
     m = re.match(r"^(.*\S)\s+(?:on|since)\s+(\S.*)$", text, re.IGNORECASE)
     if m and dates.is_date(m.group(2), today):
-        text, when = m.group(1), dates.parse_date(m.group(2), today)
+        text, when, dated = m.group(1), dates.parse_date(m.group(2), today), True
     if when > today:
         return Reply.problem("A stage move is dated when it happened; that date is in the future. Nothing changed.")
     name, stage_words = _split(text)
@@ -45,6 +50,8 @@ def handle(message: Message, services) -> Reply:
         return target
     try:
         st = stages.resolve(stage_words, target.stream)
+        if dated and st.key == target.stage and target.stage_since[:10] != when.isoformat():
+            return _redate(message, services, target, when, today)  # `stage Acme agreement on 3 Nov`, already there
         p = partner_edits.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
     except (stages.StageError, checks.RegistryError) as e:
         text = f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed.")
@@ -61,6 +68,31 @@ def handle(message: Message, services) -> Reply:
                         Fact("Previous", f"{stages.label(target.stage)} for "
                                          f"{(when - _since(target)).days} days")],
                  private=p.confidential, data={"partner_id": p.id, "from": target.stage, "to": p.stage})
+
+
+def _undo(message: Message, services, name: str, today) -> Reply:
+    store = services.store
+    target = pr.resolve(store, name, "stage {name} undo", message=message)
+    if isinstance(target, Reply):
+        return target
+    try:
+        p, undone = partner_edits.undo_stage(store, target, actor=pr.actor(message))
+    except checks.RegistryError as e:
+        return Reply.problem(str(e))
+    text = (f"Took back the move of {pr.label(message, p, store)} to {stages.label(undone)}: it is at "
+            f"{p.stage_label} again, since {dates.human(p.stage_since, today)}. The audit trail keeps the move.")
+    return Reply(text=text, private=True, data={"partner_id": p.id, "undone": undone, "stage": p.stage})
+
+
+def _redate(message: Message, services, target: partners.Partner, when, today) -> Reply:
+    store = services.store
+    try:
+        p = partner_edits.redate_stage(store, target, when, actor=pr.actor(message), today=today)
+    except checks.RegistryError as e:
+        return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
+    text = (f"{pr.label(message, p, store)} entered {p.stage_label} on {dates.human(when, today)} (was "
+            f"{dates.human(target.stage_since[:10], today)}).")
+    return Reply(text=text, private=True, data={"partner_id": p.id, "since": when.isoformat()})
 
 
 def _since(p: partners.Partner):
@@ -100,6 +132,7 @@ def _stage_list() -> str:
 EXAMPLES = (
     "stage Acme Foods dd",
     "stage Acme Foods concept note",
+    ("stage Acme Foods undo", "take back a stage move made by mistake"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I move a partner to the next stage?",
@@ -109,6 +142,7 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
     "how do I move a partner to the agreement stage once the MoU is signed?",
     "how do I put a partnership on hold or close it?",
     "how do I set the stage a partnership is at?",
+    "I moved a partner to the wrong stage, how do I undo it?",
 )
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,

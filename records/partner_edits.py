@@ -256,3 +256,49 @@ def move_stage(store: Store, partner: Partner, stage_key: str, *, actor: str, on
         store.audit(actor, "partner.stage", "partners", partner.id,
                     {"from": partner.stage, "to": st.key, "on": on.isoformat(), "history_id": hid})
     return get_partner(store, partner.id)  # type: ignore[return-value]
+
+
+def _moves(c, partner_id: int) -> list:
+    """The partner's stage history, oldest first: (id, from_stage, to_stage, moved_on, moved_by)."""
+    return c.execute("SELECT id, from_stage, to_stage, moved_on, moved_by FROM stage_history WHERE partner_id = ? "
+                     "ORDER BY moved_on, id", (partner_id,)).fetchall()
+
+
+def undo_stage(store: Store, partner: Partner, *, actor: str) -> tuple[Partner, str]:
+    """Take back the partner's latest stage move (made by mistake): it returns to the stage it left, counted from
+    the day it entered that one. The removed move is kept whole in the audit log. Returns the partner and the
+    stage it had been moved to."""
+    with store.transaction() as c:
+        rows = _moves(c, partner.id)
+        if len(rows) < 2 or rows[-1][1] is None:
+            raise RegistryError(f"{partner.name} has not moved on from its first stage; there is no stage move to "
+                                "take back. Nothing changed.", "stage")
+        last, before = rows[-1], rows[-2]
+        c.execute("DELETE FROM stage_history WHERE id = ?", (last[0],))
+        c.execute("UPDATE partners SET stage = ?, stage_since = ? WHERE id = ?",
+                  (last[1], str(before[3])[:10], partner.id))
+        store.audit(actor, "partner.stage_undo", "partners", partner.id,
+                    {"removed": {"id": last[0], "from": last[1], "to": last[2], "on": str(last[3])[:10],
+                                 "by": last[4]}})
+    return get_partner(store, partner.id), last[2]  # type: ignore[return-value]
+
+
+def redate_stage(store: Store, partner: Partner, on: date, *, actor: str, today: date) -> Partner:
+    """Correct the day of the partner's latest stage move (it entered its current stage on `on`): not in the
+    future, and not before the move that came before it."""
+    if on > today:
+        raise RegistryError(f"{on.isoformat()} is in the future; a stage move is dated when it happened.", "date")
+    with store.transaction() as c:
+        rows = _moves(c, partner.id)
+        if len(rows) < 2 or rows[-1][1] is None:
+            raise RegistryError(f"{partner.name} is still at its first stage; to change the day work began, type "
+                                f"`partner {partner.name} since {on.isoformat()}`. Nothing changed.", "date")
+        last, before = rows[-1], rows[-2]
+        if on < date.fromisoformat(str(before[3])[:10]):
+            raise RegistryError(f"{partner.name} entered {stages.label(last[1])} on {str(before[3])[:10]}; the move "
+                                f"to {stages.label(last[2])} can't be dated before that. Nothing changed.", "date")
+        c.execute("UPDATE stage_history SET moved_on = ? WHERE id = ?", (on.isoformat(), last[0]))
+        c.execute("UPDATE partners SET stage_since = ? WHERE id = ?", (on.isoformat(), partner.id))
+        store.audit(actor, "partner.stage_date", "partners", partner.id,
+                    {"history_id": last[0], "from": str(last[3])[:10], "to": on.isoformat()})
+    return get_partner(store, partner.id)  # type: ignore[return-value]

@@ -51,3 +51,45 @@ def test_bad_stage_commands_change_nothing(svc, line, words):
     r = say(svc, line)
     assert not r.ok and words in r.text, r.text
     assert dump(svc.store) == before
+
+
+# --- taking back and re-dating a move (session 11) ----------------------------------------------------------------
+
+def _stage(svc):
+    return svc.store.execute("SELECT stage, stage_since FROM partners WHERE name = 'Acme Foods Co.'").fetchone()
+
+
+def test_a_move_made_by_mistake_is_taken_back_and_the_signing_no_longer_counts(svc):
+    later = NOW + timedelta(days=10)
+    assert say(svc, "stage Acme Foods dd on 2026-11-20", now=later).ok
+    assert say(svc, "stage Acme Foods agreement", now=later).ok
+    assert _partnerships(svc, later) == 1
+    r = say(svc, "stage Acme Foods undo", now=later)
+    assert r.ok and "Took back the move of Acme Foods Co. to Agreement signed" in r.text, r.text
+    assert _stage(svc) == ("due_diligence", "2026-11-20") and _partnerships(svc, later) == 0
+    removed = svc.store.execute("SELECT detail FROM audit_log WHERE action = 'partner.stage_undo'").fetchone()[0]
+    assert '"to": "agreement"' in removed and '"by": "console:amara"' in removed
+    assert say(svc, "stage Acme Foods undo", now=later).ok and _stage(svc) == ("landscape", "2026-11-18")
+    before = dump(svc.store)
+    again = say(svc, "stage Acme Foods undo", now=later)
+    assert not again.ok and "no stage move to take back" in again.text and dump(svc.store) == before
+
+
+def _partnerships(svc, now):
+    data = say(svc, "report this quarter Thailand", now=now).data["report"]
+    return next(r["actual"]["value"] for r in data["indicators"] if r["id"] == "partnerships")
+
+
+def test_the_day_of_the_latest_move_is_corrected_by_naming_the_stage_it_is_at(svc):
+    later = NOW + timedelta(days=10)
+    assert say(svc, "stage Acme Foods dd on 2026-11-20", now=later).ok
+    r = say(svc, "stage Acme Foods dd on 2026-11-25", now=later)
+    assert r.ok and "entered Due diligence on 25 Nov" in r.text and _stage(svc) == ("due_diligence", "2026-11-25")
+    assert svc.store.execute("SELECT moved_on FROM stage_history WHERE to_stage = 'due_diligence'").fetchone() == \
+        ("2026-11-25",)
+    before = dump(svc.store)
+    for text, words in (("stage Acme Foods dd on 2026-11-10", "can't be dated before"),
+                        ("stage Acme Foods dd", "already at Due diligence")):
+        bad = say(svc, text, now=later)
+        assert not bad.ok and words in bad.text, bad.text
+    assert dump(svc.store) == before
