@@ -29,7 +29,7 @@ from intents.log_parse import (  # noqa: F401
     KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head, without_colon,
 )
 from markup.dialect import code, escape
-from records import checks, dates, drafts, interactions, money, names, partners, privacy, stages
+from records import checks, dates, drafts, interactions, money, names, partner_edits, partners, privacy, stages
 from storage.schema import INTERACTION_KINDS
 
 NAME = "log"
@@ -177,6 +177,11 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
         tips.append("No kind word was given, so I recorded a meeting.")
     if not draft.action_level:
         text = text[:-1] + f" ({result.action_level} action level by default)."
+    began = partner_edits.work_began(store, partner) if store is not None else None
+    if began is not None and draft.occurred_on < began:  # a contact back-filled from before the partner was added
+        since = f"partner {pr.typed_name(store, partner, message)} since {draft.occurred_on.isoformat()}"
+        tips.append(f"Work with {escape(partner.name)} counts from {dates.human(began, today)}, after this contact: "
+                    f"{code(since)} back-dates it.")
     advice = stages.advice_after(draft.kind, partner.stream, partner.stage)
     if advice is not None:
         move = f"stage {pr.typed_name(store, partner, message)} {advice.label}"

@@ -152,6 +152,13 @@ def set_confidential(store: Store, partner: Partner, on: bool, *, actor: str) ->
     return get_partner(store, partner.id)  # type: ignore[return-value]
 
 
+def work_began(store: Store, partner: Partner) -> date | None:
+    """The day work with the partner began: when it entered its first stage."""
+    row = store.execute("SELECT moved_on FROM stage_history WHERE partner_id = ? AND from_stage IS NULL "
+                        "ORDER BY moved_on LIMIT 1", (partner.id,)).fetchone()
+    return date.fromisoformat(str(row[0])[:10]) if row else None
+
+
 def set_since(store: Store, partner: Partner, since: date, *, actor: str, today: date) -> Partner:
     """Change the day work with the company began (a partner entered late, or entered with the wrong day): its first
     stage then counts from `since`. It can't be after today, nor after the partner's first move to another stage."""

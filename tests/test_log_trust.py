@@ -365,3 +365,12 @@ def test_exports_and_the_partner_card_keep_currencies_apart(svc):
     card = say(svc, "partner Blue Ocean Seafood")
     outcomes_fact = {f.label: f.value for f in card.facts}["Outcomes"]
     assert "4,000,000 KHR" in outcomes_fact and "15,000 THB" in outcomes_fact
+
+
+def test_a_contact_from_before_the_partner_was_added_tips_how_to_back_date_it(svc):
+    r = say(svc, "log Acme Foods meeting 2026-11-10: first talk about a pilot")
+    assert r.ok and "Work with Acme Foods Co. counts from today, after this contact: " \
+                    "`partner Acme Foods Co. since 2026-11-10` back-dates it." in r.text, r.text
+    assert say(svc, "partner Acme Foods since 2026-11-10").ok
+    later = say(svc, "log Acme Foods call 2026-11-12: follow-up")
+    assert later.ok and "back-dates" not in later.text
