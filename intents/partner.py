@@ -215,29 +215,35 @@ def _since(message: Message, store, name: str, when: str) -> Reply:
     return Reply(text=text, private=True, data={"partner_id": p.id, "since": day.isoformat()})
 
 
+def _pair(message: Message, store, rest: str, verb: str, what: str,
+          example: str) -> tuple[partners.Partner, str] | Reply:
+    """`NAME = OTHER` of `partner alias` / `partner rename`: the partner NAME means, and OTHER."""
+    name, sep, other = rest.partition("=")
+    if not sep or not name.strip() or not other.strip():
+        return Reply.problem(f"Write `partner {verb} NAME = {what}`, e.g. `{example}`.")
+    target = pr.resolve(store, name, f"partner {verb} {{name}} = " + other.strip(), message=message)
+    return target if isinstance(target, Reply) else (target, other.strip())
+
+
 def _alias(message: Message, store, rest: str) -> Reply:
-    name, sep, alias = rest.partition("=")
-    if not sep or not name.strip() or not alias.strip():
-        return Reply.problem("Write `partner alias NAME = ALIAS`, e.g. `partner alias Acme Foods Co. = Acme`.")
-    target = pr.resolve(store, name, "partner alias {name} = " + alias.strip(), message=message)
-    if isinstance(target, Reply):
-        return target
+    got = _pair(message, store, rest, "alias", "ALIAS", "partner alias Acme Foods Co. = Acme")
+    if isinstance(got, Reply):
+        return got
+    target, alias = got
     try:
         p = partner_edits.add_alias(store, target, alias, actor=pr.actor(message), viewer=pr.viewer(message, store))
     except checks.RegistryError as e:
         return Reply.problem(str(e))
     if pr.hidden(message, p, store):
-        return pr.hidden_reply(f"“{escape(alias.strip())}” now also finds {pr.label(message, p, store)}.")
-    return Reply(text=f"“{escape(alias.strip())}” now also finds {pr.lock(p)}{escape(p.name)}.", private=True)
+        return pr.hidden_reply(f"“{escape(alias)}” now also finds {pr.label(message, p, store)}.")
+    return Reply(text=f"“{escape(alias)}” now also finds {pr.lock(p)}{escape(p.name)}.", private=True)
 
 
 def _rename(message: Message, store, rest: str) -> Reply:
-    name, sep, new = rest.partition("=")
-    if not sep or not name.strip() or not new.strip():
-        return Reply.problem("Write `partner rename NAME = NEW NAME`, e.g. `partner rename Acme Fods = Acme Foods`.")
-    target = pr.resolve(store, name, "partner rename {name} = " + new.strip(), message=message)
-    if isinstance(target, Reply):
-        return target
+    got = _pair(message, store, rest, "rename", "NEW NAME", "partner rename Acme Fods = Acme Foods")
+    if isinstance(got, Reply):
+        return got
+    target, new = got
     try:
         p = partner_edits.rename(store, target, new, actor=pr.actor(message), viewer=pr.viewer(message, store))
     except checks.RegistryError as e:

@@ -73,7 +73,8 @@ def edit_log(store: Store, number: int, changes: dict[str, Any], *, actor: str, 
         keep = [] if changes.get("replace_outcomes") else [o for o in outcomes if o.kind not in kinds]
         outcomes = keep + new
     draft = InteractionDraft(
-        changes.get("partner_id", before["partner_id"]), changes.get("occurred_on", date.fromisoformat(before["occurred_on"])),
+        changes.get("partner_id", before["partner_id"]),
+        changes.get("occurred_on", date.fromisoformat(before["occurred_on"])),
         changes.get("kind", before["kind"]), changes.get("summary", before["summary"]),
         changes.get("next_step", before["next_step"]),
         changes["next_due"] if "next_due" in changes else (

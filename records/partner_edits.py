@@ -1,4 +1,5 @@
-"""Changes to partners: add, alias, rename, confidentiality, the day work began, corrections, stage moves. Each runs in one transaction with its audit row.
+"""Changes to partners: add, alias, rename, confidentiality, the day work began, corrections, stage moves (and
+taking one back). Each runs in one transaction with its audit row.
 """
 
 from __future__ import annotations

@@ -125,10 +125,12 @@ _NAME_BEFORE = re.compile(
     rf"(?P<name>{_HONORIFIC}\s+{_CAP}(?:\s+{_CAP}){{0,3}}|{_CAP}(?:\s+{_CAP}){{1,3}})"
     rf"(?:\s*[,(]\s*(?P<age>\d{{1,2}})\)?)?\s*,?\s*(?i:(?:is|was)\s+)?(?i:a|an|the|one)\s+"
     rf"(?i:(?:former|rescued|identified|returned)\s+)?(?i:{_STRONG})\b")
-# "survivor Mai, 17", "victims Mai and Lan": one capitalised word (or a list of them) straight after a strong survivor word (the weak ones, worker or girl, are
-# followed by too many ordinary capitalised words: "worker Union", "girls Football Club")
+# "survivor Mai, 17", "victims Mai and Lan": one capitalised word (or a list of them) straight after a strong
+# survivor word (the weak ones, worker or girl, are followed by too many ordinary capitalised words: "worker Union",
+# "girls Football Club")
 _ONE_NAME_AFTER = re.compile(
-    rf"(?i:\b{_STRONG}\b)\s*[,:(-]?\s*(?P<name>[A-Z][\w'’-]++(?:(?:\s*,\s*|\s+(?:and|&)\s+)[A-Z][\w'’-]++)*)(?!\s+{_CAP})"
+    rf"(?i:\b{_STRONG}\b)\s*[,:(-]?\s*"
+    rf"(?P<name>[A-Z][\w'’-]++(?:(?:\s*,\s*|\s+(?:and|&)\s+)[A-Z][\w'’-]++)*)(?!\s+{_CAP})"
     rf"(?:\s*[,(]\s*(?i:aged?\s*)?(?P<age>\d{{1,2}})\b(?![.,]?\d|\s*%))?")
 # "Mai, 17, a survivor of…", "Aung is a survivor", "Mai (survivor)": an article or a bracket must come between,
 # since a capital before "survivors" is mostly an adjective starting a sentence ("Female survivors…")
@@ -148,7 +150,8 @@ _NOT_NAMES = {"employment", "programme", "program", "project", "fund", "network"
 # capitalised words that are not a survivor's name when one stands alone after "survivors"
 _NOT_ONE_NAME = {"however", "but", "so", "then", "also", "who", "which", "when", "after", "before", "if", "as", "all",
                  "some", "many", "most", "both", "each", "every", "not", "said", "says", "were", "are", "is", "was",
-                 "have", "has", "had", "everyone", "someone", "nobody", "one", "each", "none", "either", "neither", "will", "can", "could", "should", "must", "would", "did", "do", "does",
+                 "have", "has", "had", "everyone", "someone", "nobody", "one", "none", "either", "neither", "will",
+                 "can", "could", "should", "must", "would", "did", "do", "does",
                  "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
                  "thai", "khmer", "cambodian", "lao", "laotian", "bangladeshi", "bengali", "nepali", "nepalese",
                  "kyrgyz", "kazakh", "tajik", "uzbek", "burmese", "myanmar", "vietnamese", "indonesian", "filipino",
@@ -255,10 +258,12 @@ def _countries() -> frozenset[str]:
 
 
 def _is_one_name(word: str, after: str) -> bool:
-    """`word`, alone after a survivor word, reads as a given name: not an acronym (IOM, CVs), a country or nationality, a
-    month followed by its day or year (May 2026), a weekday or a word that starts a clause."""
+    """`word`, alone after a survivor word, reads as a given name: not an acronym (IOM, CVs), a country or
+    nationality, a month followed by its day or year (May 2026), a weekday or a word that starts a clause."""
     folded = word.casefold()
-    if word[:2].isupper() or re.fullmatch(_HONORIFIC, word) or not _is_name(word) or folded in _NOT_ONE_NAME or folded in _countries():
+    if word[:2].isupper() or re.fullmatch(_HONORIFIC, word) or not _is_name(word):
+        return False
+    if folded in _NOT_ONE_NAME or folded in _countries():
         return False
     return not (re.fullmatch(_MONTH, folded) and re.match(r"\s*\d", after))
 

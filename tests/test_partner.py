@@ -175,8 +175,8 @@ def test_sector_and_stream_are_corrected_and_the_stream_only_before_the_first_st
     r = say(svc, "partner Acme Foods --stream survivor")
     assert r.ok and "work stream: Innovation / prevention → Survivor employment" in r.text
     assert "Private-sector mapping, the first stage of that stream" in r.text
-    row = "SELECT p.sector, p.stream, p.stage, h.to_stage FROM partners p JOIN stage_history h ON h.partner_id = p.id " \
-          "WHERE p.name = 'Acme Foods Co.'"
+    row = "SELECT p.sector, p.stream, p.stage, h.to_stage FROM partners p " \
+          "JOIN stage_history h ON h.partner_id = p.id WHERE p.name = 'Acme Foods Co.'"
     assert svc.store.execute(row).fetchall() == [("seafood processing", "survivor_employment", "mapping", "mapping")]
     assert say(svc, "stage Acme Foods government").ok
     before = dump(svc.store)
