@@ -185,6 +185,8 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     advice = stages.advice_after(draft.kind, partner.stream, partner.stage)
     if advice is not None:
         move = f"stage {pr.typed_name(store, partner, message)} {advice.label}"
+        if draft.occurred_on != today:  # a back-filled signing: the move is dated with it
+            move += f" on {draft.occurred_on.isoformat()}"
         tips.append(f"Signed? {code(move)}.")
     tips.append(f"Wrong? {code(f'log edit {result.interaction_id}')} or `log undo`.")
     text += "\n" + " ".join(tips)

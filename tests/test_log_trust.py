@@ -374,3 +374,12 @@ def test_a_contact_from_before_the_partner_was_added_tips_how_to_back_date_it(sv
     assert say(svc, "partner Acme Foods since 2026-11-10").ok
     later = say(svc, "log Acme Foods call 2026-11-12: follow-up")
     assert later.ok and "back-dates" not in later.text
+
+
+def test_a_back_filled_signing_suggests_the_stage_move_on_its_own_day(svc):
+    r = say(svc, "log Acme Foods agreement 2026-11-16: MoU signed")
+    assert "`stage Acme Foods Co. Agreement signed on 2026-11-16`" in r.text, r.text
+    assert say(svc, "partner Acme Foods since 2026-11-01").ok
+    assert say(svc, "stage Acme Foods Agreement signed on 2026-11-16").ok
+    today = say(svc, "log Acme Logistics agreement today: MoU signed")
+    assert "`stage Acme Logistics Ltd Agreement signed`" in today.text, today.text
