@@ -174,12 +174,18 @@ def _correct(message: Message, store, name: str, opts: dict[str, str]) -> Reply:
     target = pr.resolve(store, name, "partner {name} --country Thailand", message=message)
     if isinstance(target, Reply):
         return target
+    empty = next((k for k, v in opts.items() if not v.strip()), None)
+    if empty:  # `--country` with nothing after it: never read as "no country project"
+        example = {"country": "--country Thailand", "stream": "--stream survivor", "sector": "--sector seafood"}[empty]
+        what = {"country": "country project", "stream": "work stream"}.get(empty, empty)
+        return Reply.problem(f"Give the new {what} after `--{empty}`, e.g. `partner {name.strip()} {example}`."
+                             + (" (`--sector none` clears it.)" if empty == "sector" else "") + " Nothing changed.")
+    if opts.get("sector", "").strip().lower() in ("none", "-", "no sector"):
+        opts = {**opts, "sector": ""}
     user = pr.viewer(message, store)
     try:
         country = None
         if "country" in opts:
-            if not opts["country"] and (user is not None and user.role != "admin"):
-                raise checks.RegistryError("Give the country project to move it to, e.g. `--country Thailand`.")
             country = country_for(user, opts["country"], known_countries(store), doing="move")
         stream = stages.resolve_stream(opts["stream"]) if "stream" in opts else None
         p, lines = partner_edits.correct(store, target, actor=pr.actor(message), country=country, stream=stream,

@@ -171,6 +171,8 @@ def _placed(data):
 
 
 def test_sector_and_stream_are_corrected_and_the_stream_only_before_the_first_stage_move(svc):
+    assert say(svc, "partner Acme Foods --sector none").ok
+    assert svc.store.execute("SELECT sector FROM partners WHERE name = 'Acme Foods Co.'").fetchone() == ("",)
     assert say(svc, "partner Acme Foods sector: seafood processing").ok
     r = say(svc, "partner Acme Foods --stream survivor")
     assert r.ok and "work stream: Innovation / prevention → Survivor employment" in r.text
@@ -192,6 +194,10 @@ def test_sector_and_stream_are_corrected_and_the_stream_only_before_the_first_st
     ("partner Acme Foods --owner me", "can't be changed this way"),
     ("partner Acme Foods sector: Somchai 081 234 5678", "personal identifiers"),
     ("partner Zeta --country Nepal", "don't know a partner"),
+    # an admin's bare `--country` had moved the partner out of every country project, seen by all staff
+    ("partner Acme Foods --country", "Give the new country project after `--country`"),
+    ("partner Acme Foods country:", "Give the new country project"),
+    ("partner Acme Foods --sector", "`--sector none` clears it"),
 ])
 def test_bad_corrections_change_nothing(svc, line, words):
     before = dump(svc.store)
