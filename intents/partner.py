@@ -4,6 +4,7 @@
     partner add Acme Foods Co. --stream innovation --country Thailand --sector seafood [--confidential]
     partner alias Acme Foods Co. = Acme
     partner rename Acme Fods = Acme Foods   (the old name stays an alias)
+    partner remove Acme Fods           a partner added by mistake, with no logs or reviews
     partner confidential Acme on|off   (leads)
     partner Acme --country Cambodia    correct the country project, --stream or --sector it was entered with
                                        (also `partner Acme sector: retail`)
@@ -42,7 +43,8 @@ from records import (
 NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
 USAGE = ("partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential] | "
-         "partner NAME since DATE | partner NAME --country C | --stream S | --sector S | partner rename NAME = NEW")
+         "partner NAME since DATE | partner NAME --country C | --stream S | --sector S | partner rename NAME = NEW | "
+         "partner remove NAME")
 ACCESS = "staff"
 OPTIONS = ("stream", "country", "sector", "owner", "confidential", "since")
 
@@ -74,6 +76,8 @@ def handle(message: Message, services) -> Reply:
         return _confidential(message, store, rest)
     if verb == "rename":
         return _rename(message, store, rest)
+    if verb in ("remove", "delete"):
+        return _remove(message, store, rest)
     fix = _correction(text)  # `partner Acme Foods --country Thailand`, `partner Acme Foods sector: retail`
     if fix is not None:
         return fix if isinstance(fix, Reply) else _correct(message, store, *fix)
@@ -137,7 +141,12 @@ def _add(message: Message, store, rest: str) -> Reply:
     others = pr.others_note(store, p, message)
     if others:
         text += "\n" + others
-    return Reply(text=text, private=True, data={"partner_id": p.id, "engaged_elsewhere": bool(others)},
+    near = _similar(store, p, user)
+    if near:
+        text += (f"\nA partner with a close name exists: {escape(near)}. If you meant that one, "
+                 f"{code(f'partner remove {pr.typed_name(store, p, message)}')} takes this one out again.")
+    return Reply(text=text, private=True, data={"partner_id": p.id, "engaged_elsewhere": bool(others),
+                                                "similar": near},
                  buttons=[Button("Show card", "partner_show", p.name)])
 
 
@@ -205,6 +214,17 @@ def _correct(message: Message, store, name: str, opts: dict[str, str]) -> Reply:
                  buttons=[] if pr.hidden(message, p, store) else [Button("Show card", "partner_show", p.name)])
 
 
+def _similar(store, p: partners.Partner, user) -> str:
+    """The name (and project) of another partner the user sees whose name is close to the new partner's: "Acme Fods"
+    added beside "Acme Foods" (another spelling of one company)."""
+    from records import names
+
+    for other, _score in names.close_partners(store, p.name, user):
+        if other.company_id != p.company_id:
+            return f"{other.name} ({other.country})" if other.country else other.name
+    return ""
+
+
 def _since(message: Message, store, name: str, when: str) -> Reply:
     """`partner NAME since DATE`: the day work with the company began (for a partner entered late)."""
     target = pr.resolve(store, name, "partner {name} since " + when, message=message)
@@ -260,6 +280,27 @@ def _rename(message: Message, store, rest: str) -> Reply:
             f"with it; “{escape(target.name)}” still finds it.")
     return Reply(text=text, private=True, data={"partner_id": p.id, "name": p.name},
                  buttons=[Button("Show card", "partner_show", p.name)])
+
+
+def _remove(message: Message, store, rest: str) -> Reply:
+    """`partner remove NAME`: a partner added by mistake, with nothing recorded about it (its creator, a lead of its
+    project, or an admin)."""
+    target = pr.resolve(store, rest, "partner remove {name}", message=message)
+    if isinstance(target, Reply):
+        return target
+    user = pr.viewer(message, store)
+    allowed = user is not None and (user.role == "admin" or partner_edits.created_by(store, target) == user.key
+                                    or (user.role == "lead" and user.in_country(target.country)))
+    if not allowed:
+        project = f"the {target.country}" if target.country else "its"
+        return Reply.problem(f"Only the person who added {pr.label(message, target, store)}, a lead of {project} "
+                             "project or an admin can remove it. Nothing changed.")
+    try:
+        partner_edits.remove_partner(store, target, actor=pr.actor(message))
+    except checks.RegistryError as e:
+        return Reply.problem(str(e))
+    return Reply(text=f"Removed {pr.label(message, target, store)}: nothing had been recorded about it. The audit "
+                      "trail keeps a copy.", private=True, data={"partner_id": target.id, "removed": True})
 
 
 def _confidential(message: Message, store, rest: str) -> Reply:
@@ -366,6 +407,7 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
     "how do I correct the country a partner was entered under?",
     "how do I change a partner's sector or work stream?",
     "I misspelt a company's name when I added it, how do I fix it?",
+    "I added the same company twice by mistake, how do I remove one?",
 )
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=required_role, examples=EXAMPLES,

@@ -171,15 +171,18 @@ class Match:
         return "ambiguous" if self.candidates else "unknown"
 
 
-def _candidates(store: Store, text: str, viewer: access.User | None = None) -> list[tuple[int, float]]:
+def _candidates(store: Store, text: str, viewer: access.User | None = None,
+                close_too: bool = False) -> list[tuple[int, float]]:
+    """(partner id, score) of the names `text` may mean, best first: only the exact ones when there are any, unless
+    `close_too`."""
     idx = name_index(store, viewer)
     qn, qc = normalize(text), core(text)
     if not qn:
         return []
     exact = idx.exact.get(qn) or idx.exact.get(qc)
-    if exact:
+    if exact and not close_too:
         return [(pid, 1.0) for pid in sorted(exact)]
-    ids: set[int] = set()
+    ids: set[int] = set(exact or ())
     for tok in qc.split():
         ids |= idx.tokens.get(tok, set())
         if len(tok) >= 2:
@@ -233,6 +236,13 @@ def find_partner(store: Store, text: str, viewer: access.User | None = None) -> 
         if p is not None:
             m.candidates.append((p, s))
     return m
+
+
+def close_partners(store: Store, text: str, viewer: access.User | None = None) -> list[tuple[Partner, float]]:
+    """Partners whose name `text` is close enough to be taken as meant (score ≥ MATCH), best first, the exact ones
+    included."""
+    return [(p, s) for p, s in ((get_partner(store, pid), s) for pid, s in _candidates(store, text, viewer, True))
+            if p is not None and s >= MATCH]
 
 
 def exact_partner(store: Store, text: str, viewer: access.User | None = None) -> Partner | None:

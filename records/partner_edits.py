@@ -145,6 +145,36 @@ def rename(store: Store, partner: Partner, new_name: str, *, actor: str,
     return get_partner(store, partner.id)  # type: ignore[return-value]
 
 
+def remove_partner(store: Store, partner: Partner, *, actor: str) -> None:
+    """Remove a partner added by mistake (a duplicate, a slip of the keyboard). Only one nothing was recorded
+    about: its logs would otherwise vanish from every count. The audit log keeps the partner and its stage history
+    whole; the company goes too when no other country project engages it."""
+    logs = store.scalar("SELECT count(*) FROM interactions WHERE partner_id = ?", (partner.id,))
+    reviews = store.scalar("SELECT count(*) FROM diligence WHERE partner_id = ?", (partner.id,))
+    if logs or reviews:
+        held = " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in
+                            ((logs, "log"), (reviews, "diligence review")) if n)
+        raise RegistryError(f"{partner.name} has {held}; removing it would take them out of every count. Move its "
+                            f"logs to the right partner first (`log history {partner.name}` lists them, `log edit N "
+                            f"partner: NAME` moves one), or close it instead (`stage {partner.name} closed`). Nothing "
+                            "changed.", "name")
+    with store.transaction() as c:
+        row = c.execute("SELECT created_by FROM partners WHERE id = ?", (partner.id,)).fetchone()
+        history = [list(map(str, r)) for r in _moves(c, partner.id)]
+        c.execute("DELETE FROM stage_history WHERE partner_id = ?", (partner.id,))
+        c.execute("DELETE FROM partners WHERE id = ?", (partner.id,))
+        if not c.execute("SELECT 1 FROM partners WHERE company_id = ?", (partner.company_id,)).fetchone():
+            c.execute("DELETE FROM companies WHERE id = ?", (partner.company_id,))
+        store.audit(actor, "partner.remove", "partners", partner.id,
+                    {"before": {**partner.as_dict(), "created_by": row[0] if row else ""}, "stage_history": history})
+    names_changed(store)
+
+
+def created_by(store: Store, partner: Partner) -> str:
+    row = store.execute("SELECT created_by FROM partners WHERE id = ?", (partner.id,)).fetchone()
+    return row[0] if row else ""
+
+
 def set_confidential(store: Store, partner: Partner, on: bool, *, actor: str) -> Partner:
     with store.transaction() as c:
         c.execute("UPDATE partners SET confidential = ? WHERE id = ?", (int(on), partner.id))

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -266,3 +267,28 @@ def test_staff_cannot_rename_another_projects_partner(svc):
     before = dump(svc.store)
     r = say(svc, "partner rename Blue Ocean Seafood = Blue Sea", platform="slack", user_id="S1")
     assert not r.ok and "not one of your country project's partners" in r.text and dump(svc.store) == before
+
+
+def test_a_partner_added_by_mistake_is_removed_with_its_history_and_audited(svc):
+    r = say(svc, "partner add Acme Fods --country Thailand")
+    assert r.ok and "A partner with a close name exists: Acme Foods Co. (Thailand)" in r.text, r.text
+    assert "`partner remove Acme Fods` takes this one out again" in r.text and r.data["similar"]
+    removed = say(svc, "partner remove Acme Fods")
+    assert removed.ok and "Removed Acme Fods" in removed.text
+    assert svc.store.execute("SELECT COUNT(*) FROM partners WHERE name = 'Acme Fods'").fetchone() == (0,)
+    assert svc.store.execute("SELECT COUNT(*) FROM companies WHERE name = 'Acme Fods'").fetchone() == (0,)
+    detail = json.loads(svc.store.execute("SELECT detail FROM audit_log WHERE action = 'partner.remove'").fetchone()[0])
+    assert detail["before"]["name"] == "Acme Fods" and detail["stage_history"][0][2] == "landscape"
+    plain = say(svc, "partner add Mekong Garments --country Cambodia")
+    assert plain.ok and "close name" not in plain.text and not plain.data["similar"]
+
+
+def test_a_partner_with_logs_is_not_removed_and_only_its_creator_or_a_lead_may_remove_one(svc):
+    assert say(svc, "log Acme Foods meeting yesterday: talked").ok
+    before = dump(svc.store)
+    r = say(svc, "partner remove Acme Foods")
+    assert not r.ok and "has 1 log;" in r.text and "`log edit N partner: NAME`" in r.text and dump(svc.store) == before
+    access.add_user(svc.store, "slack:S1", "staff", ["Nepal"], actor="t")
+    before = dump(svc.store)
+    other = say(svc, "partner remove Acme Logistics", platform="slack", user_id="S1")  # added by console:amara
+    assert not other.ok and "Only the person who added" in other.text and dump(svc.store) == before
