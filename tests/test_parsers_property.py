@@ -327,7 +327,7 @@ def test_log_line_parser(world, head, tail):
 @FAST
 @given(text=st.one_of(short_text, word_soup))
 def test_partner_option_parser(text):
-    from intents.partner import OPTIONS, parse_add
+    from intents.partner_fix import OPTIONS, parse_add
     from records.checks import RegistryError
 
     try:
