@@ -5,8 +5,8 @@
     partner alias Acme Foods Co. = Acme
     partner confidential Acme on|off   (leads)
 
-Corrections (`partner Acme --country Cambodia`, `partner Acme since 3 Nov`, `partner rename`, `partner remove`) are
-in intents/partner_fix.py.
+Corrections (`partner Acme --country Cambodia`, `partner Acme since 3 Nov`, `partner rename`, `partner remove`,
+`partner merge`) are in intents/partner_fix.py.
 
 Staff and leads see and change only partners of their own country projects (and partners with no country project
 that are not confidential); `partner add` puts a partner in the user's project: `--country` is needed when they
@@ -43,7 +43,7 @@ NAME = "partner"
 SUMMARY = "a partner's card; `partner add NAME`, `partner alias NAME = ALIAS`, `partner confidential NAME on|off`"
 USAGE = ("partner NAME | partner add NAME [since DATE] [--stream S] [--country C] [--sector S] [--confidential] | "
          "partner NAME since DATE | partner NAME --country C | --stream S | --sector S | partner rename NAME = NEW | "
-         "partner remove NAME")
+         "partner remove NAME | partner merge DUPLICATE into NAME")
 ACCESS = "staff"
 
 
@@ -76,6 +76,8 @@ def handle(message: Message, services) -> Reply:
         return partner_fix.rename(message, store, rest)
     if verb in ("remove", "delete"):
         return partner_fix.remove(message, store, rest)
+    if verb == "merge":
+        return partner_fix.merge(message, store, rest)
     fix = partner_fix.correction(text)  # `partner Acme Foods --country Thailand`, `partner Acme Foods sector: retail`
     if fix is not None:
         return fix if isinstance(fix, Reply) else partner_fix.correct(message, store, *fix)

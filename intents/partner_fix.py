@@ -5,6 +5,7 @@
     partner Acme since 3 Nov           the day work with the company began (a partner entered late)
     partner rename Acme Fods = Acme Foods   (the old name stays an alias)
     partner remove Acme Fods           a partner added by mistake, with no logs or reviews
+    partner merge Acme Fods into Acme Foods   one company entered twice: its logs move, its name stays an alias
 
 Also the reading of `--option value` shared with `partner add`. Every change is audited (records.partner_edits).
 """
@@ -155,19 +156,53 @@ def rename(message: Message, store, rest: str) -> Reply:
                  buttons=[Button("Show card", "partner_show", p.name)])
 
 
+def merge(message: Message, store, rest: str) -> Reply:
+    """`partner merge DUPLICATE into PARTNER`: one company entered twice in a country project."""
+    m = re.fullmatch(r"(.+?)\s+(?:into|=)\s+(.+)", rest.strip())
+    if not m:
+        return Reply.problem("Write `partner merge DUPLICATE into PARTNER`, e.g. `partner merge Acme Fods into Acme "
+                             "Foods`: the duplicate's logs move to the partner and its name becomes an alias.")
+    source_words, target_words = m.groups()
+    source = pr.resolve(store, source_words, "partner merge {name} into " + target_words, message=message)
+    if isinstance(source, Reply):
+        return source
+    target = pr.resolve(store, target_words, f"partner merge {source_words} into {{name}}", message=message)
+    if isinstance(target, Reply):
+        return target
+    if not _may_remove(message, store, source):
+        return _not_allowed(message, store, source, "merge")
+    try:
+        moved = partner_edits.merge_partner(store, source, target, actor=pr.actor(message))
+    except checks.RegistryError as e:
+        return Reply.problem(str(e))
+    counts = ", ".join(f"{n} {what}{'' if n == 1 else 's'}" for what, n in
+                       (("log", moved["interactions"]), ("outcome", moved["outcomes"]),
+                        ("diligence review", moved["diligence"])) if n) or "nothing recorded"
+    text = (f"Merged {pr.label(message, source, store)} into {pr.label(message, target, store)}: moved {counts}. "
+            f"“{escape(source.name)}” now finds {escape(target.name)}; its stage stays {target.stage_label}.")
+    return Reply(text=text, private=True, data={"partner_id": target.id, "merged": source.id, "moved": moved})
+
+
+def _may_remove(message: Message, store, target: partners.Partner) -> bool:
+    user = pr.viewer(message, store)
+    return user is not None and (user.role == "admin" or partner_edits.created_by(store, target) == user.key
+                                 or (user.role == "lead" and user.in_country(target.country)))
+
+
+def _not_allowed(message: Message, store, target: partners.Partner, verb: str) -> Reply:
+    project = f"the {target.country}" if target.country else "its"
+    return Reply.problem(f"Only the person who added {pr.label(message, target, store)}, a lead of {project} "
+                         f"project or an admin can {verb} it. Nothing changed.")
+
+
 def remove(message: Message, store, rest: str) -> Reply:
     """`partner remove NAME`: a partner added by mistake, with nothing recorded about it (its creator, a lead of its
     project, or an admin)."""
     target = pr.resolve(store, rest, "partner remove {name}", message=message)
     if isinstance(target, Reply):
         return target
-    user = pr.viewer(message, store)
-    allowed = user is not None and (user.role == "admin" or partner_edits.created_by(store, target) == user.key
-                                    or (user.role == "lead" and user.in_country(target.country)))
-    if not allowed:
-        project = f"the {target.country}" if target.country else "its"
-        return Reply.problem(f"Only the person who added {pr.label(message, target, store)}, a lead of {project} "
-                             "project or an admin can remove it. Nothing changed.")
+    if not _may_remove(message, store, target):
+        return _not_allowed(message, store, target, "remove")
     try:
         partner_edits.remove_partner(store, target, actor=pr.actor(message))
     except checks.RegistryError as e:

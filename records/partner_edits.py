@@ -154,10 +154,10 @@ def remove_partner(store: Store, partner: Partner, *, actor: str) -> None:
     if logs or reviews:
         held = " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in
                             ((logs, "log"), (reviews, "diligence review")) if n)
-        raise RegistryError(f"{partner.name} has {held}; removing it would take them out of every count. Move its "
-                            f"logs to the right partner first (`log history {partner.name}` lists them, `log edit N "
-                            f"partner: NAME` moves one), or close it instead (`stage {partner.name} closed`). Nothing "
-                            "changed.", "name")
+        raise RegistryError(f"{partner.name} has {held}; removing it would take them out of every count. If it is "
+                            f"the same company as another partner, `partner merge {partner.name} into NAME` moves them "
+                            f"there (`log edit N partner: NAME` moves one log); otherwise close it "
+                            f"(`stage {partner.name} closed`). Nothing changed.", "name")
     with store.transaction() as c:
         row = c.execute("SELECT created_by FROM partners WHERE id = ?", (partner.id,)).fetchone()
         history = [list(map(str, r)) for r in _moves(c, partner.id)]
@@ -168,6 +168,40 @@ def remove_partner(store: Store, partner: Partner, *, actor: str) -> None:
         store.audit(actor, "partner.remove", "partners", partner.id,
                     {"before": {**partner.as_dict(), "created_by": row[0] if row else ""}, "stage_history": history})
     names_changed(store)
+
+
+def merge_partner(store: Store, source: Partner, target: Partner, *, actor: str) -> dict[str, int]:
+    """Fold `source`, the same company entered twice in one country project, into `target`: its logs, outcomes and
+    diligence reviews move to `target`, its names become `target`'s aliases, and `source` goes (kept whole in the
+    audit log, with its stage history; `target` keeps its own stage). Returns how many of each moved."""
+    if source.id == target.id:
+        raise RegistryError(f"That is {source.name} itself; nothing changed.", "name")
+    if source.country.casefold() != target.country.casefold():
+        raise RegistryError(f"{source.name} and {target.name} belong to different country projects ("
+                            f"{source.country or 'none'}, {target.country or 'none'}); move one first (`partner "
+                            f"{source.name} --country {target.country or 'COUNTRY'}`). Nothing changed.", "country")
+    if source.confidential and not target.confidential:
+        raise RegistryError(f"{source.name} is confidential (NDA) and {target.name} is not; mark {target.name} "
+                            "confidential first, so its logs stay protected. Nothing changed.", "confidential")
+    aliases = list(target.aliases)
+    for name in (source.name, *source.aliases):
+        if normalize(name) != normalize(target.name) and normalize(name) not in map(normalize, aliases):
+            aliases.append(name)
+    moved = {}
+    with store.transaction() as c:
+        for table in ("interactions", "outcomes", "diligence"):
+            moved[table] = c.execute(f"SELECT count(*) FROM {table} WHERE partner_id = ?", (source.id,)).scalar()
+            c.execute(f"UPDATE {table} SET partner_id = ? WHERE partner_id = ?", (target.id, source.id))
+        history = [list(map(str, r)) for r in _moves(c, source.id)]
+        c.execute("DELETE FROM stage_history WHERE partner_id = ?", (source.id,))
+        c.execute("DELETE FROM partners WHERE id = ?", (source.id,))
+        if not c.execute("SELECT 1 FROM partners WHERE company_id = ?", (source.company_id,)).fetchone():
+            c.execute("DELETE FROM companies WHERE id = ?", (source.company_id,))
+        c.execute("UPDATE partners SET aliases = ? WHERE id = ?", (json.dumps(aliases, ensure_ascii=False), target.id))
+        store.audit(actor, "partner.merge", "partners", source.id,
+                    {"into": target.id, "before": source.as_dict(), "stage_history": history, "moved": moved})
+    names_changed(store)
+    return moved
 
 
 def created_by(store: Store, partner: Partner) -> str:

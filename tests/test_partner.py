@@ -287,8 +287,39 @@ def test_a_partner_with_logs_is_not_removed_and_only_its_creator_or_a_lead_may_r
     assert say(svc, "log Acme Foods meeting yesterday: talked").ok
     before = dump(svc.store)
     r = say(svc, "partner remove Acme Foods")
-    assert not r.ok and "has 1 log;" in r.text and "`log edit N partner: NAME`" in r.text and dump(svc.store) == before
+    assert not r.ok and "has 1 log;" in r.text and "`partner merge Acme Foods Co. into NAME`" in r.text
+    assert dump(svc.store) == before
     access.add_user(svc.store, "slack:S1", "staff", ["Nepal"], actor="t")
     before = dump(svc.store)
     other = say(svc, "partner remove Acme Logistics", platform="slack", user_id="S1")  # added by console:amara
     assert not other.ok and "Only the person who added" in other.text and dump(svc.store) == before
+
+
+def test_one_company_entered_twice_is_merged_with_its_logs_outcomes_and_reviews(svc):
+    assert say(svc, "partner add Acme Fods --country Thailand").ok
+    assert say(svc, "log Acme Fods meeting yesterday: talked; placed: 2").ok
+    assert say(svc, "diligence Acme Fods csr: yes").ok
+    r = say(svc, "partner merge Acme Fods into Acme Foods Co.")
+    assert r.ok and "moved 1 log, 1 outcome, 1 diligence review" in r.text, r.text
+    ids = svc.store.execute("SELECT id FROM partners WHERE name = 'Acme Foods Co.'").fetchone()
+    for table in ("interactions", "outcomes", "diligence"):
+        assert svc.store.execute(f"SELECT DISTINCT partner_id FROM {table}").fetchall() == [ids], table
+    assert svc.store.execute("SELECT COUNT(*) FROM partners WHERE name = 'Acme Fods'").fetchone() == (0,)
+    assert say(svc, "partner Acme Fods").data["partner"]["name"] == "Acme Foods Co."  # the old name still finds it
+    detail = json.loads(svc.store.execute("SELECT detail FROM audit_log WHERE action = 'partner.merge'").fetchone()[0])
+    assert detail["moved"] == {"interactions": 1, "outcomes": 1, "diligence": 1} and detail["into"] == ids[0]
+
+
+@pytest.mark.parametrize("line,words", [
+    ("partner merge Acme Foods", "partner merge DUPLICATE into PARTNER"),
+    ("partner merge Acme Foods into Acme Foods Co.", "itself"),
+    ("partner merge Acme Logistics into Acme Foods", "different country projects (Nepal, Thailand)"),
+    ("partner merge Blue Ocean into Acme Foods", "confidential (NDA)"),
+])
+def test_bad_merges_change_nothing(svc, line, words):
+    if "Blue Ocean" in line:
+        assert say(svc, "partner Blue Ocean --country Thailand").ok
+    before = dump(svc.store)
+    r = say(svc, line)
+    assert not r.ok and words in r.text, r.text
+    assert dump(svc.store) == before
