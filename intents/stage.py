@@ -1,7 +1,8 @@
 """`stage NAME STAGE [on DATE]`: move a partner to another pipeline stage (stage words like "dd" work).
 
 `stage NAME undo` takes back the latest move (made by mistake); `stage NAME STAGE on DATE` for the stage it is at
-already corrects the day it got there. Both are audited."""
+already corrects the day it got there, and for a day before its latest move back-fills a stage it passed through.
+All are audited."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ def handle(message: Message, services) -> Reply:
         st = stages.resolve(stage_words, target.stream)
         if dated and st.key == target.stage and target.stage_since[:10] != when.isoformat():
             return _redate(message, services, target, when, today)  # `stage Acme agreement on 3 Nov`, already there
+        if dated and when.isoformat() < target.stage_since[:10] and stages.first_stage(target.stream) != target.stage:
+            return _insert(message, services, target, st.key, when, today)  # a stage passed through, back-filled
         p = partner_edits.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
     except (stages.StageError, checks.RegistryError) as e:
         text = f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed.")
@@ -93,6 +96,18 @@ def _redate(message: Message, services, target: partners.Partner, when, today) -
     text = (f"{pr.label(message, p, store)} entered {p.stage_label} on {dates.human(when, today)} (was "
             f"{dates.human(target.stage_since[:10], today)}).")
     return Reply(text=text, private=True, data={"partner_id": p.id, "since": when.isoformat()})
+
+
+def _insert(message: Message, services, target: partners.Partner, stage_key: str, when, today) -> Reply:
+    store = services.store
+    try:
+        left, then, then_on = partner_edits.insert_stage(store, target, stage_key, when, actor=pr.actor(message))
+    except checks.RegistryError as e:
+        return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
+    text = (f"Back-filled: {pr.label(message, target, store)} moved from {stages.label(left)} to "
+            f"{stages.label(stage_key)} on {dates.human(when, today)}, then to {stages.label(then)} on "
+            f"{dates.human(then_on, today)}. It is still at {target.stage_label}.")
+    return Reply(text=text, private=True, data={"partner_id": target.id, "inserted": stage_key})
 
 
 def _since(p: partners.Partner):

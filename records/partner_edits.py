@@ -374,3 +374,35 @@ def redate_stage(store: Store, partner: Partner, on: date, *, actor: str, today:
         store.audit(actor, "partner.stage_date", "partners", partner.id,
                     {"history_id": last[0], "from": str(last[3])[:10], "to": on.isoformat()})
     return get_partner(store, partner.id)  # type: ignore[return-value]
+
+
+def insert_stage(store: Store, partner: Partner, stage_key: str, on: date, *, actor: str) -> tuple[str, str, str]:
+    """Back-fill a stage the partner passed through between two recorded moves (`on` falls after the move before it
+    and before the next one): the history reads prev → `stage_key` (on `on`) → next. The current stage does not
+    change. Returns (the stage it left then, the stage it moved on to, the day it moved on)."""
+    st = stages.get(stage_key, partner.stream)
+    if st is None:
+        raise RegistryError(f"“{stage_key}” is not a stage of {partner.stream_label}.", "stage")
+    with store.transaction() as c:
+        rows = _moves(c, partner.id)
+        day = on.isoformat()
+        earlier = [i for i, r in enumerate(rows) if str(r[3])[:10] <= day]
+        if not earlier:
+            raise RegistryError(f"Work with {partner.name} began on {str(rows[0][3])[:10]}, after {day}; back-date "
+                                f"it first (`partner {partner.name} since {day}`). Nothing changed.", "date")
+        i = earlier[-1]
+        if i == len(rows) - 1:
+            raise RegistryError(f"{day} is after {partner.name}'s latest move; that is an ordinary stage move.", "date")
+        prev, nxt = rows[i], rows[i + 1]
+        if st.key in (prev[2], nxt[2]):
+            raise RegistryError(f"{partner.name} was at {stages.label(prev[2])} on {day} and moved to "
+                                f"{stages.label(nxt[2])} on {str(nxt[3])[:10]}; {st.label} can't sit between them "
+                                "as a stage of its own. Nothing changed.", "stage")
+        hid = c.execute("INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, 'back-filled', ?) RETURNING id",
+                        (partner.id, prev[2], st.key, day, actor, utcnow())).scalar()
+        c.execute("UPDATE stage_history SET from_stage = ? WHERE id = ?", (st.key, nxt[0]))
+        store.audit(actor, "partner.stage_insert", "partners", partner.id,
+                    {"history_id": hid, "from": prev[2], "to": st.key, "on": day, "then": nxt[2],
+                     "then_on": str(nxt[3])[:10]})
+    return prev[2], nxt[2], str(nxt[3])[:10]

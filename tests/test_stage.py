@@ -28,8 +28,10 @@ def test_stage_on_a_past_date(svc):
     assert say(svc, "stage Blue Ocean company talks on 2026-11-21", now=later).ok
     assert svc.store.execute("SELECT stage_since FROM partners WHERE name = 'Blue Ocean Seafood'"
                                      ).fetchone() == ("2026-11-21",)
-    r = say(svc, "stage Blue Ocean government since 20 Nov", now=later)
-    assert not r.ok and "can't be dated before" in r.text
+    r = say(svc, "stage Blue Ocean government since 20 Nov", now=later)  # before the latest move: back-filled
+    assert r.ok and "Back-filled" in r.text and "still at Talks with companies" in r.text, r.text
+    r = say(svc, "stage Blue Ocean company talks since 19 Nov", now=later)  # the stage it is at: re-dated, not before
+    assert not r.ok and "can't be dated before" in r.text, r.text
 
 
 @pytest.mark.parametrize("line,words", [
@@ -90,6 +92,28 @@ def test_the_day_of_the_latest_move_is_corrected_by_naming_the_stage_it_is_at(sv
     before = dump(svc.store)
     for text, words in (("stage Acme Foods dd on 2026-11-10", "can't be dated before"),
                         ("stage Acme Foods dd", "already at Due diligence")):
+        bad = say(svc, text, now=later)
+        assert not bad.ok and words in bad.text, bad.text
+    assert dump(svc.store) == before
+
+
+def test_a_stage_passed_through_is_back_filled_between_two_recorded_moves(svc):
+    later = NOW + timedelta(days=20)  # 8 Dec 2026
+    assert say(svc, "partner Acme Foods since 2026-10-01", now=later).ok
+    assert say(svc, "stage Acme Foods first meetings on 2026-10-10", now=later).ok
+    assert say(svc, "stage Acme Foods negotiation on 2026-12-01", now=later).ok
+    r = say(svc, "stage Acme Foods dd on 2026-11-03", now=later)
+    assert r.ok and "moved from First meetings to Due diligence on 3 Nov 2026, then to Negotiation" in r.text, r.text
+    history = "SELECT from_stage, to_stage, moved_on FROM stage_history h JOIN partners p ON p.id = h.partner_id " \
+              "WHERE p.name = 'Acme Foods Co.' ORDER BY moved_on, h.id"
+    assert svc.store.execute(history).fetchall() == [
+        (None, "landscape", "2026-10-01"), ("landscape", "first_meetings", "2026-10-10"),
+        ("first_meetings", "due_diligence", "2026-11-03"), ("due_diligence", "negotiation", "2026-12-01")]
+    assert _stage(svc) == ("negotiation", "2026-12-01")
+    assert svc.store.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'partner.stage_insert'").fetchone() == (1,)
+    before = dump(svc.store)
+    for text, words in (("stage Acme Foods dd on 2026-11-20", "can't sit between them"),
+                        ("stage Acme Foods concept note on 2026-09-01", "back-date it first")):
         bad = say(svc, text, now=later)
         assert not bad.ok and words in bad.text, bad.text
     assert dump(svc.store) == before
