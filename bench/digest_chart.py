@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from indicators.digest import compose_digest  # noqa: E402
 from indicators.periods import fiscal_year_of  # noqa: E402
 from indicators.targets import set_target  # noqa: E402
-from records import interactions, partner_edits, partners  # noqa: E402
+from records import interactions, partner_edits, partners, stage_edits  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 PARTNERS = [  # name, country, stream, stages walked through (one move every 3 weeks, ending near today)
@@ -47,7 +47,7 @@ def build(store: Store, today: date) -> None:
         start = today - timedelta(days=21 * (len(walk) + 1))
         p = partner_edits.add_partner(store, name, actor="bench", today=start, stream=stream, country=country)
         for i, stage in enumerate(walk):
-            p = partner_edits.move_stage(store, partners.get_partner(store, p.id), stage, actor="bench",
+            p = stage_edits.move_stage(store, partners.get_partner(store, p.id), stage, actor="bench",
                                          on=start + timedelta(days=21 * (i + 1)))
         made[name] = p
     contacts = [  # partner, days ago, kind, level, outcomes, next step

@@ -14,7 +14,7 @@ from bot.reply import Fact, Reply
 from intents.contract import Intent
 from intents import partner_replies as pr
 from markup.dialect import code
-from records import checks, dates, partner_edits, partners, stages
+from records import checks, dates, partners, stage_edits, stages
 
 NAME = "stage"
 SUMMARY = "move a partner to a pipeline stage, e.g. `stage Acme dd` or `stage Acme concept note on 3 Nov`"
@@ -55,7 +55,7 @@ def handle(message: Message, services) -> Reply:
             return _redate(message, services, target, when, today)  # `stage Acme agreement on 3 Nov`, already there
         if dated and when.isoformat() < target.stage_since[:10] and stages.first_stage(target.stream) != target.stage:
             return _insert(message, services, target, st.key, when, today)  # a stage passed through, back-filled
-        p = partner_edits.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
+        p = stage_edits.move_stage(store, target, st.key, actor=pr.actor(message), on=when)
     except (stages.StageError, checks.RegistryError) as e:
         text = f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed.")
         if getattr(e, "field", None) == "date" and stages.first_stage(target.stream) == target.stage:
@@ -79,7 +79,7 @@ def _undo(message: Message, services, name: str, today) -> Reply:
     if isinstance(target, Reply):
         return target
     try:
-        p, undone = partner_edits.undo_stage(store, target, actor=pr.actor(message))
+        p, undone = stage_edits.undo_stage(store, target, actor=pr.actor(message))
     except checks.RegistryError as e:
         return Reply.problem(str(e))
     text = (f"Took back the move of {pr.label(message, p, store)} to {stages.label(undone)}: it is at "
@@ -90,7 +90,7 @@ def _undo(message: Message, services, name: str, today) -> Reply:
 def _redate(message: Message, services, target: partners.Partner, when, today) -> Reply:
     store = services.store
     try:
-        p = partner_edits.redate_stage(store, target, when, actor=pr.actor(message), today=today)
+        p = stage_edits.redate_stage(store, target, when, actor=pr.actor(message), today=today)
     except checks.RegistryError as e:
         return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
     text = (f"{pr.label(message, p, store)} entered {p.stage_label} on {dates.human(when, today)} (was "
@@ -101,7 +101,7 @@ def _redate(message: Message, services, target: partners.Partner, when, today) -
 def _insert(message: Message, services, target: partners.Partner, stage_key: str, when, today) -> Reply:
     store = services.store
     try:
-        left, then, then_on = partner_edits.insert_stage(store, target, stage_key, when, actor=pr.actor(message))
+        left, then, then_on = stage_edits.insert_stage(store, target, stage_key, when, actor=pr.actor(message))
     except checks.RegistryError as e:
         return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
     text = (f"Back-filled: {pr.label(message, target, store)} moved from {stages.label(left)} to "

@@ -1,5 +1,5 @@
-"""Changes to partners: add, alias, rename, confidentiality, the day work began, corrections, stage moves (and
-taking one back). Each runs in one transaction with its audit row.
+"""Changes to partners: add, alias, rename, confidentiality, the day work began, corrections, removal and merging.
+Each runs in one transaction with its audit row. Stage moves are in records/stage_edits.py.
 """
 
 from __future__ import annotations
@@ -7,14 +7,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from records import access, stages
-from records.checks import (
-    MAX_NOTE,
-    RegistryError,
-    check_private,
-    check_text,
-    clean_name,
-)
+from records import access, stage_edits, stages
+from records.checks import RegistryError, check_private, clean_name
 from records.companies import find_or_create
 from records.names import name_index, normalize
 from records.partners import Partner, get_partner
@@ -160,7 +154,7 @@ def remove_partner(store: Store, partner: Partner, *, actor: str) -> None:
                             f"(`stage {partner.name} closed`). Nothing changed.", "name")
     with store.transaction() as c:
         row = c.execute("SELECT created_by FROM partners WHERE id = ?", (partner.id,)).fetchone()
-        history = [list(map(str, r)) for r in _moves(c, partner.id)]
+        history = [list(map(str, r)) for r in stage_edits.moves(c, partner.id)]
         c.execute("DELETE FROM stage_history WHERE partner_id = ?", (partner.id,))
         c.execute("DELETE FROM partners WHERE id = ?", (partner.id,))
         if not c.execute("SELECT 1 FROM partners WHERE company_id = ?", (partner.company_id,)).fetchone():
@@ -192,7 +186,7 @@ def merge_partner(store: Store, source: Partner, target: Partner, *, actor: str)
         for table in ("interactions", "outcomes", "diligence"):
             moved[table] = c.execute(f"SELECT count(*) FROM {table} WHERE partner_id = ?", (source.id,)).scalar()
             c.execute(f"UPDATE {table} SET partner_id = ? WHERE partner_id = ?", (target.id, source.id))
-        history = [list(map(str, r)) for r in _moves(c, source.id)]
+        history = [list(map(str, r)) for r in stage_edits.moves(c, source.id)]
         c.execute("DELETE FROM stage_history WHERE partner_id = ?", (source.id,))
         c.execute("DELETE FROM partners WHERE id = ?", (source.id,))
         if not c.execute("SELECT 1 FROM partners WHERE company_id = ?", (source.company_id,)).fetchone():
@@ -305,104 +299,3 @@ def correct(store: Store, partner: Partner, *, actor: str, country: str | None =
     lines = [f"{labels[k]}: {shown.get(k, str)(b) or '—'} → {shown.get(k, str)(a) or '—'}"
              for k, (b, a) in changes.items()]
     return get_partner(store, partner.id), lines  # type: ignore[return-value]
-
-
-def move_stage(store: Store, partner: Partner, stage_key: str, *, actor: str, on: date, note: str = "") -> Partner:
-    st = stages.get(stage_key, partner.stream)
-    if st is None:
-        raise RegistryError(f"“{stage_key}” is not a stage of {partner.stream_label}.", "stage")
-    if st.key == partner.stage:
-        raise RegistryError(f"{partner.name} is already at {st.label} (since {partner.stage_since}); nothing changed.",
-                            "stage")
-    if on < date.fromisoformat(partner.stage_since[:10]):
-        raise RegistryError(f"{partner.name} entered {partner.stage_label} on {partner.stage_since[:10]}; a move "
-                            f"can't be dated before that ({on.isoformat()}).", "date")
-    note = check_text(note, MAX_NOTE, "note", "note")
-    now = utcnow()
-    with store.transaction() as c:
-        hid = c.execute(
-            "INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", (partner.id, partner.stage, st.key, on.isoformat(), actor, note, now),
-        ).scalar()
-        c.execute("UPDATE partners SET stage = ?, stage_since = ? WHERE id = ?", (st.key, on.isoformat(), partner.id))
-        store.audit(actor, "partner.stage", "partners", partner.id,
-                    {"from": partner.stage, "to": st.key, "on": on.isoformat(), "history_id": hid})
-    return get_partner(store, partner.id)  # type: ignore[return-value]
-
-
-def _moves(c, partner_id: int) -> list:
-    """The partner's stage history, oldest first: (id, from_stage, to_stage, moved_on, moved_by)."""
-    return c.execute("SELECT id, from_stage, to_stage, moved_on, moved_by FROM stage_history WHERE partner_id = ? "
-                     "ORDER BY moved_on, id", (partner_id,)).fetchall()
-
-
-def undo_stage(store: Store, partner: Partner, *, actor: str) -> tuple[Partner, str]:
-    """Take back the partner's latest stage move (made by mistake): it returns to the stage it left, counted from
-    the day it entered that one. The removed move is kept whole in the audit log. Returns the partner and the
-    stage it had been moved to."""
-    with store.transaction() as c:
-        rows = _moves(c, partner.id)
-        if len(rows) < 2 or rows[-1][1] is None:
-            raise RegistryError(f"{partner.name} has not moved on from its first stage; there is no stage move to "
-                                "take back. Nothing changed.", "stage")
-        last, before = rows[-1], rows[-2]
-        c.execute("DELETE FROM stage_history WHERE id = ?", (last[0],))
-        c.execute("UPDATE partners SET stage = ?, stage_since = ? WHERE id = ?",
-                  (last[1], str(before[3])[:10], partner.id))
-        store.audit(actor, "partner.stage_undo", "partners", partner.id,
-                    {"removed": {"id": last[0], "from": last[1], "to": last[2], "on": str(last[3])[:10],
-                                 "by": last[4]}})
-    return get_partner(store, partner.id), last[2]  # type: ignore[return-value]
-
-
-def redate_stage(store: Store, partner: Partner, on: date, *, actor: str, today: date) -> Partner:
-    """Correct the day of the partner's latest stage move (it entered its current stage on `on`): not in the
-    future, and not before the move that came before it."""
-    if on > today:
-        raise RegistryError(f"{on.isoformat()} is in the future; a stage move is dated when it happened.", "date")
-    with store.transaction() as c:
-        rows = _moves(c, partner.id)
-        if len(rows) < 2 or rows[-1][1] is None:
-            raise RegistryError(f"{partner.name} is still at its first stage; to change the day work began, type "
-                                f"`partner {partner.name} since {on.isoformat()}`. Nothing changed.", "date")
-        last, before = rows[-1], rows[-2]
-        if on < date.fromisoformat(str(before[3])[:10]):
-            raise RegistryError(f"{partner.name} entered {stages.label(last[1])} on {str(before[3])[:10]}; the move "
-                                f"to {stages.label(last[2])} can't be dated before that. Nothing changed.", "date")
-        c.execute("UPDATE stage_history SET moved_on = ? WHERE id = ?", (on.isoformat(), last[0]))
-        c.execute("UPDATE partners SET stage_since = ? WHERE id = ?", (on.isoformat(), partner.id))
-        store.audit(actor, "partner.stage_date", "partners", partner.id,
-                    {"history_id": last[0], "from": str(last[3])[:10], "to": on.isoformat()})
-    return get_partner(store, partner.id)  # type: ignore[return-value]
-
-
-def insert_stage(store: Store, partner: Partner, stage_key: str, on: date, *, actor: str) -> tuple[str, str, str]:
-    """Back-fill a stage the partner passed through between two recorded moves (`on` falls after the move before it
-    and before the next one): the history reads prev → `stage_key` (on `on`) → next. The current stage does not
-    change. Returns (the stage it left then, the stage it moved on to, the day it moved on)."""
-    st = stages.get(stage_key, partner.stream)
-    if st is None:
-        raise RegistryError(f"“{stage_key}” is not a stage of {partner.stream_label}.", "stage")
-    with store.transaction() as c:
-        rows = _moves(c, partner.id)
-        day = on.isoformat()
-        earlier = [i for i, r in enumerate(rows) if str(r[3])[:10] <= day]
-        if not earlier:
-            raise RegistryError(f"Work with {partner.name} began on {str(rows[0][3])[:10]}, after {day}; back-date "
-                                f"it first (`partner {partner.name} since {day}`). Nothing changed.", "date")
-        i = earlier[-1]
-        if i == len(rows) - 1:
-            raise RegistryError(f"{day} is after {partner.name}'s latest move; that is an ordinary stage move.", "date")
-        prev, nxt = rows[i], rows[i + 1]
-        if st.key in (prev[2], nxt[2]):
-            raise RegistryError(f"{partner.name} was at {stages.label(prev[2])} on {day} and moved to "
-                                f"{stages.label(nxt[2])} on {str(nxt[3])[:10]}; {st.label} can't sit between them "
-                                "as a stage of its own. Nothing changed.", "stage")
-        hid = c.execute("INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, "
-                        "created_at) VALUES (?, ?, ?, ?, ?, 'back-filled', ?) RETURNING id",
-                        (partner.id, prev[2], st.key, day, actor, utcnow())).scalar()
-        c.execute("UPDATE stage_history SET from_stage = ? WHERE id = ?", (st.key, nxt[0]))
-        store.audit(actor, "partner.stage_insert", "partners", partner.id,
-                    {"history_id": hid, "from": prev[2], "to": st.key, "on": day, "then": nxt[2],
-                     "then_on": str(nxt[3])[:10]})
-    return prev[2], nxt[2], str(nxt[3])[:10]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timezone
 
-from records import interactions, partner_edits, partners
+from records import interactions, partner_edits, partners, stage_edits
 
 _raw = itertools.count(1)
 
@@ -17,7 +17,7 @@ def partner(store, name, country="Thailand", stream="innovation", confidential=F
 
 def move(store, p, stage, on):
     fresh = partners.get_partner(store, p.id)
-    return partner_edits.move_stage(store, fresh, stage, actor="test", on=on)
+    return stage_edits.move_stage(store, fresh, stage, actor="test", on=on)
 
 
 def log(store, p, on, kind="meeting", summary="talked", level=None, outcomes=(), next_step="", next_due=None,

@@ -21,6 +21,7 @@ from records import (
     partner_edits,
     partners,
     pipeline,
+    stage_edits,
 )
 from storage.store import Store
 
@@ -163,15 +164,15 @@ def test_sql_metacharacters_and_scripts_are_stored_verbatim(store):
 
 def test_stage_move_writes_history_and_partner_together(store):
     p = add(store, "Acme Foods Co.")
-    moved = partner_edits.move_stage(store, p, "due_diligence", actor="t", on=DAY + timedelta(days=3))
+    moved = stage_edits.move_stage(store, p, "due_diligence", actor="t", on=DAY + timedelta(days=3))
     assert (moved.stage, moved.stage_since) == ("due_diligence", "2026-11-21")
     rows = store.execute("SELECT from_stage, to_stage FROM stage_history ORDER BY id").fetchall()
     assert rows == [(None, "landscape"), ("landscape", "due_diligence")]
     before = dump(store)
     with pytest.raises(checks.RegistryError, match="already at"):
-        partner_edits.move_stage(store, moved, "due_diligence", actor="t", on=DAY + timedelta(days=4))
+        stage_edits.move_stage(store, moved, "due_diligence", actor="t", on=DAY + timedelta(days=4))
     with pytest.raises(checks.RegistryError, match="before"):
-        partner_edits.move_stage(store, moved, "concept_note", actor="t", on=DAY)
+        stage_edits.move_stage(store, moved, "concept_note", actor="t", on=DAY)
     assert dump(store) == before
 
 
@@ -203,8 +204,8 @@ def test_pipeline_flags_stalled_partners(store):
     quiet = add(store, "Quiet Co", today=date(2026, 1, 1))
     busy = add(store, "Busy Co", today=date(2026, 1, 1))
     paused = add(store, "Paused Co", today=date(2026, 1, 1))
-    partner_edits.move_stage(store, paused, "paused", actor="t", on=date(2026, 1, 2))
-    partner_edits.move_stage(store, busy, "first_meetings", actor="t", on=date(2026, 2, 20))
+    stage_edits.move_stage(store, paused, "paused", actor="t", on=date(2026, 1, 2))
+    stage_edits.move_stage(store, busy, "first_meetings", actor="t", on=date(2026, 2, 20))
     interactions.log_interaction(store, draft(busy, occurred_on=date(2026, 2, 20)), actor="u", platform="console",
                              raw="b", today=date(2026, 3, 5))
     by_name = {e.partner.name: e for e in pipeline.pipeline(store, date(2026, 3, 5))}
