@@ -186,6 +186,9 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
              + (f" (usually up to {usual})" if usual else "")),
         Fact("Last contact", f"{dates.human(last, today)} ({_days(quiet)} ago)" if last else "none logged yet"),
     ]
+    began = partner_edits.work_began(store, p)
+    if began is not None and began.isoformat() != p.stage_since[:10]:  # it has moved on since: when it all started
+        facts.insert(2, Fact("Work began", dates.human(began, today)))
     if nxt:
         due = nxt["next_due"]
         overdue = due and date.fromisoformat(due) < today

@@ -323,3 +323,12 @@ def test_bad_merges_change_nothing(svc, line, words):
     r = say(svc, line)
     assert not r.ok and words in r.text, r.text
     assert dump(svc.store) == before
+
+
+def test_the_card_shows_when_work_began_once_the_partner_has_moved_on(svc):
+    later = NOW + timedelta(days=10)
+    facts = {f.label: f.value for f in say(svc, "partner Acme Foods", now=later).facts}
+    assert "Work began" not in facts  # still at its first stage: "Time in stage" says it
+    assert say(svc, "stage Acme Foods dd on 2026-11-20", now=later).ok
+    facts = {f.label: f.value for f in say(svc, "partner Acme Foods", now=later).facts}
+    assert facts["Work began"] == "18 Nov 2026" and facts["Time in stage"].startswith("8 days, since 20 Nov 2026")
