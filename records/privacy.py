@@ -125,11 +125,12 @@ _NAME_BEFORE = re.compile(
     rf"(?P<name>{_HONORIFIC}\s+{_CAP}(?:\s+{_CAP}){{0,3}}|{_CAP}(?:\s+{_CAP}){{1,3}})"
     rf"(?:\s*[,(]\s*(?P<age>\d{{1,2}})\)?)?\s*,?\s*(?i:(?:is|was)\s+)?(?i:a|an|the|one)\s+"
     rf"(?i:(?:former|rescued|identified|returned)\s+)?(?i:{_STRONG})\b")
-# "survivor Mai, 17", "victims Mai and Lan": one capitalised word (or a list of them) straight after a strong
-# survivor word (the weak ones, worker or girl, are followed by too many ordinary capitalised words: "worker Union",
-# "girls Football Club")
+# "survivor Mai, 17", "victims Mai and Lan", "worker Somchai said…": one capitalised word (or a list of them) straight
+# after a strong survivor word, or after one worker, girl or child (the plurals of those are followed by too many
+# ordinary capitalised words: "workers Union", "girls Football Club")
+_ONE_WEAK = r"(?:worker|girl|boy|child|minor|migrant|fisherman|fisher|beneficiary|trainee)"
 _ONE_NAME_AFTER = re.compile(
-    rf"(?i:\b{_STRONG}\b)\s*[,:(-]?\s*"
+    rf"(?i:\b(?:{_STRONG}|{_ONE_WEAK})\b)\s*[,:(-]?\s*"
     rf"(?P<name>[A-Z][\w'’-]++(?:(?:\s*,\s*|\s+(?:and|&)\s+)[A-Z][\w'’-]++)*)(?!\s+{_CAP})"
     rf"(?:\s*[,(]\s*(?i:aged?\s*)?(?P<age>\d{{1,2}})\b(?![.,]?\d|\s*%))?")
 # "Mai, 17, a survivor of…", "Aung is a survivor", "Mai (survivor)": an article or a bracket must come between,
@@ -151,7 +152,10 @@ _NOT_NAMES = {"employment", "programme", "program", "project", "fund", "network"
 _NOT_ONE_NAME = {"however", "but", "so", "then", "also", "who", "which", "when", "after", "before", "if", "as", "all",
                  "some", "many", "most", "both", "each", "every", "not", "said", "says", "were", "are", "is", "was",
                  "have", "has", "had", "everyone", "someone", "nobody", "one", "none", "either", "neither", "will",
-                 "can", "could", "should", "must", "would", "did", "do", "does",
+                 "can", "could", "should", "must", "would", "did", "do", "does", "union", "unions", "labour",
+                 "labor", "welfare", "safety", "health", "housing", "visa", "permit", "contract", "recruitment",
+                 "wages", "pay", "card", "cards", "agency", "agent", "broker", "camp", "dormitory", "hostel", "voice",
+                 "trafficking", "exploitation", "abuse", "care", "education", "development", "affairs",
                  "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
                  "thai", "khmer", "cambodian", "lao", "laotian", "bangladeshi", "bengali", "nepali", "nepalese",
                  "kyrgyz", "kazakh", "tajik", "uzbek", "burmese", "myanmar", "vietnamese", "indonesian", "filipino",

@@ -66,6 +66,8 @@ ONE_NAME_FORMS = {
     "Aung is a survivor we placed": ["survivor's name"],
     "Mai, one of the survivors, got a job": ["survivor's name"],
     "hired Mai (survivor) as a cook": ["survivor's name"],
+    "worker Somchai complained about unpaid wages": ["survivor's name"],
+    "the girl Mai, 15, was hired": ["survivor's name", "survivor's age"],
 }
 
 
@@ -99,7 +101,8 @@ ORDINARY = [
     "survivors May 2026 intake", "victims, However, were few", "Survivors Network Cambodia met us",
     "survivors Monday briefing", "victim Ms. at the desk", "Acme, a survivor-led business, joined",
     "Female survivors were hired", "She is a survivor of forced labour", "Placements, the survivors said, were few",
-    "Thai, a victim of the scheme, is rare", "Everyone is a victim here",
+    "Thai, a victim of the scheme, is rare", "Everyone is a victim here", "worker Union meeting on Friday",
+    "a child Labour survey", "the worker Voice app", "migrant Affairs office",
 ]
 
 
