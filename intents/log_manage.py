@@ -75,8 +75,9 @@ def _changeable(message: Message, services, number: int) -> tuple[dict, object] 
             return Reply.problem(f"Log #{number} was already deleted ({gone['at'][:10]}). Nothing changed.")
         return Reply.problem(f"There is no log #{number} you can see. `log history PARTNER` lists the numbers.")
     if user is None or not log_edits.may_change(user, log, partner):
-        return Reply.problem(f"Log #{number} was written by someone else; only its author or a lead of "
-                             f"{partner.country or 'its'} project can change it. Nothing changed.")
+        project = f"the {partner.country}" if partner.country else "its"
+        return Reply.problem(f"Log #{number} was written by someone else; only its author or a lead of {project} "
+                             "project can change it. Nothing changed.")
     return log, partner
 
 
@@ -131,8 +132,9 @@ def _moved_to(message: Message, services, number: int, log: dict, target) -> dic
     store = services.store
     user = pr.viewer(message, store)
     if user is None or not log_edits.may_change(user, log, target):
-        return Reply.problem(f"Only the log's author or a lead of {target.country or 'its'} project can move log "
-                             f"#{number} to {pr.label(message, target, store)}. Nothing changed.")
+        project = f"the {target.country}" if target.country else "its"
+        return Reply.problem(f"Only the log's author or a lead of {project} project can move log #{number} to "
+                             f"{pr.label(message, target, store)}. Nothing changed.")
     return {"partner_id": target.id}
 
 
