@@ -49,8 +49,10 @@ def populate(store, n_partners: int, n_interactions: int, today: date, seed: int
             s = streams[i % 2]
             rows.append((i, n, s, first[s], (today - timedelta(days=rng.randint(0, 400))).isoformat(),
                          "Thailand", int(i % 17 == 0), now))
-        c.executemany("INSERT INTO partners (id, name, stream, stage, stage_since, country, confidential, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        c.executemany("INSERT INTO companies (id, name, created_at) VALUES (?, ?, ?)",
+                      [(r[0], r[1], now) for r in rows])  # one company per partner (its engagement's company)
+        c.executemany("INSERT INTO partners (id, name, stream, stage, stage_since, country, confidential, created_at, "
+                      "company_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(*r, r[0]) for r in rows])
         c.executemany("INSERT INTO stage_history (partner_id, to_stage, moved_on, created_at) VALUES (?, ?, ?, ?)",
                       [(r[0], r[3], r[4], now) for r in rows])
         batch = []

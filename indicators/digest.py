@@ -20,7 +20,7 @@ from indicators.periods import Period, fiscal_year_of, fmt_day, fy_bounds
 from indicators.report import bar, fmt_value, indicator_rows
 from indicators.subscriptions import Subscription
 from markup.dialect import escape, plural
-from records import interactions, pipeline, stages
+from records import interactions, pipeline, privacy, stages
 
 WINDOW = timedelta(days=7)
 LOOKAHEAD_DAYS = 7
@@ -56,7 +56,8 @@ def _new_interactions(store, since: datetime, first_day: date, country: str | No
     for pid, name, conf, day, kind, summary, level in rows:
         occurred = date.fromisoformat(day[:10])
         lvl = f" · {level} action" if level else ""
-        item = _Item(pid, bool(conf), f"{escape(name)} — {kind} on {fmt_day(occurred)}{lvl}: {escape(_clip(summary))}")
+        shown = escape(_clip(privacy.masked(summary)))  # a log typed before the guard learnt a detail stays hidden
+        item = _Item(pid, bool(conf), f"{escape(name)} — {kind} on {fmt_day(occurred)}{lvl}: {shown}")
         (in_window if occurred >= first_day else late).append(item)
     return in_window, late
 

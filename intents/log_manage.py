@@ -34,7 +34,7 @@ from intents.log_parse import (
     split_due,
 )
 from markup.dialect import escape
-from records import checks, dates, drafts, log_edits, money, names
+from records import checks, dates, drafts, log_edits, money, names, privacy
 from records.checks import RegistryError
 from storage.schema import ACTION_LEVELS, INTERACTION_KINDS
 
@@ -90,7 +90,7 @@ def _visible(store, user, partner) -> bool:
 def _line(log: dict, today: date) -> str:
     kind = checks.KIND_LABELS[log["kind"]]
     outs = "; ".join(format_outcome(o) for o in log["outcomes"])
-    text = f"**#{log['id']}** {dates.human(log['occurred_on'], today)} · {kind} · {log['summary'][:80]}"
+    text = f"**#{log['id']}** {dates.human(log['occurred_on'], today)} · {kind} · {privacy.masked(log['summary'])[:80]}"
     return text + (f" · {outs}" if outs else "")
 
 

@@ -26,6 +26,7 @@ from records.checks import (
     RegistryError,
     check_text,
 )
+from records import privacy
 from records.partners import get_partner
 from storage.schema import (
     ACTION_LEVELS,
@@ -198,7 +199,7 @@ def recent_interactions(store: Store, partner_id: int, limit: int = 5) -> list[d
         "SELECT id, occurred_on, kind, summary, next_step, next_due, action_level, logged_by FROM interactions "
         "WHERE partner_id = ? ORDER BY occurred_on DESC, id DESC LIMIT ?", (partner_id, limit)).fetchall()
     keys = ("id", "occurred_on", "kind", "summary", "next_step", "next_due", "action_level", "logged_by")
-    return [dict(zip(keys, r)) for r in rows]
+    return [privacy.masked_fields(dict(zip(keys, r)), "summary", "next_step") for r in rows]
 
 
 def last_contact(store: Store, partner_id: int) -> str | None:
@@ -212,7 +213,7 @@ def next_step(store: Store, partner_id: int) -> dict[str, Any] | None:
     row = store.execute(
         "SELECT next_step, next_due, occurred_on FROM interactions WHERE partner_id = ? AND next_step != '' "
         "ORDER BY occurred_on DESC, id DESC LIMIT 1", (partner_id,)).fetchone()
-    return {"next_step": row[0], "next_due": row[1], "set_on": row[2]} if row else None
+    return {"next_step": privacy.masked(row[0]), "next_due": row[1], "set_on": row[2]} if row else None
 
 
 def interaction_count(store: Store, partner_id: int) -> int:

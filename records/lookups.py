@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from records import privacy
 
-def _rows(store, sql: str, params: tuple) -> list[dict[str, Any]]:
-    return store.execute(sql, params).mappings()
+
+def _rows(store, sql: str, params: tuple, masked: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Rows as dicts; the free text under `masked` is masked again for showing (records.privacy.masked)."""
+    rows = store.execute(sql, params).mappings()
+    return [privacy.masked_fields(dict(r), *masked) for r in rows] if masked else rows
 
 
 def _two(ids: Iterable[str]) -> tuple[str, str]:
@@ -34,7 +38,7 @@ def next_steps_due(store, ids: Iterable[str], until: str, limit: int) -> list[di
         WHERE i.id = (SELECT MAX(j.id) FROM interactions j WHERE j.partner_id = i.partner_id)
           AND i.next_due IS NOT NULL AND i.next_due <= ? AND i.next_step != ''
           AND (p.owner IN (?, ?) OR i.logged_by IN (?, ?))
-        ORDER BY i.next_due LIMIT ?""", (until, *who, *who, limit))
+        ORDER BY i.next_due LIMIT ?""", (until, *who, *who, limit), masked=("next_step",))
 
 
 def recent_logs(store, ids: Iterable[str], limit: int = 50) -> list[dict[str, Any]]:
@@ -42,4 +46,5 @@ def recent_logs(store, ids: Iterable[str], limit: int = 50) -> list[dict[str, An
     return _rows(store, """
         SELECT p.name AS partner, i.kind, i.occurred_on, i.summary, p.country, p.confidential
         FROM interactions i JOIN partners p ON p.id = i.partner_id
-        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT ?""", (*_two(ids), limit))
+        WHERE i.logged_by IN (?, ?) ORDER BY i.created_at DESC, i.id DESC LIMIT ?""", (*_two(ids), limit),
+                 masked=("summary",))

@@ -392,3 +392,8 @@ def refusal(findings: list[Finding], where: str = "your message") -> str:
 def masked(text: str) -> str:
     """Stored text as a report shows it: masked again, in case it predates the guard or the guard learnt more."""
     return redact(text) if find_identifiers(text) else text
+
+
+def masked_fields(row: dict, *keys: str) -> dict:
+    """`row` with the text under `keys` masked again (`masked`), for showing stored records."""
+    return {**row, **{k: masked(row[k]) for k in keys if row.get(k)}}

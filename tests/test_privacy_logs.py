@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry_support import dump, say, seed, submit
+from registry_support import NOW, dump, say, seed, submit
 from test_privacy import ISSUE_15_FORMS
 
 
@@ -47,3 +47,24 @@ def test_an_out_of_range_next_step_date_gets_a_date_message_not_a_privacy_refusa
     assert "I take years from 2000 to 2100" in r.text and "Not saved yet" in r.text, r.text  # kept as a draft
     assert "privacy" not in r.text and "phone" not in r.text
     assert count() == before
+
+
+def test_a_log_stored_before_the_guard_learnt_a_detail_is_shown_masked(svc, tmp_path):
+    # "survivor Mai" was let through until session 11: such a log may sit in a database; wherever staff read it
+    # (the card, the log history, the digest, the Slack home) the name is masked
+    from adapters.slack.home import home_view
+    from indicators.digest import compose_digest
+
+    from records import access
+
+    access.add_user(svc.store, "slack:U1", "staff", ["Thailand"], actor="t")
+    assert say(svc, "log Acme Foods meeting today: talked; next: call back by Friday", user_id="U1",
+               platform="slack").ok
+    svc.store.execute("UPDATE interactions SET summary = 'survivor Mai started in the kitchen', "
+                      "next_step = 'ask survivor Mai how it goes'")
+    card = say(svc, "partner Acme Foods").as_text()
+    history = say(svc, "log history Acme Foods").as_text()
+    digest = compose_digest(svc.store, tmp_path, NOW).as_text()
+    home = str(home_view(svc, "U1"))
+    for shown in (card, history, digest, home):
+        assert "Mai" not in shown and "[survivor's name]" in shown, shown
