@@ -101,3 +101,30 @@ def migrate_from_sqlite(path: Path) -> None:
     total = sum(a.rows for a, _ in results)
     click.echo(f"Moved {total} rows from {path} into PostgreSQL; every table matches. Keep the SQLite file as a "
                "backup until you have checked the bot against PostgreSQL.")
+
+
+@db.command("scrub")
+@click.option("--apply", "apply_", is_flag=True, help="Mask what is found (without it, only count).")
+def scrub_cmd(apply_: bool) -> None:
+    """Find personal details that stored texts (logs, next steps, notes, drafts, kept questions) still hold because
+    they were saved before the privacy guard learnt that kind of detail; with --apply, mask them in place (audited,
+    counts only). Run it after an upgrade; the counts show no text."""
+    from records import scrub
+    from storage.store import Store
+
+    s = _settings()
+    store = Store.open(s.database)
+    try:
+        found = scrub.scrub(store, actor="cli:db-scrub") if apply_ else scrub.scan(store)
+    finally:
+        store.close()
+    hits = [f for f in found if f.rows]
+    for f in hits:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(f.kinds.items()))
+        click.echo(f"{f.table}.{f.column}: {f.rows} row{'' if f.rows == 1 else 's'} ({kinds})")
+    if not hits:
+        click.echo("No stored text holds a personal detail the guard finds today; nothing to mask.")
+    elif apply_:
+        click.echo("Masked in place (e.g. “survivor [survivor's name] started…”); the audit log has the counts.")
+    else:
+        click.echo("Nothing was changed. Run `pse-bot db scrub --apply` to mask them.")

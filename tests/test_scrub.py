@@ -1,0 +1,53 @@
+"""Masking, in place, details stored before the privacy guard learnt to find them (records/scrub.py)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from registry_support import say, seed
+
+from records import scrub
+
+
+def _old_texts(store):
+    # what a database could hold from before session 11, when a given name alone was let through
+    store.execute("UPDATE interactions SET summary = 'survivor Mai started in the kitchen', "
+                  "next_step = 'ask worker Somchai how it goes'")
+
+
+def test_scan_counts_and_scrub_masks_in_place_with_counts_only_in_the_audit_log(lite_services):
+    seed(lite_services)
+    store = lite_services.store
+    assert say(lite_services, "log Acme Foods meeting yesterday: talked; next: call back by Friday").ok
+    _old_texts(store)
+    found = {f"{f.table}.{f.column}": (f.rows, f.kinds) for f in scrub.scan(store) if f.rows}
+    assert found == {"interactions.summary": (1, {"survivor's name": 1}),
+                     "interactions.next_step": (1, {"survivor's name": 1})}
+    assert store.execute("SELECT summary FROM interactions").fetchone() == ("survivor Mai started in the kitchen",)
+    scrub.scrub(store, actor="test")
+    assert store.execute("SELECT summary, next_step FROM interactions").fetchone() == (
+        "survivor [survivor's name] started in the kitchen", "ask worker [survivor's name] how it goes")
+    detail = store.execute("SELECT detail FROM audit_log WHERE action = 'privacy.scrub'").fetchone()[0]
+    assert "Mai" not in detail and json.loads(detail)["interactions.summary"]["rows"] == 1
+    assert not any(f.rows for f in scrub.scan(store))
+
+
+def test_db_scrub_counts_first_and_masks_only_with_apply(home):
+    from bot.app import build_services
+    from bot.cli.main import main
+
+    services = build_services()
+    seed(services)
+    assert say(services, "log Acme Foods meeting yesterday: talked").ok
+    _old_texts(services.store)
+    runner = CliRunner()
+    counted = runner.invoke(main, ["db", "scrub"])
+    assert counted.exit_code == 0 and "interactions.summary: 1 row (1 survivor's name)" in counted.output
+    assert "Nothing was changed" in counted.output and "Mai" not in counted.output
+    assert services.store.execute("SELECT summary FROM interactions").fetchone()[0].startswith("survivor Mai")
+    applied = runner.invoke(main, ["db", "scrub", "--apply"])
+    assert applied.exit_code == 0 and "Masked in place" in applied.output
+    again = runner.invoke(main, ["db", "scrub"])
+    assert "nothing to mask" in again.output
+    services.store.close()
