@@ -33,6 +33,7 @@ from records import (
     dates,
     diligence,
     interactions,
+    names,
     partner_edits,
     partners,
     pipeline,
@@ -129,8 +130,6 @@ def _add(message: Message, store, rest: str) -> Reply:
 def _similar(store, p: partners.Partner, user) -> str:
     """The name (and project) of another partner the user sees whose name is close to the new partner's: "Acme Fods"
     added beside "Acme Foods" (another spelling of one company)."""
-    from records import names
-
     for other, _score in names.close_partners(store, p.name, user):
         if other.company_id != p.company_id:
             return f"{other.name} ({other.country})" if other.country else other.name

@@ -253,10 +253,14 @@ def find_date(text: str, today: date, future: bool = True, max_words: int = 5) -
                 day = parse_date(chunk, today, future)
             except DateError:
                 continue
-            while n > 1 and is_date(" ".join(words[i + 1:i + n]).strip(".,;:!?()"), today, future) and \
-                    parse_date(" ".join(words[i + 1:i + n]).strip(".,;:!?()"), today, future) == day:
-                i, n = i + 1, n - 1  # "check in by 30 Nov": "in by 30 Nov" reads as 30 Nov, so does "30 Nov"
-                chunk = " ".join(words[i:i + n]).strip(".,;:!?()")
+            while n > 1:  # "check in by 30 Nov": "in by 30 Nov" reads as 30 Nov, so does "30 Nov"
+                shorter = " ".join(words[i + 1:i + n]).strip(".,;:!?()")
+                try:
+                    if not shorter or parse_date(shorter, today, future) != day:
+                        break
+                except DateError:
+                    break
+                i, n, chunk = i + 1, n - 1, shorter
             led = chunk.split()[0].lower() in LEADS or (i > 0 and words[i - 1].lower() in LEADS)
             start = i - 1 if i > 0 and words[i - 1].lower() in LEADS else i
             rest = " ".join(words[:start] + words[i + n:]).strip(" ,;") if led else text.strip()
