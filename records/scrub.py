@@ -8,6 +8,7 @@ logs keep their text there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from records import privacy
@@ -26,12 +27,26 @@ class Found:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
-def _holding(store: Store, table: str, column: str) -> list[tuple[int, str, list[privacy.Finding]]]:
-    out = []
-    for row_id, text in store.execute(f"SELECT id, {column} FROM {table} WHERE {column} != '' ORDER BY id"):
+Progress = Callable[[int], None]  # called with the number of texts read since the last call
+
+
+def total(store: Store) -> int:
+    """How many stored texts a scan reads (for a progress bar)."""
+    return sum(store.scalar(f"SELECT count(*) FROM {t} WHERE {c} != ''") for t, c in COLUMNS)
+
+
+def _holding(store: Store, table: str, column: str,
+             progress: Progress | None) -> list[tuple[int, str, list[privacy.Finding]]]:
+    out, n = [], 0
+    for n, (row_id, text) in enumerate(store.execute(f"SELECT id, {column} FROM {table} WHERE {column} != '' "
+                                                     "ORDER BY id"), 1):
         found = privacy.find_identifiers(text)
         if found:
             out.append((row_id, text, found))
+        if progress is not None and n % 500 == 0:
+            progress(500)
+    if progress is not None and n % 500:
+        progress(n % 500)
     return out
 
 
@@ -43,17 +58,17 @@ def _count(table: str, column: str, rows: list) -> Found:
     return f
 
 
-def scan(store: Store) -> list[Found]:
+def scan(store: Store, progress: Progress | None = None) -> list[Found]:
     """What each free-text column holds that the guard would refuse today (counts, no text)."""
-    return [_count(t, c, _holding(store, t, c)) for t, c in COLUMNS]
+    return [_count(t, c, _holding(store, t, c, progress)) for t, c in COLUMNS]
 
 
-def scrub(store: Store, *, actor: str) -> list[Found]:
+def scrub(store: Store, *, actor: str, progress: Progress | None = None) -> list[Found]:
     """Mask every such detail in place; returns what was masked."""
     done = []
     with store.transaction() as c:
         for table, column in COLUMNS:
-            rows = _holding(c, table, column)
+            rows = _holding(c, table, column, progress)
             for row_id, text, _ in rows:
                 c.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (privacy.redact(text), row_id))
             done.append(_count(table, column, rows))

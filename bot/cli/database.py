@@ -109,13 +109,16 @@ def scrub_cmd(apply_: bool) -> None:
     """Find personal details that stored texts (logs, next steps, notes, drafts, kept questions) still hold because
     they were saved before the privacy guard learnt that kind of detail; with --apply, mask them in place (audited,
     counts only). Run it after an upgrade; the counts show no text."""
+    from bot.cli.progress import progress_bar
     from records import scrub
     from storage.store import Store
 
     s = _settings()
     store = Store.open(s.database)
     try:
-        found = scrub.scrub(store, actor="cli:db-scrub") if apply_ else scrub.scan(store)
+        with progress_bar(scrub.total(store), "read stored texts", "text") as bar:
+            found = scrub.scrub(store, actor="cli:db-scrub", progress=bar.update) if apply_ else \
+                scrub.scan(store, progress=bar.update)
     finally:
         store.close()
     hits = [f for f in found if f.rows]
