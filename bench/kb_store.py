@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 _pg: dict = {}
+_model: dict = {}  # an adapted search model every bench index switches to (use_model)
 
 
 def start_postgres() -> None:
@@ -43,7 +44,19 @@ def open_bench_kb(folder: Path | str, bundled: bool = True, database_url: str | 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     store = Store.open(database_url or fresh_database_url() or folder / "pse.db")
-    return KnowledgeBase.open(store, folder / "cache", bundled=bundled, **kwargs)
+    kb = KnowledgeBase.open(store, folder / "cache", bundled=bundled, **kwargs)
+    if _model:  # as `pse-bot kb adapt` leaves it: the bundled guidance made again, later documents embedded with it
+        from knowledge import ranking_model
+
+        ranking_model.switch(kb, _model["sha256"], _model["blob"], _model["info"])
+    return kb
+
+
+def use_model(sha256: str | None = None, blob: bytes | None = None, info: dict | None = None) -> None:
+    """Every later `open_bench_kb` switches to this adapted model (`pse-bot kb adapt`'s); None: the packaged one."""
+    _model.clear()
+    if sha256:
+        _model.update(sha256=sha256, blob=blob, info=info or {})
 
 
 def close_bench_kb(kb) -> None:

@@ -51,7 +51,7 @@ def collect(split: str = "dev", embedder=None):
         if split != "bundled":
             kb.ingest([DOCS])
         for q in qs:
-            qv = kb.embedder.embed_one(q.question)
+            qv = kb.ranker()[1].embed_one(q.question)  # the model that made the vectors (adapted or packaged)
             vec = kb.index.vector_search(qv, 50)
             kw = kb.index.keyword_search(q.question, 50)
             ids = list(dict.fromkeys([c for c, _ in vec] + [c for c, _ in kw]))

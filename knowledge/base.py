@@ -17,19 +17,21 @@ processes can serve and ingest into one knowledge base.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from knowledge import collections, prebuilt, ranking
+from knowledge import collections, prebuilt, ranking, ranking_model
 from knowledge.chunking import chunk_document
 from knowledge.embedder import Embedder, get_embedder
-from knowledge.index import HybridIndex
-from knowledge.loaders import is_supported, load, supported_types
-from knowledge.sentences import embed_in_steps, sentence_scores, units_of
+from knowledge.index import HybridIndex, ModelChanged
+from knowledge.loaders import load
+from knowledge.paths import expand_paths
+from knowledge.sentences import embed_in_steps, embed_passages, sentence_scores, units_of
 from knowledge.sniff import DEFAULT_MAX_BYTES, check_size, file_sha256
-from knowledge.types import SEARCH_MODES, DocumentInfo, Hit, IngestReport, LoadError
+from knowledge.types import SEARCH_MODES, Chunk, DocumentInfo, Hit, IngestReport, LoadError
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage.store import Store
@@ -45,45 +47,13 @@ EMBED_STEP = 64  # with a `stage` callback, passages are embedded this many at a
 PIPELINE_VERSION = "4"  # 4: passage vectors from sentence vectors, which are stored too (knowledge/sentences.py)
 
 
-def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
-    """Files to ingest from files and folders (recursively, hidden files skipped, sorted).
-
-    Returns (files, errors, skipped): a path that does not exist, or a named file of an unsupported type, is an
-    error; a file of an unsupported type found inside a folder is only skipped."""
-    files: list[Path] = []
-    errors: list[tuple[str, str]] = []
-    skipped: list[str] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
-                    continue
-                if is_supported(f):
-                    if f.resolve() not in seen:
-                        seen.add(f.resolve())
-                        files.append(f)
-                else:
-                    skipped.append(str(f.resolve()))
-        elif p.is_file():
-            if not is_supported(p):
-                errors.append((str(p.resolve()), f"unsupported file type '{p.suffix or '(none)'}'. "
-                                                 f"Supported types: {supported_types()}."))
-            elif p.resolve() not in seen:
-                seen.add(p.resolve())
-                files.append(p)
-        else:
-            errors.append((str(raw), "no such file or folder."))
-    return files, errors, skipped
-
-
 class KnowledgeBase:
     """Documents, their chunks and the hybrid index in the shared database. Thread-safe; share one per process."""
 
     def __init__(self, index: HybridIndex, embedder: Embedder, corpus_dir: Path | None = CORPUS_DIR):
         self.index = index
-        self.embedder = embedder
+        self.embedder = embedder  # the packaged model: every similarity a caller sees is its (calibrated) one
+        self._ranker: tuple[int, str, Embedder] = (-2, "", embedder)  # (generation read at, model sha, embedder)
         self.corpus_dir = corpus_dir
         self.bundled_report: IngestReport | None = None
         self._ingest_lock = threading.Lock()
@@ -210,13 +180,19 @@ class KnowledgeBase:
             if not pending:
                 return
             every = [c for _, chunks, _, _ in pending for c in chunks]
-            vectors, sentence_sets, reused = self._embed(every, origin, stage)
+            self.index.refresh(force=True)
+            model, embedder = self.ranker()
+            vectors, sentence_sets, reused = self._embed(every, origin, stage, embedder)
             report.chunks_prebuilt += reused
             at = 0
             for doc, chunks, existed, name in pending:
                 vecs, sets = vectors[at:at + len(chunks)], sentence_sets[at:at + len(chunks)]
                 at += len(chunks)
-                stored = self.index.replace_document(doc, chunks, vecs, origin, sets)
+                try:
+                    stored = self.index.replace_document(doc, chunks, vecs, origin, sets, model)
+                except ModelChanged as exc:
+                    report.errors.append((doc.source, str(exc)))
+                    continue
                 report.chunks_embedded += len(chunks)
                 report.chunks_total += len(chunks)
                 # not stored: another process stored these very bytes meanwhile (re-checked under the write lock)
@@ -240,12 +216,12 @@ class KnowledgeBase:
                 flush()
         flush()
 
-    def _embed(self, chunks: list, origin: str, stage: Callable[[str, int, int], None] | None):
+    def _embed(self, chunks: list, origin: str, stage: Callable[[str, int, int], None] | None, embedder: Embedder):
         """Passage and sentence vectors for `chunks` (knowledge/sentences.py), EMBED_STEP at a time with `stage`,
         and how many passages needed no model at all: the bundled guidance's sentences and headings come from the
-        shipped file when it knows them (prebuilt.py)."""
+        shipped file when it knows them and `embedder` is the model that made it (prebuilt.py)."""
         dim, from_file = self.index.dim, set()
-        embed = prebuilt.embed_with_file(self.embedder, dim, self.prebuilt_vectors if origin == "bundled" else None,
+        embed = prebuilt.embed_with_file(embedder, dim, self.prebuilt_vectors if origin == "bundled" else None,
                                          from_file)
         vectors, sets = embed_in_steps(chunks, embed, dim, stage, EMBED_STEP)
         reused = sum(1 for c in chunks if from_file.issuperset(units_of(c))) if from_file else 0
@@ -339,8 +315,33 @@ class KnowledgeBase:
         return max(self.index.size - hidden, 0)
 
     def warm(self) -> None:
-        """Load the embedding model (once per process), so later searches only pay for the search itself."""
+        """Load the embedding models (once per process), so later searches only pay for the search itself."""
         self.embedder.warm()
+        self.ranker()[1].warm()
+
+    def ranker(self) -> tuple[str, Embedder]:
+        """(sha256, embedder) of the model that made the stored vectors ("": the packaged model), read again when
+        the loaded index generation changes (a switch bumps it: knowledge/ranking_model.py)."""
+        gen, sha, embedder = self._ranker
+        if gen != self.index.loaded_generation:
+            sha = ranking_model.active(self.index)
+            embedder = ranking_model.embedder_for(self.index, sha) if sha else self.embedder
+            if sha != self._ranker[1]:
+                log.info("search model: %s", f"adapted {sha[:12]}" if sha else "packaged")
+            self._ranker = (self.index.loaded_generation, sha, embedder)
+        return sha, embedder
+
+    def _judged(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """The hits with the packaged model's similarities (passage and closest sentence), as if it had made the
+        vectors: an adapted model ranks, but the thresholds that read these were calibrated for the packaged one."""
+        if not hits:
+            return hits
+        q = self.embedder.embed_one(query)
+        chunks = [Chunk(text=h.text, source=h.source, title=h.title, section=h.section, ordinal=h.ordinal or 0)
+                  for h in hits]
+        passage, sets = embed_passages(chunks, self.embedder.embed_remembered, self.index.dim)
+        return [dataclasses.replace(h, similarity=float(passage[i] @ q), sentence_similarity=float((sets[i] @ q).max()))
+                for i, h in enumerate(hits)]
 
     def search(self, query: str, top_k: int = 5, mode: str = "fused") -> list[Hit]:
         """The `top_k` best passages for `query`. `mode`: "fused" (reciprocal rank fusion of keyword and
@@ -353,7 +354,9 @@ class KnowledgeBase:
         self.index.refresh()
         if self.index.size == 0:
             return []
-        qvec = self.embedder.embed_one(q)
+        sha, embedder = self.ranker()
+        qvec = embedder.embed_one(q)
+        fusion = ranking.ADAPTED if sha else {}
         setting = self.bundled_setting()
         hidden = frozenset() if setting.enabled else self.bundled_chunk_ids()  # switched off: never a candidate
         depth = max(CANDIDATES, top_k) + len(hidden)
@@ -368,14 +371,15 @@ class KnowledgeBase:
         elif mode == "keyword":
             ranked = kw[:top_k]
         else:
-            depth = max(ranking.FUSION_DEPTH, top_k)
+            depth = max(fusion.get("depth", ranking.FUSION_DEPTH), top_k)
+            use_sentences = fusion.get("sentence_weight", ranking.SENTENCE_WEIGHT)
             candidates = list(dict.fromkeys([c for c, _ in vec[:depth]] + [c for c, _ in kw[:depth]]))
-            if ranking.SENTENCE_WEIGHT:  # the candidates again, by their sentence closest to the question
+            if use_sentences:  # the candidates again, by their sentence closest to the question
                 sent = sentence_scores(self.index, qvec, candidates, dict(vec))
             bundled = self.bundled_chunk_ids()
             weight = {c: setting.weight for c in candidates if c in bundled} if setting.weight != 1.0 else None
-            ranked = ranking.fuse([c for c, _ in vec], [c for c, _ in kw], sent if ranking.SENTENCE_WEIGHT else None,
-                                  depth=depth, item_weight=weight)[:top_k]
+            ranked = ranking.fuse([c for c, _ in vec], [c for c, _ in kw], sent if use_sentences else None,
+                                  **{**fusion, "depth": depth}, item_weight=weight)[:top_k]
         ids = [cid for cid, _ in ranked]
         sims = {cid: s for cid, s in vec}
         missing = [cid for cid in ids if cid not in sims]
@@ -393,4 +397,4 @@ class KnowledgeBase:
                             similarity=float(sims.get(cid, 0.0)), ordinal=row["ordinal"],
                             vector_rank=vec_rank.get(cid), keyword_rank=kw_rank.get(cid),
                             sentence_similarity=float(best.get(cid, 0.0))))
-        return hits
+        return self._judged(q, hits) if sha else hits

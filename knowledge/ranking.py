@@ -20,6 +20,10 @@ SENTENCE_WEIGHT = 0.5
 FUSION_DEPTH = 50
 BUNDLED_WEIGHT = 0.25
 MAX_QUERY_TERMS = 24
+# With a model adapted to the documents (`pse-bot kb adapt`, knowledge/ranking_model.py) the lists differ, and the
+# same rule on the same dev + bundled questions picks other constants: `bench/domain_adaptation.py --repick`, on the
+# index as the command leaves it (6 Dec 2026; docs/rerank-figures.md). The held-out splits were not used to choose.
+ADAPTED = {"k": 1, "depth": 30, "keyword_weight": 1.0, "sentence_weight": 1.5}
 
 # Words that carry no topic: dropped from the keyword query so "how do I frame this for a company?" searches
 # for "frame" and "company" (bm25 would weigh them low anyway, but they still add noise to the candidate list).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,17 @@ class DocumentInfo:
     ingested_at: str
     origin: str = "user"  # "bundled" (knowledge/corpus) or "user"
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> "DocumentInfo":
+        """From a kb_documents row (an unreadable `meta` reads as empty)."""
+        m = row._mapping
+        try:
+            meta = json.loads(m["meta"] or "{}")
+        except ValueError:
+            meta = {}
+        return cls(source=m["source"], title=m["title"], doc_type=m["doc_type"], chunks=m["chunks"],
+                   sha256=m["sha256"], ingested_at=m["ingested_at"], origin=m["origin"], meta=meta)
 
 
 @dataclass

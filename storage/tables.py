@@ -341,6 +341,14 @@ kb_excluded = Table(  # sources an organisation removed that must stay out (bund
     Column("excluded_at", Text, nullable=False),
 )
 
+kb_models = Table(  # sentence models fine-tuned on the documents (`pse-bot kb adapt`): every process loads from here
+    "kb_models", metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False),                           # the model folder as one tar
+    Column("info", Text, nullable=False, server_default="{}"),             # passages, pairs, steps, seconds (JSON)
+    Column("created_at", Text, nullable=False),
+)
+
 questions_unanswered = Table(  # for the curators' gaps report: masked text, never who asked, never guests
     "questions_unanswered", metadata,
     Column("id", Integer, primary_key=True),

@@ -158,3 +158,37 @@ def test_kb_bad_requests_name_what_exists_and_change_nothing(tiny_home):
     other = runner.invoke(main, ["kb", "restore", "/tmp/our-policy.pdf"])
     assert other.exit_code == 1 and "Removed bundled documents: corpus/charlie.md." in other.output
     assert "pse-bot ingest PATH" in other.output
+
+
+@pytest.mark.sqlite_only  # the command line over the library; tests/test_ranking_model.py covers both engines
+def test_kb_adapt_through_the_command_line_status_adapt_and_back(settings, store, tmp_path):
+    """The bundled guidance and a handbook; one training step on 32 sentences, then every passage made again."""
+    from test_ranking_model import handbook
+
+    from knowledge import ranking_model
+
+    (tmp_path / "handbook.md").write_text(handbook())
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, ["ingest", str(tmp_path / "handbook.md")]).exit_code == 0
+        status = runner.invoke(main, ["kb", "adapt", "--status"])
+        assert status.exit_code == 0 and "packaged model" in status.output
+        off = runner.invoke(main, ["kb", "adapt", "--off"])
+        assert off.exit_code == 0 and "already uses the packaged model; nothing changed" in off.output
+
+        done = runner.invoke(main, ["kb", "adapt", "--epochs", "1", "--max-sentences", "32"])
+        assert done.exit_code == 0, done.output
+        assert "32 sentences, 1 steps" in done.output and "kb adapt --off" in done.output
+        sha = store.scalar("SELECT value FROM kb_meta WHERE key = 'ranking_model'")
+        assert sha and store.scalar("SELECT COUNT(*) FROM kb_models") == 1
+        assert sha[:12] in runner.invoke(main, ["kb", "adapt", "--status"]).output
+        found = runner.invoke(main, ["search", "who", "checks", "the", "fishing", "fleet", "--top-k", "1"])
+        assert found.exit_code == 0 and "Fishing" in found.output
+
+        back = runner.invoke(main, ["kb", "adapt", "--off"])
+        assert back.exit_code == 0 and "packaged model again" in back.output
+        assert store.scalar("SELECT value FROM kb_meta WHERE key = 'ranking_model'") == ""
+        actions = [r[0] for r in store.execute("SELECT detail FROM audit_log WHERE action = 'kb.adapt' ORDER BY id")]
+        assert len(actions) == 2 and '"model": "packaged"' in actions[1]
+    finally:
+        ranking_model.forget_loaded()
