@@ -2,21 +2,25 @@
 (records/privacy.py) learnt to find a kind of detail, such as a survivor's given name alone ("survivor Mai").
 
 `scan` counts, `scrub` masks ("survivor [survivor's name] started…") in one transaction with one audit row that holds
-counts only, never the text. The append-only audit log itself is not rewritten: before-images of edited or deleted
-logs keep their text there.
+counts only, never the text. The audit log's own texts (before-images of edited or deleted logs, drafts, feedback)
+are masked too, value by value inside their JSON: the one change ever made to that append-only table, with its
+guard lifted for UPDATE inside the same transaction and put back before it commits (a failure rolls both back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from records import privacy
 from storage.store import Store
 
 COLUMNS = (("interactions", "summary"), ("interactions", "next_step"), ("outcomes", "note"),
            ("stage_history", "note"), ("log_drafts", "raw"), ("feedback", "query"),
-           ("questions_unanswered", "question"))
+           ("questions_unanswered", "question"), ("audit_log", "detail"))
 
 
 @dataclass
@@ -40,14 +44,44 @@ def _holding(store: Store, table: str, column: str,
     out, n = [], 0
     for n, (row_id, text) in enumerate(store.execute(f"SELECT id, {column} FROM {table} WHERE {column} != '' "
                                                      "ORDER BY id"), 1):
-        found = privacy.find_identifiers(text)
+        found, masked = _audit_detail(text) if table == "audit_log" else (privacy.find_identifiers(text), None)
         if found:
-            out.append((row_id, text, found))
+            out.append((row_id, masked if masked is not None else privacy.redact(text), found))
         if progress is not None and n % 500 == 0:
             progress(500)
     if progress is not None and n % 500:
         progress(n % 500)
     return out
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return privacy.redact(value) if privacy.find_identifiers(value) else value
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _audit_detail(text: str) -> tuple[list[privacy.Finding], str | None]:
+    """The details an audit row's JSON holds, value by value, and the row with them masked (keys never change)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return privacy.find_identifiers(text), None
+    found = [f for s in _strings(data) for f in privacy.find_identifiers(s)]
+    return found, (json.dumps(_masked(data), ensure_ascii=False) if found else None)
 
 
 def _count(table: str, column: str, rows: list) -> Found:
@@ -69,9 +103,30 @@ def scrub(store: Store, *, actor: str, progress: Progress | None = None) -> list
     with store.transaction() as c:
         for table, column in COLUMNS:
             rows = _holding(c, table, column, progress)
-            for row_id, text, _ in rows:
-                c.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (privacy.redact(text), row_id))
+            with _guard_lifted(c) if table == "audit_log" and rows else _nothing():
+                for row_id, masked, _ in rows:
+                    c.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (masked, row_id))
             done.append(_count(table, column, rows))
         store.audit(actor, "privacy.scrub", "*", None,
                     {f"{f.table}.{f.column}": {"rows": f.rows, "kinds": f.kinds} for f in done if f.rows})
     return done
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _guard_lifted(store: Store) -> Iterator[None]:
+    """Inside the caller's transaction: let UPDATEs through the audit log's append-only guard, then put it back
+    (the same trigger as migration 0001). DDL is transactional on both engines, so a failure restores it."""
+    if store.dialect == "postgresql":
+        store.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+        yield
+        store.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change")
+    else:
+        store.execute("DROP TRIGGER audit_log_no_update")
+        yield
+        store.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                      "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")

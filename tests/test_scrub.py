@@ -53,3 +53,29 @@ def test_db_scrub_counts_first_and_masks_only_with_apply(home):
     again = runner.invoke(main, ["db", "scrub"])
     assert "nothing to mask" in again.output
     services.store.close()
+
+
+def test_the_audit_logs_texts_are_masked_value_by_value_and_it_stays_append_only(lite_services):
+    import pytest
+
+    store = lite_services.store
+    # a before-image kept when a log was edited, from before the guard knew a given name alone
+    with store.transaction():
+        store.audit("slack:U1", "log.edit", "interactions", 7,
+                    {"before": {"summary": "survivor Mai started in the kitchen", "count": 3},
+                     "after": {"summary": "started in the kitchen"}, "fields": ["summary"]})
+    found = {f"{f.table}.{f.column}": f.rows for f in scrub.scan(store) if f.rows}
+    assert found == {"audit_log.detail": 1}
+
+    scrub.scrub(store, actor="cli:ops")
+
+    detail = json.loads(store.scalar("SELECT detail FROM audit_log WHERE action = 'log.edit'"))
+    assert detail == {"before": {"summary": "survivor [survivor's name] started in the kitchen", "count": 3},
+                      "after": {"summary": "started in the kitchen"}, "fields": ["summary"]}
+    counts = json.loads(store.scalar("SELECT detail FROM audit_log WHERE action = 'privacy.scrub'"))
+    assert counts == {"audit_log.detail": {"rows": 1, "kinds": {"survivor's name": 1}}}
+    for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):  # the guard is back
+        with pytest.raises(Exception, match="append-only"):
+            with store.transaction():
+                store.execute(sql)
+    assert store.scalar("SELECT COUNT(*) FROM audit_log") == 2 and not any(f.rows for f in scrub.scan(store))
