@@ -59,20 +59,27 @@ def embedder_for(index: HybridIndex, sha: str) -> Embedder:
         return _embedders[key]
 
 
-def _local_folder(index: HybridIndex, sha: str) -> Path:
+def _local_folder(index: HybridIndex, sha: str, blob: bytes | None = None) -> Path:
+    """The stored model's folder in this process's cache, unpacked from `blob` (else the database) when missing:
+    into a temporary folder first, then renamed, so no process ever loads half a model."""
     folder = index.cache_dir / f"model-{sha[:16]}"
     if (folder / ".complete").exists():
         return folder
-    blob = index.store.scalar("SELECT data FROM kb_models WHERE sha256 = ?", (sha,))
+    if blob is None:
+        blob = index.store.scalar("SELECT data FROM kb_models WHERE sha256 = ?", (sha,))
     if blob is None:
         raise RuntimeError(f"the search model {sha[:12]} is not in the database; run `pse-bot kb adapt` again.")
     tmp = Path(tempfile.mkdtemp(prefix=".model-", dir=index.cache_dir))
     adaptation.unpack(blob, tmp)
     (tmp / ".complete").touch()
     try:
-        tmp.rename(folder)  # atomic: another process unpacking the same model wins or loses whole
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.rename(folder)
+    except OSError:  # already there: whole (another process won) or a leftover of a crash, replaced
+        if (folder / ".complete").exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            tmp.rename(folder)
     return folder
 
 
@@ -128,11 +135,7 @@ def switch(kb: "KnowledgeBase", sha: str, blob: bytes | None, info: dict, stage:
     index = kb.index
     before = active(index)  # kept one switch longer: a process that has not noticed yet can still load it
     if blob is not None:
-        folder = index.cache_dir / f"model-{sha[:16]}"
-        if not (folder / ".complete").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            adaptation.unpack(blob, folder)
-            (folder / ".complete").touch()
+        _local_folder(index, sha, blob)
     embedder = embedder_for(index, sha) if sha else kb.embedder
     made = _embed(embedder, _passages(index), index.dim, stage)
     with index.write() as base:
