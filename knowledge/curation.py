@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.collections import BUNDLED, EXAMPLE, BundledSetting, collection_of, status_of
+from knowledge.ranking_model import describe
 from knowledge.types import DocumentInfo
 from markup.dialect import Table, code
 
@@ -67,6 +68,7 @@ class Listing:
     excluded: list[str] = field(default_factory=list)
     prefix: str = ""
     bundled: BundledSetting | None = None
+    model: dict | None = None  # the adapted search model in use (ranking_model.describe), None: the packaged one
 
     @property
     def passages(self) -> int:
@@ -98,6 +100,9 @@ class Listing:
         if self.bundled is not None and not self.bundled.enabled:
             lines.append(f"The bundled guidance is switched off: it is listed but not searched. "
                          f"{_cmd(self.prefix, 'bundled on')} turns it back on.")
+        if self.model:
+            lines.append(f"Search ranks with a model adapted to these documents on {self.model['created_at'][:10]} "
+                         f"(`pse-bot kb adapt`); documents added since are searched with it too.")
         if self.excluded:
             lines.append(f"Removed bundled guidance (kept out until restored): "
                          f"{', '.join(code(s) for s in self.excluded)}. "
@@ -117,7 +122,7 @@ class Listing:
 
 
 def list_documents(kb: "KnowledgeBase", prefix: str = "") -> Listing:
-    return Listing(kb.documents(), kb.excluded_bundled(), prefix, kb.bundled_setting())
+    return Listing(kb.documents(), kb.excluded_bundled(), prefix, kb.bundled_setting(), describe(kb.index))
 
 
 # --------------------------------------------------------------------------------------------- remove

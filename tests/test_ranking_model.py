@@ -175,3 +175,12 @@ def test_too_little_text_to_learn_from_changes_nothing(store, tmp_path, corpus):
         assert store.scalar("SELECT COUNT(*) FROM kb_models") == 0
     finally:
         small.close()
+
+
+def test_kb_list_says_when_an_adapted_model_ranks(kb):
+    from knowledge.curation import list_documents
+
+    assert "adapted" not in list_documents(kb, prefix="pse-bot ").summary()
+    ranking_model.adapt(kb, epochs=1)
+    summary = list_documents(kb, prefix="pse-bot ").summary()
+    assert "Search ranks with a model adapted to these documents on 20" in summary and "kb adapt" in summary
