@@ -14,7 +14,8 @@ command leaves a team's index (kb_store.use_model): the bundled guidance made ag
 with it, the fusion constants of knowledge/ranking.ADAPTED.
 
 `--repick` also prints the fusion constants bench/tune_fusion.py's rule (dev + bundled questions) picks for the
-adapted model's lists: how ranking.ADAPTED was chosen (docs/rerank-figures.md).
+adapted model's lists: how ranking.ADAPTED was chosen (docs/rerank-figures.md). The same run also times fused
+search for both models (percentiles, and their ratio).
 """
 
 from __future__ import annotations
@@ -72,6 +73,37 @@ def score(bundled: bool = True) -> dict:
             "best baseline": {s: round(max(v[b]["mrr@10"] for b in rq.BASELINES), 3) for s, v in scores.items()}}
 
 
+def latency(bundled: bool = True, rounds: int = 3) -> dict:
+    """Fused search as `ask` runs it (top SEARCH_DEPTH), ms p50 / p99, model warm, on the bench index with the model
+    kb_store.use_model set: each real-document question asked `rounds` times; the first round apart (an adapted
+    model's hits are then judged by the packaged one, whose sentence vectors of a passage are made on first sight)."""
+    import numpy as np
+
+    from bench.kb_store import close_bench_kb, open_bench_kb
+    from bench.retrieval_quality import REAL_QUESTIONS
+    from intents.ask import SEARCH_DEPTH
+    from knowledge.evaluate import load_questions
+
+    questions = [q.question for q in load_questions(REAL_QUESTIONS)]
+    times: list[list[float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = open_bench_kb(Path(tmp) / "i", bundled=bundled)
+        kb.ingest([DOCS])
+        kb.warm()
+        for _ in range(rounds):
+            times.append([])
+            for q in questions:
+                started = time.perf_counter()
+                kb.search(q, top_k=SEARCH_DEPTH)
+                times[-1].append((time.perf_counter() - started) * 1000)
+        close_bench_kb(kb)
+
+    def pct(xs: list[float]) -> list[float]:
+        return [round(float(np.percentile(xs, 50)), 1), round(float(np.percentile(xs, 99)), 1)]
+
+    return {"first": pct(times[0]), "again": pct([t for r in times[1:] for t in r])}
+
+
 def adapt(epochs: int, seed: int, bundled: bool = True) -> dict:
     """`pse-bot kb adapt` on an index of the bundled guidance (unless not `bundled`) and the real documents; its
     result and the model."""
@@ -124,9 +156,11 @@ def main() -> None:
     training = {k: v for k, v in adapted_model["result"].items() if k != "sha256"}
     training["adapt command seconds"] = round(time.perf_counter() - started)
     packaged = score(bundled)
+    packaged["latency"] = latency(bundled)
     use_model(adapted_model["result"]["sha256"], adapted_model["blob"], adapted_model["result"])
     try:
         adapted = score(bundled)
+        adapted["latency"] = latency(bundled)
         repicked = repick_fusion() if args.repick else None
     finally:
         use_model(None)
@@ -147,6 +181,12 @@ def main() -> None:
         lo, hi = report["difference interval"][s]
         print(f"| {s} | {pm:.3f} / {ph:.3f} | {am:.3f} / {ah:.3f} | {am - pm:+.3f} ({lo:+.3f} to {hi:+.3f}) "
               f"| {packaged['best baseline'][s]:.3f} |")
+    p, a = packaged["latency"], adapted["latency"]
+    print(f"\nfused search as `ask` runs it, ms p50 / p99 (model warm), packaged → adapted: first time a question is "
+          f"asked {p['first'][0]} / {p['first'][1]} → {a['first'][0]} / {a['first'][1]} "
+          f"({a['first'][0] / p['first'][0]:.2f}× / {a['first'][1] / p['first'][1]:.2f}×); asked again "
+          f"{p['again'][0]} / {p['again'][1]} → {a['again'][0]} / {a['again'][1]} "
+          f"({a['again'][0] / p['again'][0]:.2f}× / {a['again'][1] / p['again'][1]:.2f}×)")
     if not bundled:
         return
     print("\n| split | model | false don't-know | false confident | right shown / wrong / declined top 3 "
