@@ -137,21 +137,21 @@ def switch(kb: "KnowledgeBase", sha: str, blob: bytes | None, info: dict, stage:
     if blob is not None:
         _local_folder(index, sha, blob)
     embedder = embedder_for(index, sha) if sha else kb.embedder
-    made = _embed(embedder, _passages(index), index.dim, stage)
+    read = _passages(index)
+    made = _embed(embedder, read, index.dim, stage)
     with index.write() as base:
         if blob is not None:
             index.store.execute("INSERT INTO kb_models (sha256, data, info, created_at) VALUES (?, ?, ?, ?) "
                                 "ON CONFLICT DO NOTHING", (sha, blob, json.dumps(info), _now()))
-        late = {cid: c for cid, c in _passages(index).items() if cid not in made}  # ingested meanwhile
-        made.update(_embed(embedder, late, index.dim, None))
-        present = {int(r[0]) for r in index.store.execute("SELECT id FROM kb_chunks")}
+        now = _passages(index)  # ingested or replaced meanwhile (SQLite may give a new passage an old id)
+        made.update(_embed(embedder, {cid: c for cid, c in now.items() if read.get(cid) != c}, index.dim, None))
         index.store.executemany("UPDATE kb_chunks SET vector = ?, sentences = ? WHERE id = ?",
-                                [(v, s, cid) for cid, (v, s) in made.items() if cid in present])
+                                [(v, s, cid) for cid, (v, s) in made.items() if cid in now])
         index.store.execute("INSERT INTO kb_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                             "SET value = excluded.value", (MODEL_KEY, sha))
         index.store.execute("DELETE FROM kb_models WHERE sha256 NOT IN (?, ?)", (sha, before))  # the last two kept
         index.store.audit(actor, "kb.adapt", "kb_models", None,
-                          {"model": sha[:16] or "packaged", "before": before[:16] or "packaged", "vectors": len(made),
+                          {"model": sha[:16] or "packaged", "before": before[:16] or "packaged", "vectors": len(now),
                            **{k: info[k] for k in ("passages", "pairs", "steps", "seconds") if k in info}})
         index.bump(base)
     index.refresh(force=True)
@@ -182,7 +182,6 @@ def describe(index: HybridIndex) -> dict | None:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
 
 
 def forget_loaded() -> None:

@@ -163,6 +163,35 @@ def test_a_document_embedded_while_another_process_switches_models_is_reported_a
         other_store.close()
 
 
+def test_documents_changed_elsewhere_while_the_switch_embeds_are_made_with_the_new_model_too(
+        kb, store, settings, tmp_path, corpus, doc):
+    other_store = Store.open(settings.database)
+    other = KnowledgeBase.open(other_store, tmp_path / "two", corpus_dir=corpus)
+    later = tmp_path / "docs" / "meanwhile.md"
+    later.write_text("# Meanwhile\n\nA seafood buyer asked the port inspector about crews kept at sea.\n")
+    done = []
+
+    def stage(what: str, n: int, total: int) -> None:  # the switch is embedding: another process ingests now
+        if what == "embedding" and not done:
+            doc.write_text(handbook().replace("season ahead", "next quarter"))  # changed: replaced, and on SQLite
+            done.append(other.ingest([doc]))  # its new passages take the ids of its old ones (the highest)
+            done.append(other.ingest([later]))
+
+    try:
+        result = ranking_model.adapt(kb, epochs=1, stage=stage)
+        assert done[0].updated == [str(doc.resolve())] and done[1].added == [str(later.resolve())]
+        chunks = _chunks(store)
+        ids = sorted(chunks)
+        made, _ = embed_passages([chunks[i] for i in ids], ranking_model.embedder_for(kb.index, result["sha256"]).embed,
+                                 384)
+        stored = _vectors(store)
+        assert np.allclose(np.stack([stored[i] for i in ids]), made, atol=1e-4)  # every passage, by the new model
+        assert any("next quarter" in c.text for c in chunks.values())
+    finally:
+        other.close()
+        other_store.close()
+
+
 def test_too_little_text_to_learn_from_changes_nothing(store, tmp_path, corpus):
     small = KnowledgeBase.open(store, tmp_path / "small", corpus_dir=corpus)
     try:
