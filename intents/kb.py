@@ -6,6 +6,7 @@
 - `kb bundled [on | off | weight W]` (admins): whether the bundled guidance is searched and how much it counts
   against the organisation's own documents, for every server at once (knowledge/collections.py, the same as
   `pse-bot kb bundled …`); a change is audited with the setting before and after.
+- `kb adapt` (admins): which search model ranks; adapting it runs on the server (`pse-bot kb adapt`).
 - `kb gaps [DAYS]` (leads and admins): the questions the guidance could not answer or whose answer got a 👎,
   grouped by topic (knowledge/gaps.py), so curators know what to write next. Groups of fewer than three
   questions show only a count.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from bot.message import Message
 from bot.reply import Fact, Reply
-from knowledge import collections, curation, gaps
+from knowledge import collections, curation, gaps, ranking_model
 from intents.args import since_days
 from intents.contract import Intent
 from markup.dialect import Table, plural
@@ -67,9 +68,22 @@ def handle(message: Message, services) -> Reply:
                      data={"bundled": after.as_dict() if after else None, "changed": outcome.changed})
     if sub == "gaps":
         return gaps_report(services, words[1:])
+    if sub == "adapt":
+        return adapt_status(services)
     return Reply.problem(f"Say what to do with the guidance: `{USAGE}`. For example `kb list`, or "
                          "`kb remove corpus/funding-conversations.md`.")
 
+
+
+def adapt_status(services) -> Reply:
+    """Which model ranks, and where to change it: training takes minutes of the server's two cores, not a chat turn."""
+    model = ranking_model.describe(services.knowledge.index)
+    now = (f"Search ranks with a model adapted to your documents on {model['created_at'][:10]}." if model
+           else "Search ranks with the packaged model.")
+    return Reply(text=f"{now} Teaching the search model the language of your documents takes minutes of the "
+                      "server's time, so an operator runs it there: `pse-bot kb adapt` (`--status` says which model "
+                      "ranks, `--off` goes back to the packaged one).", private=True,
+                 data={"model": model["sha256"] if model else None})
 
 
 def gaps_report(services, args: list[str]) -> Reply:

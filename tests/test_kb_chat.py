@@ -103,6 +103,15 @@ def test_bad_requests_say_what_exists_and_change_nothing(tiny):
     assert len(tiny.knowledge.documents()) == 3 and _audit(tiny.store) == []
 
 
+def test_kb_adapt_in_chat_says_which_model_ranks_and_that_the_server_adapts_it(tiny):
+    access.add_user(tiny.store, "slack:UADMIN", "admin", [], actor="test")
+    reply = route(_msg("kb adapt"), tiny)
+    assert reply.ok and reply.private and "Search ranks with the packaged model." in reply.text
+    assert "`pse-bot kb adapt`" in reply.text and reply.data == {"model": None}
+    access.add_user(tiny.store, "slack:USTAFF", "staff", ["Cambodia"], actor="test")
+    assert not route(_msg("kb adapt", user="USTAFF"), tiny).ok  # admins only, like the rest of `kb`
+
+
 @pytest.mark.parametrize("role", ["guest", "staff", "lead"])
 def test_everyone_but_admins_gets_a_polite_refusal_and_nothing_changes(tiny, role):
     if role != "guest":
