@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,18 +103,13 @@ def scrub(store: Store, *, actor: str, progress: Progress | None = None) -> list
     with store.transaction() as c:
         for table, column in COLUMNS:
             rows = _holding(c, table, column, progress)
-            with _guard_lifted(c) if table == "audit_log" and rows else _nothing():
+            with _guard_lifted(c) if table == "audit_log" and rows else nullcontext():
                 for row_id, masked, _ in rows:
                     c.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (masked, row_id))
             done.append(_count(table, column, rows))
         store.audit(actor, "privacy.scrub", "*", None,
                     {f"{f.table}.{f.column}": {"rows": f.rows, "kinds": f.kinds} for f in done if f.rows})
     return done
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 @contextmanager
