@@ -277,9 +277,12 @@ def correct(store: Store, partner: Partner, *, actor: str, country: str | None =
         moved = store.scalar("SELECT count(*) FROM stage_history WHERE partner_id = ? AND from_stage IS NOT NULL",
                              (partner.id,))
         if moved:
+            times = {1: "once", 2: "twice"}.get(moved, f"{moved} times")
             raise RegistryError(f"{partner.name} has moved through stages of the {partner.stream_label} stream (now "
                                 f"{partner.stage_label}); a stream can only be corrected before the first stage move, "
-                                "since the two streams have different stages. Nothing changed.", "stream")
+                                "since the two streams have different stages. Nothing changed. To correct it, take "
+                                f"the moves back first (`stage {partner.name} undo`, {times}), then correct the "
+                                "stream and move it to its stage again.", "stream")
         first = stages.first_stage(stream)
         changes["stream"] = (partner.stream, stream)
     if not changes:

@@ -186,6 +186,9 @@ def test_sector_and_stream_are_corrected_and_the_stream_only_before_the_first_st
     refused = say(svc, "partner Acme Foods --stream innovation")
     assert not refused.ok and "before the first stage move" in refused.text and "Nothing changed" in refused.text
     assert dump(svc.store) == before
+    assert "`stage Acme Foods Co. undo`, once" in refused.text  # the way there, and it works
+    assert say(svc, "stage Acme Foods Co. undo").ok and say(svc, "partner Acme Foods --stream innovation").ok
+    assert svc.store.execute(row).fetchall()[0][1:] == ("innovation", "landscape", "landscape")
 
 
 @pytest.mark.parametrize("line,words", [
