@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from adapters.server import build_app
 from adapters.teams.handler import is_loopback
 from bot.app import Services
+from mock_connector import MockConnector
 
 ACTIVITY = {"type": "message", "id": "a1", "text": "partner Acme", "serviceUrl": "http://127.0.0.1:9/evil",
             "channelId": "msteams", "from": {"id": "29:attacker", "aadObjectId": "AAD-ADMIN"},
@@ -39,8 +40,16 @@ async def test_without_credentials_every_request_is_refused_and_nothing_is_store
 
 
 async def test_the_local_trial_flag_accepts_loopback_requests(settings, store):
-    status, _ = await post(Services(replace(settings, teams_insecure_local=True), knowledge=object(), store=store))
-    assert status in (200, 202)
+    connector = await MockConnector().start()  # the reply goes somewhere that answers (port 9 made the SDK retry ~10 s)
+    try:
+        body = {**ACTIVITY, "serviceUrl": connector.url}
+        status, _ = await post(Services(replace(settings, teams_insecure_local=True), knowledge=object(), store=store),
+                               body)
+        assert status in (200, 202)
+        [reply] = await connector.wait_for(1)
+        assert reply.conversation_id == "a:conv"
+    finally:
+        await connector.stop()
 
 
 def test_only_loopback_addresses_count_as_local():
