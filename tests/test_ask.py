@@ -55,9 +55,10 @@ def test_how_quickly_to_escalate_leads_with_the_steps_and_their_example_timing(s
     assert "within 24 hours" in reply.as_text() and "Example to adapt" in reply.as_text()
 
 
-def test_who_to_escalate_to_is_answered_by_the_step_that_names_them(services):
+@pytest.mark.parametrize("question", ["who do I escalate forced labour to?", "who do I report trafficking to?"])
+def test_who_to_escalate_to_is_answered_by_a_passage_that_names_them(services, question):
     # the framing page's word table led, and the steps came fifth (sessions 11-12)
-    reply = _ask(services, "who do I escalate forced labour to?")
+    reply = _ask(services, question)
     first = reply.passages[0]
     assert reply.data["answered"] and first.source == "corpus/supply-chain-abuse-escalation.md", reply.as_text()
     assert "line manager" in first.text and "safeguarding focal point" in first.text
