@@ -115,13 +115,14 @@ def scrub(store: Store, *, actor: str, progress: Progress | None = None) -> list
 @contextmanager
 def _guard_lifted(store: Store) -> Iterator[None]:
     """Inside the caller's transaction: let UPDATEs through the audit log's append-only guard, then put it back
-    (the same trigger as migration 0001). DDL is transactional on both engines, so a failure restores it."""
+    exactly as it was (SQLite: the trigger's own stored SQL). DDL is transactional on both engines, so a failure
+    restores it."""
     if store.dialect == "postgresql":
         store.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
         yield
         store.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change")
     else:
+        guard = store.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_no_update'")
         store.execute("DROP TRIGGER audit_log_no_update")
         yield
-        store.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-                      "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+        store.execute(guard)
