@@ -297,14 +297,16 @@ class HybridIndex:
             return self.store.execute("DELETE FROM kb_excluded WHERE source = ?", (source,)).rowcount > 0
 
     def import_documents(self, docs: Sequence[dict[str, Any]], passages: dict[str, list[dict[str, Any]]],
-                         excluded: Sequence[str] = ()) -> tuple[int, int]:
-        """Copy documents not already here with their stored passages and vectors (no embedding), and the
-        exclusions (an excluded source here is removed), in one transaction. `docs`: kb_documents columns;
-        `passages[source]`: ordinal, title, section, text, doc_type, vector. Returns (documents, passages)."""
+                         excluded: Sequence[str] = (), model: str | None = None) -> tuple[int, int]:
+        """Copy documents not already here with their passages and vectors (no embedding), and the exclusions (an
+        excluded source here is removed), in one transaction. `docs`: kb_documents columns; `passages[source]`:
+        ordinal, title, section, text, doc_type, vector. Returns (documents, passages). `model`: the search model
+        that made the vectors ("": packaged); ModelChanged if the index uses another."""
         n_docs = n_chunks = 0
         with self.write() as base:
-            have = {r[0] for r in self.store.execute("SELECT source FROM kb_documents")}
-            changed = False
+            if model is not None and self.meta(MODEL_KEY) != model:
+                raise ModelChanged("the knowledge base ranks with another model than the one that made these vectors.")
+            have, changed = {r[0] for r in self.store.execute("SELECT source FROM kb_documents")}, False
             for source in excluded:
                 self.store.execute("INSERT INTO kb_excluded (source, excluded_at) VALUES (?, ?) "
                                    "ON CONFLICT DO NOTHING", (source, _now()))

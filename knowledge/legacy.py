@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from knowledge.index import HybridIndex
+from knowledge.index import HybridIndex, ModelChanged
 
 log = logging.getLogger("pse.knowledge")
 
@@ -41,7 +41,14 @@ def import_legacy(index: HybridIndex, folder: Path) -> tuple[int, int] | None:
             if "excluded_sources" in tables else []
     finally:
         db.close()
-    copied = index.import_documents(docs, passages, excluded)
+    try:  # the old layout's vectors were all made by the packaged model
+        copied = index.import_documents(docs, passages, excluded, model="")
+    except ModelChanged:
+        log.warning("knowledge index: the old index file %s was not copied: its vectors come from the packaged "
+                    "model, and the database now ranks with a model adapted to its documents (`pse-bot kb "
+                    "adapt`). Ingest those documents again, or copy the file after `pse-bot kb adapt --off`; it "
+                    "is left in place.", path)
+        return None
     for name in (LEGACY_DB, LEGACY_DB + "-wal", LEGACY_DB + "-shm"):
         with contextlib.suppress(OSError):
             (path.parent / name).replace(path.parent / (name + ".imported"))

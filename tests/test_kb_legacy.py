@@ -83,3 +83,28 @@ def test_an_old_index_file_is_copied_into_the_database_without_re_embedding(stor
     again = KnowledgeBase.open(store, settings.index_dir, corpus_dir=corpus)  # a restart: nothing to copy
     assert "old index file" not in caplog.text and len(again.documents()) == 3
     again.close()
+
+
+def test_an_old_index_file_is_left_alone_when_the_database_ranks_with_an_adapted_model(store, settings, tmp_path,
+                                                                                       caplog):
+    from knowledge.index import MODEL_KEY, HybridIndex
+    from knowledge.legacy import import_legacy
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "alpha.md").write_text("# Alpha note\n\nListen first when meeting a hotel chain.\n")
+    old_store = Store.open(tmp_path / "old" / "scratch.db")
+    old = KnowledgeBase.open(old_store, tmp_path / "old" / "cache", corpus_dir=corpus)
+    write_old_layout(old, settings.index_dir)  # vectors of the packaged model, as every old index had
+    old_store.close()
+    index = HybridIndex(store, settings.index_dir, 384)
+    with index.write():  # another server adapted the search model (knowledge/ranking_model.py)
+        store.execute("INSERT INTO kb_meta (key, value) VALUES (?, 'f00d') ON CONFLICT (key) DO UPDATE "
+                      "SET value = excluded.value", (MODEL_KEY,))
+    caplog.set_level(logging.INFO, logger="pse.knowledge")
+    assert import_legacy(index, settings.index_dir) is None
+    assert store.scalar("SELECT COUNT(*) FROM kb_chunks") == 0  # no packaged-model vector beside the adapted ones
+    assert (settings.index_dir / "knowledge.sqlite3").exists()  # kept, to copy after `kb adapt --off`
+    assert "was not copied" in caplog.text and "kb adapt --off" in caplog.text
+    store.execute("UPDATE kb_meta SET value = '' WHERE key = ?", (MODEL_KEY,))  # back to the packaged model
+    assert import_legacy(index, settings.index_dir) == (1, 1)
