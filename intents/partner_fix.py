@@ -38,7 +38,7 @@ def parse_add(text: str) -> tuple[str, dict[str, str]]:
     words = re.match(r"(.+?)\s+since\s+(\S.*)$", name, re.I)  # `partner add Acme Foods since 3 March 2026`
     if words:
         name, opts["since"] = words.group(1).strip(), words.group(2).strip()
-    for part in parts[1:]:
+    for n, part in enumerate(parts[1:], 1):
         key, _, value = part.partition(" ")
         key, _, inline = key.partition("=")
         key = key.lower().strip()
@@ -46,6 +46,9 @@ def parse_add(text: str) -> tuple[str, dict[str, str]]:
             raise checks.RegistryError(f"I don't know the option --{key}. Options: "
                                          + ", ".join(f"--{o}" for o in OPTIONS) + ".")
         opts[key] = (inline + " " + value).strip()
+        late = re.match(r"(.*?)\s*\bsince\s+(\S.*)$", opts[key], re.I) if n == len(parts) - 1 else None
+        if late and key != "since" and "since" not in opts:  # `--country Thailand since 3 March`: the start day
+            opts[key], opts["since"] = late.group(1).strip(), late.group(2).strip()
     return name, opts
 
 

@@ -1,7 +1,8 @@
 """`stage NAME STAGE [on DATE]`: move a partner to another pipeline stage (stage words like "dd" work).
 
 `stage NAME undo` takes back the latest move (made by mistake); `stage NAME STAGE on DATE` for the stage it is at
-already corrects the day it got there, and for a day before its latest move back-fills a stage it passed through.
+already corrects the day it got there; for a day before its latest move it back-fills a stage it passed through,
+or, when that stage is the one it moved into just before or after the day, corrects the day of that move.
 All are audited."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from bot.message import Message
 from bot.reply import Fact, Reply
 from intents.contract import Intent
 from intents import partner_replies as pr
-from markup.dialect import code
+from markup.dialect import code, plural
 from records import checks, dates, partners, stage_edits, stages
 
 NAME = "stage"
@@ -69,7 +70,7 @@ def handle(message: Message, services) -> Reply:
                       f"({dates.human(when, today)}).",
                  facts=[Fact("Stage", p.stage_label), Fact("Since", when.isoformat()),
                         Fact("Previous", f"{stages.label(target.stage)} for "
-                                         f"{(when - _since(target)).days} days")],
+                                         f"{plural((when - _since(target)).days, 'day')}")],
                  private=p.confidential, data={"partner_id": p.id, "from": target.stage, "to": p.stage})
 
 
@@ -101,12 +102,17 @@ def _redate(message: Message, services, target: partners.Partner, when, today) -
 def _insert(message: Message, services, target: partners.Partner, stage_key: str, when, today) -> Reply:
     store = services.store
     try:
-        left, then, then_on = stage_edits.insert_stage(store, target, stage_key, when, actor=pr.actor(message))
+        done = stage_edits.insert_stage(store, target, stage_key, when, actor=pr.actor(message))
     except checks.RegistryError as e:
         return Reply.problem(f"{e}" + ("" if "nothing changed" in str(e).lower() else " Nothing changed."))
-    text = (f"Back-filled: {pr.label(message, target, store)} moved from {stages.label(left)} to "
-            f"{stages.label(stage_key)} on {dates.human(when, today)}, then to {stages.label(then)} on "
-            f"{dates.human(then_on, today)}. It is still at {target.stage_label}.")
+    name = pr.label(message, target, store)
+    if done.redated:  # it passed through that stage: the day was typed wrong
+        text = (f"Corrected: {name} entered {stages.label(done.stage)} on {dates.human(done.on, today)} (was "
+                f"{dates.human(done.was, today)}). It is still at {target.stage_label}.")
+        return Reply(text=text, private=True, data={"partner_id": target.id, "redated": done.stage, "on": done.on})
+    text = (f"Back-filled: {name} moved from {stages.label(done.was)} to {stages.label(stage_key)} on "
+            f"{dates.human(when, today)}, then to {stages.label(done.then)} on {dates.human(done.then_on, today)}. "
+            f"It is still at {target.stage_label}.")
     return Reply(text=text, private=True, data={"partner_id": target.id, "inserted": stage_key})
 
 
@@ -148,6 +154,7 @@ EXAMPLES = (
     "stage Acme Foods dd",
     "stage Acme Foods concept note",
     ("stage Acme Foods undo", "take back a stage move made by mistake"),
+    ("stage Acme Foods dd on 3 Nov", "correct the wrong date of a stage move, or back-fill a stage passed through"),
 )
 ASKS = (  # how people ask for this command in their own words (intents/usage.py)
     "how do I move a partner to the next stage?",
@@ -158,6 +165,7 @@ ASKS = (  # how people ask for this command in their own words (intents/usage.py
     "how do I put a partnership on hold or close it?",
     "how do I set the stage a partnership is at?",
     "I moved a partner to the wrong stage, how do I undo it?",
+    "I typed the wrong date for a stage move, how do I correct it?",
 )
 
 INTENT = Intent(name=NAME, summary=SUMMARY, usage=USAGE, handler=handle, access=ACCESS, examples=EXAMPLES,

@@ -1,11 +1,13 @@
-"""Stage moves and their corrections: a move, taking the latest back, re-dating it, and back-filling a stage passed
-through between two recorded moves. Each runs in one transaction with its audit row; the history stays one chain
-(each move's `from_stage` is the stage the move before it went to), so days in stage and signing dates follow.
+"""Stage moves and their corrections: a move, taking the latest back, re-dating it, back-filling a stage passed
+through between two recorded moves, and correcting the day of an earlier move. Each runs in one transaction with its
+audit row; the history stays one chain (each move's `from_stage` is the stage the move before it went to), so days
+in stage and signing dates follow.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from records import stages
 from records.checks import MAX_NOTE, RegistryError, check_text
@@ -82,10 +84,21 @@ def redate_stage(store: Store, partner: Partner, on: date, *, actor: str, today:
     return get_partner(store, partner.id)  # type: ignore[return-value]
 
 
-def insert_stage(store: Store, partner: Partner, stage_key: str, on: date, *, actor: str) -> tuple[str, str, str]:
-    """Back-fill a stage the partner passed through between two recorded moves (`on` falls after the move before it
-    and before the next one): the history reads prev → `stage_key` (on `on`) → next. The current stage does not
-    change. Returns (the stage it left then, the stage it moved on to, the day it moved on)."""
+class Backfill(NamedTuple):
+    """What a stage named with a day before the latest move did."""
+    redated: bool      # True: the day of an existing move into the stage was corrected; False: the stage was inserted
+    stage: str         # the stage named
+    on: str            # the day it now reads
+    was: str           # redated: the day it read before; inserted: the stage it left then
+    then: str = ""     # inserted: the stage it moved on to afterwards,
+    then_on: str = ""  # and the day it did
+
+
+def insert_stage(store: Store, partner: Partner, stage_key: str, on: date, *, actor: str) -> Backfill:
+    """A stage named with a day between two recorded moves. When the partner passed through that stage right
+    there (the move just before or just after the day went into it), the day of that move is corrected: it got
+    there on `on`. Otherwise the stage is back-filled: the history reads prev → `stage_key` (on `on`) → next.
+    The current stage does not change, and the history's order never does."""
     st = stages.get(stage_key, partner.stream)
     if st is None:
         raise RegistryError(f"“{stage_key}” is not a stage of {partner.stream_label}.", "stage")
@@ -101,9 +114,8 @@ def insert_stage(store: Store, partner: Partner, stage_key: str, on: date, *, ac
             raise RegistryError(f"{day} is after {partner.name}'s latest move; that is an ordinary stage move.", "date")
         prev, nxt = rows[i], rows[i + 1]
         if st.key in (prev[2], nxt[2]):
-            raise RegistryError(f"{partner.name} was at {stages.label(prev[2])} on {day} and moved to "
-                                f"{stages.label(nxt[2])} on {str(nxt[3])[:10]}; {st.label} can't sit between them "
-                                "as a stage of its own. Nothing changed.", "stage")
+            row = prev if st.key == prev[2] else nxt
+            return _redate_passed(store, c, partner, row, i == 0 and row is prev, row[0] == rows[-1][0], day, actor)
         hid = c.execute("INSERT INTO stage_history (partner_id, from_stage, to_stage, moved_on, moved_by, note, "
                         "created_at) VALUES (?, ?, ?, ?, ?, 'back-filled', ?) RETURNING id",
                         (partner.id, prev[2], st.key, day, actor, utcnow())).scalar()
@@ -111,4 +123,21 @@ def insert_stage(store: Store, partner: Partner, stage_key: str, on: date, *, ac
         store.audit(actor, "partner.stage_insert", "partners", partner.id,
                     {"history_id": hid, "from": prev[2], "to": st.key, "on": day, "then": nxt[2],
                      "then_on": str(nxt[3])[:10]})
-    return prev[2], nxt[2], str(nxt[3])[:10]
+    return Backfill(False, st.key, day, prev[2], nxt[2], str(nxt[3])[:10])
+
+
+def _redate_passed(store: Store, c, partner: Partner, row, first: bool, latest: bool, day: str,
+                   actor: str) -> Backfill:
+    """Correct the day of the move `row` (into a stage the partner passed through) to `day`. The caller found `day`
+    between that move's neighbours, so the history keeps its order."""
+    if first:  # the stage work began at: that day is the partner's own
+        raise RegistryError(f"Work with {partner.name} began at {stages.label(row[2])} on {str(row[3])[:10]}; to "
+                            f"change that day, type `partner {partner.name} since {day}`. Nothing changed.", "date")
+    was = str(row[3])[:10]
+    if was == day:
+        raise RegistryError(f"{partner.name} entered {stages.label(row[2])} on {day} already; nothing changed.", "date")
+    c.execute("UPDATE stage_history SET moved_on = ? WHERE id = ?", (day, row[0]))
+    if latest:
+        c.execute("UPDATE partners SET stage_since = ? WHERE id = ?", (day, partner.id))
+    store.audit(actor, "partner.stage_date", "partners", partner.id, {"history_id": row[0], "from": was, "to": day})
+    return Backfill(True, row[2], day, was)

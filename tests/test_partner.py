@@ -92,16 +92,18 @@ def test_show_button_action_opens_the_card(svc):
     assert NOW  # the fixed clock the helpers use
 
 
-def test_partner_add_since_back_fills_the_stage_start_and_allows_earlier_moves(lite_services):
+@pytest.mark.parametrize("line", ["partner add Late Entry Co since 2026-03-02 --country Thailand",
+                                  "partner add Late Entry Co --country Thailand since 2 March 2026"])
+def test_partner_add_since_back_fills_the_stage_start_and_allows_earlier_moves(lite_services, line):
     from bot.message import Message
     from bot.router import route
 
-    r = route(Message(text="partner add Late Entry Co since 2026-03-02 --country Thailand"), lite_services)
+    r = route(Message(text=line), lite_services)
     assert r.ok, r.text
     row = lite_services.store.execute(
-        "SELECT p.stage_since, h.moved_on FROM partners p JOIN stage_history h ON h.partner_id = p.id "
+        "SELECT p.stage_since, h.moved_on, p.country FROM partners p JOIN stage_history h ON h.partner_id = p.id "
         "WHERE p.name = 'Late Entry Co'").fetchone()
-    assert row == ("2026-03-02", "2026-03-02")
+    assert row == ("2026-03-02", "2026-03-02", "Thailand")  # the start day, never a country "Thailand since …"
     moved = route(Message(text="stage Late Entry Co first meetings on 2026-04-10"), lite_services)
     assert moved.ok, moved.text                        # dated before the day it was typed in
 

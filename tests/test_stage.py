@@ -112,8 +112,34 @@ def test_a_stage_passed_through_is_back_filled_between_two_recorded_moves(svc):
     assert _stage(svc) == ("negotiation", "2026-12-01")
     assert svc.store.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'partner.stage_insert'").fetchone() == (1,)
     before = dump(svc.store)
-    for text, words in (("stage Acme Foods dd on 2026-11-20", "can't sit between them"),
-                        ("stage Acme Foods concept note on 2026-09-01", "back-date it first")):
+    bad = say(svc, "stage Acme Foods concept note on 2026-09-01", now=later)
+    assert not bad.ok and "back-date it first" in bad.text, bad.text
+    assert dump(svc.store) == before
+
+
+def test_the_day_of_an_earlier_move_is_corrected_by_naming_that_stage_with_its_true_day(svc):
+    later = NOW + timedelta(days=20)  # 8 Dec 2026
+    assert say(svc, "partner Acme Foods since 2026-10-01", now=later).ok
+    assert say(svc, "stage Acme Foods first meetings on 2026-10-10", now=later).ok
+    assert say(svc, "stage Acme Foods dd on 2026-11-03", now=later).ok
+    assert say(svc, "stage Acme Foods agreement on 2026-12-01", now=later).ok
+    history = "SELECT from_stage, to_stage, moved_on FROM stage_history h JOIN partners p ON p.id = h.partner_id " \
+              "WHERE p.name = 'Acme Foods Co.' ORDER BY moved_on, h.id"
+    r = say(svc, "stage Acme Foods dd on 2026-11-20", now=later)  # due diligence began later than typed
+    assert r.ok and "entered Due diligence on 20 Nov 2026 (was 3 Nov 2026). It is still at Agreement" in r.text, r.text
+    r = say(svc, "stage Acme Foods first meetings on 2026-10-05", now=later)  # and first meetings earlier
+    assert r.ok and "entered First meetings on 5 Oct 2026 (was 10 Oct 2026)" in r.text, r.text
+    assert svc.store.execute(history).fetchall() == [
+        (None, "landscape", "2026-10-01"), ("landscape", "first_meetings", "2026-10-05"),
+        ("first_meetings", "due_diligence", "2026-11-20"), ("due_diligence", "agreement", "2026-12-01")]
+    assert _stage(svc) == ("agreement", "2026-12-01")
+    corrections = svc.store.execute("SELECT detail FROM audit_log WHERE action = 'partner.stage_date' ORDER BY id"
+                                    ).fetchall()
+    assert len(corrections) == 2 and '"from": "2026-11-03"' in corrections[0][0] and '"to": "2026-11-20"' in \
+        corrections[0][0]
+    before = dump(svc.store)
+    for text, words in (("stage Acme Foods dd on 2026-11-20", "on 2026-11-20 already"),
+                        ("stage Acme Foods landscape on 2026-10-03", "partner Acme Foods Co. since 2026-10-03")):
         bad = say(svc, text, now=later)
-        assert not bad.ok and words in bad.text, bad.text
+        assert not bad.ok and words in bad.text and "nothing changed" in bad.text.lower(), bad.text
     assert dump(svc.store) == before
