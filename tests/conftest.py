@@ -39,6 +39,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"PostgreSQL runs skipped: {reason}. SQLite runs passed as shown.")
 
 
+def pytest_sessionfinish(session):
+    """In a pytest-xdist worker: hand the reason PostgreSQL was skipped to the controller, which prints the line."""
+    if session.config._pse_pg_skipped and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["pse_pg_skipped"] = session.config._pse_pg_skipped
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    reason = getattr(node, "workeroutput", {}).get("pse_pg_skipped")
+    if reason:
+        node.config._pse_pg_skipped = reason
+
+
 @pytest.fixture(scope="session")
 def pg_server(request):
     """One real PostgreSQL server per session (None when none can be started here)."""

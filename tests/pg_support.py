@@ -71,14 +71,21 @@ class PgServer:
         folder.chmod(0o755)
         if os.geteuid() == 0:
             shutil.chown(folder, "postgres", "postgres")
-        server = cls(folder=folder, port=_free_port())
+        server = cls(folder=folder, port=0)
         server._counter = itertools.count(1)
         server._run("initdb", "-D", str(folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                     "--no-sync", "--locale=C")
-        opts = (f"-c listen_addresses=127.0.0.1 -p {server.port} -k {folder} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-        server._run("pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "log"), "-w", "-o", opts, "start")
-        return server
+        for attempt in range(3):  # a port picked free can be taken before the server binds it (parallel workers)
+            server.port = _free_port()
+            opts = (f"-c listen_addresses=127.0.0.1 -p {server.port} -k {folder} -c fsync=off "
+                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+            try:
+                server._run("pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "log"), "-w", "-o", opts, "start")
+                return server
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
+        raise RuntimeError("PostgreSQL did not start")
 
     def stop(self) -> None:
         try:
