@@ -64,6 +64,15 @@ def test_who_to_escalate_to_is_answered_by_a_passage_that_names_them(services, q
     assert "line manager" in first.text and "safeguarding focal point" in first.text
 
 
+@pytest.mark.parametrize("question", ["the company has gone quiet, what now?", "how do I know a partnership is stalling?"])
+def test_a_partner_gone_quiet_is_answered_by_the_signs_of_stalling(services, question):
+    # a funding passage ("when budgets are cut") and the indicator handbook's durability led (session 14)
+    reply = _ask(services, question)
+    first = reply.passages[0]
+    assert reply.data["answered"] and first.section == "Signs a partnership is stalling", reply.as_text()
+    assert "call your lead" in first.text
+
+
 @pytest.mark.parametrize("question", ["banana bread recipe", "who won the football match",
                                       "what is the capital of Australia", "how do I reset my laptop password"])
 def test_off_topic_question_gets_no_passage_and_a_way_forward(services, question):
