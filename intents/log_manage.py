@@ -59,6 +59,10 @@ def dispatch(message: Message, services, text: str) -> Reply | None:
         return Reply.problem(f"Which log? Give its number, e.g. `log {first} 12` (see `log history PARTNER`).")
     if first == "history" and ":" not in text:
         return history(message, services, text.split(None, 1)[1] if len(words) > 1 else "")
+    if first in ("list", "show", "logs") and len(words) > 1 and ":" not in text:  # `log list Acme`, said otherwise
+        rest = text.split(None, 1)[1]                                            # (never a log line with no colon)
+        if names.find_partner(services.store, rest, pr.viewer(message, services.store)).status == "found":
+            return history(message, services, rest)
     return None
 
 

@@ -183,7 +183,7 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
         Fact("Stage", f"{p.stage_label} ({p.stream_label})"),
         Fact("Time in stage", f"{_days(in_stage)}, since {dates.human(p.stage_since)}"
              + (f" (usually up to {usual})" if usual else "")),
-        Fact("Last contact", f"{dates.human(last, today)} ({_days(quiet)} ago)" if last else "none logged yet"),
+        Fact("Last contact", _last_contact(last, quiet, today)),
     ]
     began = partner_edits.work_began(store, p)
     if began is not None and began.isoformat() != p.stage_since[:10]:  # it has moved on since: when it all started
@@ -230,6 +230,14 @@ def card(store, p: partners.Partner, today: date, message: Message | None = None
 def _short(text: str, limit: int = 140) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _last_contact(last, quiet: int | None, today) -> str:
+    """"17 Nov 2026 (2 days ago)"; just "today" or "yesterday" when it was."""
+    if not last:
+        return "none logged yet"
+    said = dates.human(last, today)
+    return said if said in ("today", "yesterday") else f"{said} ({_days(quiet)} ago)"
 
 
 def _days(n: int | None) -> str:

@@ -224,6 +224,12 @@ def test_history_lists_a_partners_logs_with_their_numbers(svc):
     r = say(svc, "log history Acme Foods")
     assert r.ok and r.data["numbers"] == [b, a]
     assert f"#{a}" in r.text and f"#{b}" in r.text and "2,000,000 KHR" in r.text and "other partner" not in r.text
+    for other in ("log list Acme Foods", "log show acme foods", "log logs Acme Foods Co."):  # other words for it
+        again = say(svc, other)
+        assert again.ok and again.data["numbers"] == [b, a], (other, again.text)
+    before = counts(svc.store)  # words that name no partner stay what they were: a log line missing its colon
+    r = say(svc, "log show Zeta Foods")
+    assert not r.ok and "colon" in r.text and counts(svc.store) == before, r.text
 
 
 # --- drafts: nothing typed is thrown away -----------------------------------------------------------------------

@@ -22,6 +22,8 @@ def test_card_shows_stage_time_contact_next_step_and_recent(svc):
     assert facts["Stage"].startswith("Due diligence")
     assert facts["Time in stage"].startswith("1 day,")
     assert facts["Last contact"] == "17 Nov 2026 (2 days ago)"
+    same_day = {f.label: f.value for f in say(svc, "partner acme foods", now=NOW - timedelta(days=1)).facts}
+    assert same_day["Last contact"] == "today"  # not "today (0 days ago)"
     assert facts["Next step"] == "send concept note — due tomorrow"
     overdue = say(svc, "partner acme foods", now=NOW + timedelta(days=5))
     assert "overdue" in {f.label: f.value for f in overdue.facts}["Next step"]
