@@ -53,6 +53,12 @@ _OUTCOME_LAST = re.compile(rf"(\d[\d,]*)\s+(?:{PEOPLE}\s+)?({_KEY_ALT})", re.IGN
 _COUNT_IN_WORDS = (re.compile(rf"(?P<key>{_KEY_ALT})\s+(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+\S.*", re.IGNORECASE),
                    re.compile(rf"(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+(?:were\s+)?(?P<key>{_KEY_ALT})\s+\S.*",
                               re.IGNORECASE))
+# `placed two survivors in housekeeping`: a count in words, read only right before a word for survivors
+_COUNT_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve thirteen "
+                                           "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(), 1)}
+_WORDED = re.compile(rf"\b({'|'.join(_COUNT_WORDS)})(?=\s+{_SURVIVORS}\b)", re.IGNORECASE)
+_COUNT_WORDED = tuple(re.compile(p.pattern.replace(r"\s+\S.*", r"(?:\s+\S.*)?"), re.IGNORECASE)
+                      for p in _COUNT_IN_WORDS)  # `placed two survivors`, with nothing after
 # `trained 20 HR staff`: the number counts people who are not survivors (`2 or 3`, `5 to 6` stay numbers to ask about)
 _OTHERS_COUNTED = re.compile(rf"\d[\d,.]*\s+(?!(?:{PEOPLE}|or|to|and)\b)[A-Za-z]", re.IGNORECASE)
 
@@ -185,10 +191,11 @@ def outcome_segment(seg: str) -> tuple[str, str] | None:
 
 def count_in_words(seg: str) -> tuple[str, str] | None:
     """(outcome kind, number) for a count told in a sentence that is also the summary: `placed 3 survivors at
-    Lotus Hotels`, `3 survivors were placed at the hotel`."""
+    Lotus Hotels`, `3 survivors were placed at the hotel`, `placed two survivors` (a count in words)."""
     s = " ".join(seg.split())
-    for pattern in _COUNT_IN_WORDS:
-        m = pattern.fullmatch(s)
+    worded = _WORDED.sub(lambda m: str(_COUNT_WORDS[m.group(1).lower()]), s)
+    for pattern in (_COUNT_IN_WORDS if worded == s else _COUNT_WORDED):
+        m = pattern.fullmatch(worded)
         if m and OUTCOME_KEYS[m.group("key").lower()] not in checks.MONEY_KINDS:
             return OUTCOME_KEYS[m.group("key").lower()], m.group("n")
     return None

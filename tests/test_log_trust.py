@@ -311,12 +311,23 @@ def test_an_opening_that_states_an_outcome_given_again_after_a_colon_is_the_summ
     ("trained 12 survivors in food safety", "survivors_trained", 12.0),
     ("placed 3 survivors at the Riverside hotel", "survivors_placed", 3.0),
     ("2 survivors were placed in the kitchen", "survivors_placed", 2.0),
+    ("placed two survivors in housekeeping", "survivors_placed", 2.0),  # a count in words (session 14)
+    ("Twelve survivors were trained in food safety", "survivors_trained", 12.0),
+    ("placed three survivors", "survivors_placed", 3.0),
 ])
 def test_a_count_of_survivors_told_in_a_sentence_is_read_and_the_sentence_kept(svc, said, kind, n):
     r = say(svc, f"log Blue Ocean training today: {said}")
     assert r.ok and r.data.get("interaction_id"), r.text
     assert row(svc.store, r.data["interaction_id"])[2] == said
     assert outcomes(svc.store, r.data["interaction_id"]) == [(kind, n, None, "2026-11-18")]
+
+
+@pytest.mark.parametrize("said", ["met two survivors at the shelter", "placed two HR staff in the kitchen",
+                                  "trained a survivor group leader"])
+def test_number_words_that_count_no_survivors_outcome_stay_words(svc, said):
+    r = say(svc, f"log Blue Ocean training today: {said}")
+    assert r.ok and row(svc.store, r.data["interaction_id"])[2] == said
+    assert outcomes(svc.store, r.data["interaction_id"]) == []
 
 
 def test_a_count_of_people_who_are_not_survivors_is_summary_not_an_outcome(svc):
