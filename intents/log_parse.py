@@ -307,8 +307,9 @@ def parse_outcome(kind: str, value: str) -> interactions.OutcomeDraft:
         except money.MoneyError as e:
             raise LogError(f"For {label}: {e}", kind) from None
         return interactions.OutcomeDraft(kind, qty, code)
-    m = re.fullmatch(rf"([\d][\d,]*(?:\.\d+)?)(?:\s+{PEOPLE})?", v, re.IGNORECASE)
-    number = money.parse_number(m.group(1)) if m else None
+    m = re.fullmatch(rf"([\d][\d,]*(?:\.\d+)?|[a-z]+)(?:\s+{PEOPLE})?", v, re.IGNORECASE)
+    word = m and _COUNT_WORDS.get(m.group(1).lower())  # `placed: two`
+    number = word or (money.parse_number(m.group(1)) if m and m.group(1)[0].isdigit() else None)
     if number is None:
         raise LogError(f"I couldn't read “{v}” as a number for {label}. Write e.g. `placed: 5`.", kind)
     return interactions.OutcomeDraft(kind, float(number), None)

@@ -296,6 +296,15 @@ def test_outcomes_without_a_colon_are_recorded_not_left_in_the_summary(svc):
                                       ("survivors_trained", 15.0, None, "2026-11-18")]
 
 
+def test_a_count_after_a_colon_may_be_a_word(svc):
+    r = say(svc, "log Blue Ocean training today: job fair; placed: two; trained: twelve survivors")
+    assert r.ok and r.data.get("interaction_id"), r.text
+    assert outcomes(svc.store, r.data["interaction_id"]) == [("survivors_placed", 2.0, None, "2026-11-18"),
+                                                             ("survivors_trained", 12.0, None, "2026-11-18")]
+    asked = say(svc, "log Blue Ocean training today: job fair; placed: a few")
+    assert not asked.data.get("interaction_id") and "“a few”" in asked.text, asked.text
+
+
 def test_an_opening_that_states_an_outcome_given_again_after_a_colon_is_the_summary(svc):
     r = say(svc, "log Blue Ocean training today: trained 12 survivors in food safety; trained: 12")
     assert r.ok and r.data.get("interaction_id"), r.text
