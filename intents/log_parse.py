@@ -312,7 +312,11 @@ def parse_outcome(kind: str, value: str) -> interactions.OutcomeDraft:
     number = word or (money.parse_number(m.group(1)) if m and m.group(1)[0].isdigit() else None)
     if number is None:
         raise LogError(f"I couldn't read “{v}” as a number for {label}. Write e.g. `placed: 5`.", kind)
-    return interactions.OutcomeDraft(kind, float(number), None)
+    draft = interactions.OutcomeDraft(kind, float(number), None)
+    problem = interactions.outcome_problem(draft)  # `placed: 2.5`: asked about in the draft, not refused outright
+    if problem:
+        raise LogError(problem, kind)
+    return draft
 
 
 def format_outcome(o: interactions.OutcomeDraft) -> str:

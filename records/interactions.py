@@ -101,7 +101,7 @@ def validate_interaction(draft: InteractionDraft, today: date) -> dict[str, str]
             errors["next_due"] = (f"The next step is due {draft.next_due.isoformat()}, before the contact itself "
                                   f"({draft.occurred_on.isoformat()}); check the date.")
     for o in draft.outcomes:
-        problem = _outcome_problem(o)
+        problem = outcome_problem(o)
         if problem:
             errors[o.kind] = problem
         else:
@@ -112,7 +112,7 @@ def validate_interaction(draft: InteractionDraft, today: date) -> dict[str, str]
     return errors
 
 
-def _outcome_problem(o: OutcomeDraft) -> str | None:
+def outcome_problem(o: OutcomeDraft) -> str | None:
     if o.kind not in OUTCOME_KINDS:
         return f"“{o.kind}” is not an outcome I record."
     label = OUTCOME_LABELS[o.kind]

@@ -303,6 +303,11 @@ def test_a_count_after_a_colon_may_be_a_word(svc):
                                                              ("survivors_trained", 12.0, None, "2026-11-18")]
     asked = say(svc, "log Blue Ocean training today: job fair; placed: a few")
     assert not asked.data.get("interaction_id") and "“a few”" in asked.text, asked.text
+    half = say(svc, "log Blue Ocean training today: job fair; placed: 2.5")  # kept as a draft, asked about
+    assert not half.data.get("interaction_id") and "whole number" in half.text and "log cancel" in half.text, half.text
+    fixed = say(svc, "log placed: 2")
+    assert fixed.ok and outcomes(svc.store, fixed.data["interaction_id"]) == [("survivors_placed", 2.0, None,
+                                                                                 "2026-11-18")]
 
 
 def test_an_opening_that_states_an_outcome_given_again_after_a_colon_is_the_summary(svc):
