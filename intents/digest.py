@@ -23,7 +23,8 @@ USAGE = ("digest subscribe [WEEKDAY] [HOUR] [TZ] [COUNTRY] | digest unsubscribe 
 
 SUBCOMMANDS = ("subscribe", "unsubscribe", "preview", "list", "resend")
 _ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "stop": "unsubscribe", "show": "preview", "now": "preview",
-            "ls": "list", "status": "list", "repost": "resend", "again": "resend"}
+            "ls": "list", "status": "list", "subscriptions": "list", "subscription": "list", "repost": "resend",
+            "again": "resend"}
 
 
 def _sub(message: Message) -> tuple[str, list[str]]:

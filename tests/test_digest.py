@@ -188,6 +188,7 @@ def test_list_shows_schedule_and_last_send(svc, store, lead):
     r = route(lead_msg("digest list"), svc)
     assert r.ok and r.facts[0].label == "▶ C1"
     assert "Wednesdays at 08:00 Europe/London" in r.facts[0].value and "2026-W48 sent" in r.facts[0].value
+    assert route(lead_msg("digest subscriptions"), svc).facts == r.facts  # the word people try first
 
 
 def test_check_tz_rejects_paths():
