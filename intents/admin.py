@@ -34,7 +34,7 @@ def handle(message: Message, services) -> Reply:
             return Reply(text=f"{plural(len(users), 'registered user')}:", private=True, facts=[
                 Fact(u.key, u.role + (f" — {', '.join(u.countries)}" if u.countries else "")) for u in users])
         if verb == "add" and len(words) >= 4:
-            u = access.add_user(store, words[2], words[3], words[4:], actor=actor)
+            u = access.add_user(store, words[2], words[3], project_names(store, words[4:]), actor=actor)
             where = f" for {', '.join(u.countries)}" if u.countries else ""
             return Reply(text=f"{u.key} is now {u.role}{where}.", private=True)
         if verb == "remove" and len(words) == 3:
@@ -44,6 +44,32 @@ def handle(message: Message, services) -> Reply:
     except access.AccessError as e:
         return Reply.problem(f"{e} Nothing changed.")
     return Reply.problem(_usage())
+
+
+def project_names(store, words) -> list[str]:
+    """The country projects `words` name, each in the programme's own spelling: `lao pdr` is Lao PDR (one project
+    in two words). A slip for a known project ("Thialand") is refused with the one meant, so nobody is given a
+    project that does not exist; any other name is a new project, as an admin may start one."""
+    from indicators.report import known_countries, near_country
+
+    known = known_countries(store)
+    by_fold = {c.casefold(): c for c in known}
+    words = [w.strip() for w in words if w.strip()]
+    out, i = [], 0
+    while i < len(words):
+        for j in range(min(len(words), i + 4), i, -1):
+            named = by_fold.get(" ".join(words[i:j]).casefold())
+            if named:
+                out.append(named)
+                i = j
+                break
+        else:
+            meant = near_country(words[i], known)
+            if meant:
+                raise access.AccessError(f"“{words[i]}” is no country project; did you mean {meant}?")
+            out.append(words[i])
+            i += 1
+    return out
 
 
 def _usage() -> str:

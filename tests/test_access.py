@@ -79,6 +79,27 @@ def test_admin_manages_users_from_chat(lite_services):
     assert access.current_user(services.store, Message(text="", platform="teams", user_id="29:abc")).role == "lead"
 
 
+def test_a_user_is_given_country_projects_in_their_own_spelling_and_never_a_misspelt_one(lite_services):
+    services = lite_services
+    access.add_user(services.store, "slack:UADMIN", "admin", [], actor="test")
+    teams = Message(text="", platform="teams", user_id="29:abc")
+    bad = route(slack("admin users add teams:29:abc staff Thialand", user="UADMIN"), services)
+    assert not bad.ok and "did you mean Thailand?" in bad.text and access.current_user(services.store, teams).role == "guest"
+    ok = route(slack("admin users add teams:29:abc staff thailand lao pdr", user="UADMIN"), services)
+    assert ok.ok and access.current_user(services.store, teams).countries == ("Thailand", "Lao PDR"), ok.text
+
+
+def test_the_command_line_refuses_a_misspelt_country_project_too(settings):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+
+    bad = CliRunner().invoke(main, ["users", "add", "slack:U2", "staff", "Thialand"])
+    assert bad.exit_code == 1 and "did you mean Thailand?" in bad.output
+    ok = CliRunner().invoke(main, ["users", "add", "slack:U2", "lead", "Lao", "PDR", "Nepal"])
+    assert ok.exit_code == 0 and "lead for Lao PDR, Nepal." in ok.output, ok.output
+
+
 def test_rate_limit_slows_a_flood_from_one_user_only(lite_services):
     services = lite_services
     from bot.ratelimit import RateLimiter

@@ -73,10 +73,12 @@ def users_list() -> None:
 @click.option("--name", default="", help="Display name.")
 def users_add(key: str, role: str, countries: tuple[str, ...], name: str) -> None:
     """Add or update a user, e.g. `pse-bot users add slack:U0123ABCD lead Thailand Nepal`."""
+    from intents.admin import project_names
     from records import access
 
     try:
-        u = access.add_user(make_services().store, key, role, countries, actor="cli", name=name)
+        store = make_services().store
+        u = access.add_user(store, key, role, project_names(store, countries), actor="cli", name=name)
     except access.AccessError as e:
         raise click.ClickException(f"{e} Nothing changed.") from None
     click.echo(f"{u.key} is now {u.role}" + (f" for {', '.join(u.countries)}" if u.countries else "") + ".")
