@@ -12,7 +12,7 @@ from indicators.digest import compose_digest
 from bot.message import Message
 from bot.reply import Fact, Reply
 from intents.contract import Intent
-from indicators.report import known_countries, match_country
+from indicators.report import known_countries, match_country, near_country
 from indicators.subscriptions import SubscriptionError
 
 NAME = "digest"
@@ -84,6 +84,10 @@ def _subscribe(message: Message, services, words: list[str]) -> Reply:
             elif tz is None and ("/" in w or w.upper() in ("UTC", "GMT")):
                 tz = subs.check_tz(w)
             else:
+                meant = near_country(w, known_countries(store))
+                if meant:  # `digest subscribe Monday 9 Asia/Bangkok Thialand`
+                    return Reply.problem(f"I don't know the country project '{w}'; did you mean {meant}? Nothing "
+                                         "changed.")
                 return Reply.problem(f"I couldn't read '{w}'. Usage: `digest subscribe [WEEKDAY] [HOUR] [TZ] "
                                      "[COUNTRY]`, e.g. `digest subscribe Monday 9 Asia/Bangkok Thailand`.")
         if tz is None:
@@ -115,6 +119,9 @@ def _unsubscribe(message: Message, services) -> Reply:
 def _preview(message: Message, services, words: list[str]) -> Reply:
     store = services.store
     country, rest = match_country(words, known_countries(store))
+    meant = near_country(" ".join(rest), known_countries(store)) if rest else None
+    if meant:
+        return Reply.problem(f"I don't know the country project '{' '.join(rest)}'; did you mean {meant}?")
     if rest:
         return Reply.problem(f"I don't know the country project '{' '.join(rest)}'. Known: "
                              f"{', '.join(known_countries(store))}.")

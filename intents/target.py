@@ -10,7 +10,7 @@ from bot.message import Message
 from indicators.periods import fiscal_year_of
 from bot.reply import Fact, Reply
 from intents.contract import Intent
-from indicators.report import fmt_value, known_countries, match_country
+from indicators.report import fmt_value, known_countries, match_country, near_country
 from indicators.targets import ALL, TargetError, list_targets, set_target
 from intents.report import local_today
 
@@ -92,6 +92,10 @@ def _set(message: Message, services, words: list[str]) -> Reply:
     if value is None:
         return Reply.problem(f"'{words[1]}' is not a number. Usage: {usage}.")
     fy, country, rest = _split_fy_country(message, services, words[2:])
+    meant = near_country(" ".join(rest), known_countries(services.store)) if rest else None
+    if meant:  # `target partnerships 10 Thialand`
+        return Reply.problem(f"I don't know the country project '{' '.join(rest)}'; did you mean {meant}? Nothing "
+                             "changed.")
     if rest:
         return Reply.problem(f"I don't know the country project or year '{' '.join(rest)}'. Known country projects: "
                              f"{', '.join(known_countries(services.store))}; years look like FY2027. Usage: {usage}.")

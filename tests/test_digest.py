@@ -165,6 +165,8 @@ def test_subscribe_with_words_then_unsubscribe_and_back(svc, store, lead):
     ("digest subscribe Monday 9:30", "on the hour"),
     ("digest subscribe Monday 25", "not an hour"),
     ("digest subscribe someday", "I couldn't read 'someday'"),
+    ("digest subscribe Monday 9 Thialand", "'Thialand'; did you mean Thailand?"),
+    ("digest preview Thialand", "'Thialand'; did you mean Thailand?"),
     ("digest subscribe Nepal", "only for your own country projects"),
     ("digest frobnicate", "not something I can do"),
 ])

@@ -175,6 +175,7 @@ def test_staff_cannot_set_targets_but_can_list(svc, store):
     ("target happiness 3", "I don't know the indicator 'happiness'"),
     ("target partnerships many", "'many' is not a number"),
     ("target partnerships 3 Narnia", "I don't know the country project or year 'Narnia'"),
+    ("target partnerships 3 Thialand", "'Thialand'; did you mean Thailand? Nothing changed."),
     ("target stage_days 30 Nepal", "without a target"),
     ("target partnerships -2 Nepal", "zero or more"),
 ])
