@@ -97,16 +97,26 @@ def test_the_day_of_the_latest_move_is_corrected_by_naming_the_stage_it_is_at(sv
     assert dump(svc.store) == before
 
 
+LATER = NOW + timedelta(days=20)  # 8 Dec 2026
+
+
+def _moved(svc, *lines: str) -> None:
+    """Acme Foods, begun on 1 Oct and moved as `lines` say (each dated), all typed on 8 Dec."""
+    for line in ("partner Acme Foods since 2026-10-01", *lines):
+        assert say(svc, line, now=LATER).ok, line
+
+
+def _history(svc) -> list:
+    return svc.store.execute("SELECT from_stage, to_stage, moved_on FROM stage_history h JOIN partners p ON "
+                             "p.id = h.partner_id WHERE p.name = 'Acme Foods Co.' ORDER BY moved_on, h.id").fetchall()
+
+
 def test_a_stage_passed_through_is_back_filled_between_two_recorded_moves(svc):
-    later = NOW + timedelta(days=20)  # 8 Dec 2026
-    assert say(svc, "partner Acme Foods since 2026-10-01", now=later).ok
-    assert say(svc, "stage Acme Foods first meetings on 2026-10-10", now=later).ok
-    assert say(svc, "stage Acme Foods negotiation on 2026-12-01", now=later).ok
+    later = LATER
+    _moved(svc, "stage Acme Foods first meetings on 2026-10-10", "stage Acme Foods negotiation on 2026-12-01")
     r = say(svc, "stage Acme Foods dd on 2026-11-03", now=later)
     assert r.ok and "moved from First meetings to Due diligence on 3 Nov 2026, then to Negotiation" in r.text, r.text
-    history = "SELECT from_stage, to_stage, moved_on FROM stage_history h JOIN partners p ON p.id = h.partner_id " \
-              "WHERE p.name = 'Acme Foods Co.' ORDER BY moved_on, h.id"
-    assert svc.store.execute(history).fetchall() == [
+    assert _history(svc) == [
         (None, "landscape", "2026-10-01"), ("landscape", "first_meetings", "2026-10-10"),
         ("first_meetings", "due_diligence", "2026-11-03"), ("due_diligence", "negotiation", "2026-12-01")]
     assert _stage(svc) == ("negotiation", "2026-12-01")
@@ -118,18 +128,14 @@ def test_a_stage_passed_through_is_back_filled_between_two_recorded_moves(svc):
 
 
 def test_the_day_of_an_earlier_move_is_corrected_by_naming_that_stage_with_its_true_day(svc):
-    later = NOW + timedelta(days=20)  # 8 Dec 2026
-    assert say(svc, "partner Acme Foods since 2026-10-01", now=later).ok
-    assert say(svc, "stage Acme Foods first meetings on 2026-10-10", now=later).ok
-    assert say(svc, "stage Acme Foods dd on 2026-11-03", now=later).ok
-    assert say(svc, "stage Acme Foods agreement on 2026-12-01", now=later).ok
-    history = "SELECT from_stage, to_stage, moved_on FROM stage_history h JOIN partners p ON p.id = h.partner_id " \
-              "WHERE p.name = 'Acme Foods Co.' ORDER BY moved_on, h.id"
+    later = LATER
+    _moved(svc, "stage Acme Foods first meetings on 2026-10-10", "stage Acme Foods dd on 2026-11-03",
+           "stage Acme Foods agreement on 2026-12-01")
     r = say(svc, "stage Acme Foods dd on 2026-11-20", now=later)  # due diligence began later than typed
     assert r.ok and "entered Due diligence on 20 Nov 2026 (was 3 Nov 2026). It is still at Agreement" in r.text, r.text
     r = say(svc, "stage Acme Foods first meetings on 2026-10-05", now=later)  # and first meetings earlier
     assert r.ok and "entered First meetings on 5 Oct 2026 (was 10 Oct 2026)" in r.text, r.text
-    assert svc.store.execute(history).fetchall() == [
+    assert _history(svc) == [
         (None, "landscape", "2026-10-01"), ("landscape", "first_meetings", "2026-10-05"),
         ("first_meetings", "due_diligence", "2026-11-20"), ("due_diligence", "agreement", "2026-12-01")]
     assert _stage(svc) == ("agreement", "2026-12-01")
