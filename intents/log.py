@@ -26,7 +26,7 @@ from intents import partner_replies as pr
 from intents.contract import Intent
 from intents.log_form import FORM_OUTCOMES, log_form
 from intents.log_parse import (  # noqa: F401
-    KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head, without_colon,
+    KIND_WORDS, LogError, Parsed, parse, parse_outcome, split_head, uncounted, without_colon,
 )
 from markup.dialect import code, escape
 from records import checks, dates, drafts, interactions, money, names, partner_edits, partners, privacy, stages
@@ -173,6 +173,12 @@ def _saved_reply(partner, draft, result, parsed: Parsed, today: date, message: M
     if draft.next_step and not draft.next_due:
         tips.append("⚠ No due date found in the next step; add one with "
                     f"`log edit {result.interaction_id} next: {draft.next_step} by Friday`.")
+    unread = uncounted(draft.summary, draft.outcomes)  # "placed twenty-five survivors": words, not a count
+    if unread:
+        keys = " or ".join(code(f"log edit {result.interaction_id} {'placed' if k == 'survivors_placed' else 'trained'}"
+                                f": N") for k in unread)
+        tips.append(f"No number of {' or '.join(checks.OUTCOME_LABELS[k] for k in unread)} was recorded; if it "
+                    f"counts, add it: {keys}.")
     if not parsed.kind_given:
         tips.append("No kind word was given, so I recorded a meeting.")
     if not draft.action_level:

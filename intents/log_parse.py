@@ -201,6 +201,19 @@ def count_in_words(seg: str) -> tuple[str, str] | None:
     return None
 
 
+_TOLD = ((re.compile(rf"\b(?:placed|hired|employed)\b[^;.]*?\b{_SURVIVORS}|\b{_SURVIVORS}\b[^;.]*?\b(?:placed|hired|"
+                    rf"employed)\b", re.IGNORECASE), "survivors_placed"),
+         (re.compile(rf"\btrained\b[^;.]*?\b{_SURVIVORS}|\b{_SURVIVORS}\b[^;.]*?\btrained\b", re.IGNORECASE),
+          "survivors_trained"))
+
+
+def uncounted(summary: str, outcomes) -> list[str]:
+    """The survivor counts a summary speaks of ("placed twenty-five survivors", "trained some survivors") that no
+    outcome of the log records: the saved reply says so, so nobody believes a number was counted."""
+    kinds = {o.kind for o in outcomes}
+    return [kind for pattern, kind in _TOLD if kind not in kinds and pattern.search(summary or "")]
+
+
 def segment_key(seg: str) -> str:
     """What a `;`-part is about (`cash`, `level`, `next`, `due`, or '' for summary text) — to match a fix to it."""
     key, sep, _ = seg.partition(":")

@@ -344,6 +344,21 @@ def test_number_words_that_count_no_survivors_outcome_stay_words(svc, said):
     assert outcomes(svc.store, r.data["interaction_id"]) == []
 
 
+@pytest.mark.parametrize("said,tip", [
+    ("placed twenty-five survivors in the kitchen", "No number of survivors placed was recorded"),
+    ("trained some survivors in housekeeping", "No number of survivors trained was recorded"),
+    ("placed 3 survivors at the Riverside hotel", None),
+    ("met the HR team about a pilot", None),
+])
+def test_a_survivor_count_the_words_speak_of_but_no_number_gives_is_said_not_guessed(svc, said, tip):
+    r = say(svc, f"log Blue Ocean training today: {said}")
+    assert r.ok and row(svc.store, r.data["interaction_id"])[2] == said
+    if tip:
+        assert tip in r.text and f"log edit {r.data['interaction_id']}" in r.text, r.text
+    else:
+        assert "No number of" not in r.text, r.text
+
+
 def test_a_count_of_people_who_are_not_survivors_is_summary_not_an_outcome(svc):
     # it was read as survivors trained and refused, and the draft's summary showed "cash: $500" (session 11)
     r = say(svc, "log Blue Ocean training today: trained 20 HR staff; cash: $500")
