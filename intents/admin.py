@@ -47,29 +47,21 @@ def handle(message: Message, services) -> Reply:
 
 
 def project_names(store, words) -> list[str]:
-    """The country projects `words` name, each in the programme's own spelling: `lao pdr` is Lao PDR (one project
-    in two words). A slip for a known project ("Thialand") is refused with the one meant, so nobody is given a
-    project that does not exist; any other name is a new project, as an admin may start one."""
-    from indicators.report import known_countries, near_country
+    """The country projects `words` name, each in the programme's own spelling (`lao pdr` is Lao PDR, one project in
+    two words). A slip for a known project ("Thialand") is refused with the one meant, so nobody is given a project
+    that does not exist; any other word is a new project, as an admin may start one."""
+    from indicators.report import known_countries, match_country, near_country
 
     known = known_countries(store)
-    by_fold = {c.casefold(): c for c in known}
-    words = [w.strip() for w in words if w.strip()]
-    out, i = [], 0
-    while i < len(words):
-        for j in range(min(len(words), i + 4), i, -1):
-            named = by_fold.get(" ".join(words[i:j]).casefold())
-            if named:
-                out.append(named)
-                i = j
-                break
-        else:
-            meant = near_country(words[i], known)
-            if meant:
-                raise access.AccessError(f"“{words[i]}” is no country project; did you mean {meant}?")
-            out.append(words[i])
-            i += 1
-    return out
+    named, rest = [], [w.strip(" ,") for w in words if w.strip(" ,")]
+    while (found := match_country(rest, known))[0] is not None:
+        named.append(found[0])
+        rest = found[1]
+    for word in rest:
+        meant = near_country(word, known)
+        if meant:
+            raise access.AccessError(f"“{word}” is no country project; did you mean {meant}?")
+    return named + rest
 
 
 def _usage() -> str:

@@ -49,16 +49,21 @@ _KEY_ALT = "|".join(re.escape(k) for k in sorted(OUTCOME_KEYS, key=len, reverse=
 # `placed 2`, `trained 15 survivors`, `cash 5000 USD`  /  `2 placed`, `15 survivors trained`
 _OUTCOME_FIRST = re.compile(rf"({_KEY_ALT})\s+(.*\d.*?)(?:\s+{PEOPLE})?", re.IGNORECASE)
 _OUTCOME_LAST = re.compile(rf"(\d[\d,]*)\s+(?:{PEOPLE}\s+)?({_KEY_ALT})", re.IGNORECASE)
-# `placed 3 survivors at Lotus Hotels`, `3 survivors placed at Lotus Hotels`: a count told in a sentence
-_COUNT_IN_WORDS = (re.compile(rf"(?P<key>{_KEY_ALT})\s+(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+\S.*", re.IGNORECASE),
-                   re.compile(rf"(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+(?:were\s+)?(?P<key>{_KEY_ALT})\s+\S.*",
-                              re.IGNORECASE))
-# `placed two survivors in housekeeping`: a count in words, read only right before a word for survivors
-_COUNT_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve thirteen "
-                                           "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(), 1)}
+
+
+def _counted(rest: str) -> tuple[re.Pattern, re.Pattern]:
+    """`placed 3 survivors at Lotus Hotels`, `3 survivors placed at Lotus Hotels`: a count told in a sentence,
+    followed by `rest`."""
+    return (re.compile(rf"(?P<key>{_KEY_ALT})\s+(?P<n>\d[\d,]*)\s+{_SURVIVORS}{rest}", re.IGNORECASE),
+            re.compile(rf"(?P<n>\d[\d,]*)\s+{_SURVIVORS}\s+(?:were\s+)?(?P<key>{_KEY_ALT}){rest}", re.IGNORECASE))
+
+
+_COUNT_IN_WORDS = _counted(r"\s+\S.*")
+# `placed two survivors in housekeeping`: a count in words (one to twenty), read only right before a word for
+# survivors, and then also with nothing after it (`placed two survivors`)
+_COUNT_WORDS = {w: n for w, n in dates.NUMBER_WORDS.items() if w not in ("a", "an")}
 _WORDED = re.compile(rf"\b({'|'.join(_COUNT_WORDS)})(?=\s+{_SURVIVORS}\b)", re.IGNORECASE)
-_COUNT_WORDED = tuple(re.compile(p.pattern.replace(r"\s+\S.*", r"(?:\s+\S.*)?"), re.IGNORECASE)
-                      for p in _COUNT_IN_WORDS)  # `placed two survivors`, with nothing after
+_COUNT_WORDED = _counted(r"(?:\s+\S.*)?")
 # `trained 20 HR staff`: the number counts people who are not survivors (`2 or 3`, `5 to 6` stay numbers to ask about)
 _OTHERS_COUNTED = re.compile(rf"\d[\d,.]*\s+(?!(?:{PEOPLE}|or|to|and)\b)[A-Za-z]", re.IGNORECASE)
 
